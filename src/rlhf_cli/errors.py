@@ -1,0 +1,78 @@
+"""The project's exceptions and exit codes.
+
+Library modules raise these; only the CLI turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes, documented in the README."""
+
+    OK = 0
+    NO_MATCH = 1  # a query or lookup found nothing (including an unknown id or name)
+    USAGE = 2  # malformed command line: bad option, bad value such as --year abc
+    CATALOG = 3  # a catalogue file is unreadable, malformed or inconsistent
+    INTERRUPTED = 130  # Ctrl-C
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One defect in a catalogue, located as precisely as the input allows."""
+
+    file: str
+    message: str
+    line: int | None = None
+    entry: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.entry is not None:
+            parts.append(f"entry '{self.entry}'")
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class RlhfError(Exception):
+    """An expected failure: the CLI prints it as one line and exits with `exit_code`."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class CatalogError(RlhfError):
+    """The catalogue could not be loaded; `problems` lists every defect found."""
+
+    exit_code = ExitCode.CATALOG
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        first = str(problems[0]) if problems else "unknown problem"
+        more = f" (and {count - 1} more problem{'s' if count > 2 else ''}; run 'rlhf validate')" if count > 1 else ""
+        super().__init__(first + more)
+
+
+class UsageError(RlhfError):
+    """A command-line value is malformed (not merely unknown)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NotFoundError(RlhfError):
+    """A name given on the command line matches no entry; carries close suggestions."""
+
+    exit_code = ExitCode.NO_MATCH
+
+    def __init__(self, what: str, value: str, suggestions: list[str]) -> None:
+        self.suggestions = suggestions
+        message = f"no {what} named '{value}'"
+        if suggestions:
+            message += "; did you mean " + ", ".join(f"'{s}'" for s in suggestions) + "?"
+        super().__init__(message)

@@ -1,0 +1,140 @@
+"""Find catalogue files, read them and turn them into a validated `Catalogue`.
+
+The cold path parses TOML and validates with pydantic; the warm path finds the same bytes in the
+cache and skips both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from . import cache
+from .catalog import Catalogue
+from .errors import CatalogError, Problem
+from .models import TYPE_BY_TABLE, Entry, entry_from_table
+
+CATALOG_ENV = "RLHF_CATALOG"
+NO_BUNDLED_ENV = "RLHF_NO_BUNDLED"
+
+
+def bundled_catalog_dir() -> Path:
+    """The catalogue shipped with the tool: inside the wheel, or the repository's catalog/."""
+    package_dir = Path(__file__).resolve().parent
+    inside_wheel = package_dir / "catalog"
+    if inside_wheel.is_dir():
+        return inside_wheel
+    return package_dir.parents[1] / "catalog"
+
+
+def catalog_paths(extra: list[Path] | None = None, bundled: bool = True) -> list[Path]:
+    """Every catalogue location in force: bundled, then $RLHF_CATALOG, then `extra`.
+
+    $RLHF_NO_BUNDLED set to a non-empty value other than 0 drops the bundled catalogue too.
+    """
+    paths: list[Path] = []
+    if bundled and os.environ.get(NO_BUNDLED_ENV, "") in ("", "0"):
+        paths.append(bundled_catalog_dir())
+    from_env = os.environ.get(CATALOG_ENV, "")
+    paths += [Path(part) for part in from_env.split(os.pathsep) if part]
+    paths += extra or []
+    return paths
+
+
+def catalog_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into the .toml files directly inside them, in name order."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(child for child in path.iterdir() if child.suffix == ".toml" and child.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "no such catalogue file or folder"))
+    if problems:
+        raise CatalogError(problems)
+    return list(dict.fromkeys(files))
+
+
+def load(paths: list[Path]) -> Catalogue:
+    """Load the catalogue at `paths`, using the cache when every file is unchanged."""
+    contents = _read(catalog_files(paths))
+    key = cache.key_for(contents)
+    cached = cache.read(key)
+    if cached is None:
+        documents, problems = _parse_and_check(contents)
+        if problems:
+            raise CatalogError(problems)
+        cache.write(key, documents)
+    else:
+        documents = cached
+    return Catalogue(_entries(documents))
+
+
+def check(paths: list[Path]) -> list[Problem]:
+    """Every problem in the catalogue at `paths`, never using the cache."""
+    try:
+        contents = _read(catalog_files(paths))
+    except CatalogError as error:
+        return error.problems
+    return _parse_and_check(contents)[1]
+
+
+def _read(files: list[Path]) -> list[tuple[str, bytes]]:
+    contents: list[tuple[str, bytes]] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            contents.append((str(path), path.read_bytes()))
+        except OSError as error:
+            problems.append(Problem(str(path), f"cannot read: {error.strerror or error}"))
+    if problems:
+        raise CatalogError(problems)
+    return contents
+
+
+def _parse_and_check(contents: list[tuple[str, bytes]]) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
+    import tomli  # only the cold path parses TOML
+
+    from .validation import ParsedFile, check_files
+
+    parsed: list[ParsedFile] = []
+    problems: list[Problem] = []
+    for path, raw in contents:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw.count(b"\n", 0, error.start) + 1
+            problems.append(Problem(path, f"not valid UTF-8 (byte {error.start})", line=line))
+            continue
+        try:
+            parsed.append(ParsedFile(path, text, tomli.loads(text)))
+        except tomli.TOMLDecodeError as error:
+            problems.append(_toml_problem(path, error))
+    problems += check_files(parsed)[1]
+    return [(item.path, item.data) for item in parsed], problems
+
+
+def _toml_problem(path: str, error: Exception) -> Problem:
+    """tomli's message ends '(at line L, column C)'; keep the line, drop the suffix."""
+    message = str(error)
+    line = getattr(error, "lineno", None)
+    match = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
+    if match:
+        line = line or int(match.group(1))
+        message = message[: match.start()]
+    elif message.endswith("(at end of document)"):
+        message = message.removesuffix("(at end of document)").strip()
+    return Problem(path, f"invalid TOML: {message}", line=line)
+
+
+def _entries(documents: list[tuple[str, dict[str, Any]]]) -> list[Entry]:
+    return [
+        entry_from_table(TYPE_BY_TABLE[table_name], table)
+        for _, data in documents
+        for table_name, tables in data.items()
+        for table in tables
+    ]

@@ -1,0 +1,201 @@
+"""The catalogue's entry types: one frozen dataclass per kind of entry.
+
+These classes are the single definition of what a catalogue file may say. They are plain
+dataclasses rather than pydantic models so that a warm start (catalogue already validated and
+cached) never imports pydantic, which alone costs several times the interpreter's start-up.
+`validation.py` derives strict pydantic v2 models (``extra="forbid"``, frozen) from them, so
+every field is still type-checked by pydantic whenever a catalogue file is read afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "topic"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an entry's facts come from: a reference list and the line of the item in it."""
+
+    name: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLink:
+    """A link to code for a paper; `official` is false for third-party implementations."""
+
+    url: str
+    official: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    KIND: ClassVar[Kind] = "paper"
+    TABLE: ClassVar[str] = "paper"
+
+    id: str
+    title: str
+    year: int
+    url: str
+    sources: list[Source]
+    short_name: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    # The reference lists often cut author lists: with "et al." or by naming the lab alone.
+    authors_et_al: bool = False
+    authors_org: str | None = None
+    arxiv: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    code: list[CodeLink] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    envs: list[str] = field(default_factory=list)
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.title
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.title, *([self.short_name] if self.short_name else []), *self.aliases]
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    KIND: ClassVar[Kind] = "dataset"
+    TABLE: ClassVar[str] = "dataset"
+
+    id: str
+    name: str
+    sources: list[Source]
+    url: str | None = None
+    other_urls: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    # "collection" for items that gather many datasets (the Flan Collection, SKG, ...).
+    form: Literal["dataset", "collection"] = "dataset"
+    keywords: list[str] = field(default_factory=list)
+    summary: str | None = None
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.name, *self.aliases]
+
+
+@dataclass(frozen=True, slots=True)
+class Codebase:
+    KIND: ClassVar[Kind] = "codebase"
+    TABLE: ClassVar[str] = "codebase"
+
+    id: str
+    name: str
+    url: str
+    sources: list[Source]
+    aliases: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    envs: list[str] = field(default_factory=list)
+    # Papers this code implements, where the reference list makes that clear.
+    papers: list[str] = field(default_factory=list)
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.name, *self.aliases]
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    KIND: ClassVar[Kind] = "environment"
+    TABLE: ClassVar[str] = "environment"
+
+    id: str
+    name: str
+    sources: list[Source]
+    url: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.name, *self.aliases]
+
+
+@dataclass(frozen=True, slots=True)
+class Blog:
+    KIND: ClassVar[Kind] = "blog"
+    TABLE: ClassVar[str] = "blog"
+
+    id: str
+    title: str
+    url: str
+    # The outlet the list names in brackets: "OpenAI", "Hugging Face", "知乎", ...
+    publisher: str
+    language: str
+    sources: list[Source]
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.title
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.title]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    KIND: ClassVar[Kind] = "topic"
+    TABLE: ClassVar[str] = "topic"
+
+    id: str
+    name_en: str
+    name_zh: str
+    category: Literal["technique", "application"]
+    summary_en: str
+    summary_zh: str
+    sources: list[Source]
+    aliases: list[str] = field(default_factory=list)
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.name_en, self.name_zh, *self.aliases]
+
+
+Entry = Paper | Dataset | Codebase | Environment | Blog | Topic
+
+ENTRY_TYPES: tuple[type[Entry], ...] = (Paper, Dataset, Codebase, Environment, Blog, Topic)
+KINDS: tuple[Kind, ...] = tuple(t.KIND for t in ENTRY_TYPES)
+TYPE_BY_TABLE: dict[str, type[Entry]] = {t.TABLE: t for t in ENTRY_TYPES}
+
+
+def entry_from_table(entry_type: type[Entry], table: dict[str, object]) -> Entry:
+    """Build an entry from one already-validated TOML table (nested tables become objects)."""
+    values = dict(table)
+    if "sources" in values:
+        values["sources"] = [Source(**source) for source in values["sources"]]  # type: ignore[attr-defined]
+    if "code" in values:
+        values["code"] = [CodeLink(**link) for link in values["code"]]  # type: ignore[attr-defined]
+    return entry_type(**values)  # type: ignore[arg-type]

@@ -1,0 +1,106 @@
+"""Turn entries into plain records (JSON-ready dicts): the data every output format renders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from .catalog import Catalogue
+from .models import Blog, Codebase, Dataset, Entry, Environment, Paper, Topic
+from .search import Hit
+
+Record = dict[str, Any]
+
+
+def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
+    """The documented JSON object of an entry: id, kind, title, url, then fields of its kind."""
+    record: Record = {
+        "id": entry.id,
+        "kind": entry.KIND,
+        "title": entry.display_name,
+        "url": getattr(entry, "url", None),
+    }
+    if isinstance(entry, Paper):
+        record |= {
+            "year": entry.year,
+            "short_name": entry.short_name,
+            "aliases": entry.aliases,
+            "authors": entry.authors,
+            "authors_et_al": entry.authors_et_al,
+            "authors_org": entry.authors_org,
+            "arxiv": entry.arxiv,
+            "keywords": entry.keywords,
+            "datasets": [d.display_name for d in catalogue.datasets_of(entry)],
+            "envs": [e.display_name for e in catalogue.envs_of(entry)],
+            "code": [asdict(link) for link in entry.code],
+            "dataset_ids": entry.datasets,
+            "env_ids": entry.envs,
+        }
+    elif isinstance(entry, Dataset):
+        record |= {
+            "other_urls": entry.other_urls,
+            "aliases": entry.aliases,
+            "form": entry.form,
+            "keywords": entry.keywords,
+            "summary": entry.summary,
+            "used_by": len(catalogue.users_of(entry)),
+        }
+    elif isinstance(entry, Codebase):
+        record |= {
+            "aliases": entry.aliases,
+            "keywords": entry.keywords,
+            "tasks": entry.tasks,
+            "datasets": [d.display_name for d in catalogue.datasets_of(entry)],
+            "envs": [e.display_name for e in catalogue.envs_of(entry)],
+            "papers": entry.papers,
+            "dataset_ids": entry.datasets,
+            "env_ids": entry.envs,
+        }
+    elif isinstance(entry, Environment):
+        record |= {"aliases": entry.aliases, "used_by": len(catalogue.users_of(entry))}
+    elif isinstance(entry, Blog):
+        record |= {"publisher": entry.publisher, "language": entry.language}
+    elif isinstance(entry, Topic):
+        record |= {
+            "name_zh": entry.name_zh,
+            "category": entry.category,
+            "aliases": entry.aliases,
+            "summary_en": entry.summary_en,
+            "summary_zh": entry.summary_zh,
+        }
+    record["notes"] = entry.notes
+    record["sources"] = [asdict(source) for source in entry.sources]
+    return record
+
+
+def hit_record(hit: Hit, catalogue: Catalogue) -> Record:
+    """A search result: the entry's record, its score (0-100) and what it matched."""
+    return {"score": hit.score, "matched": {"field": hit.field, "text": hit.text}} | entry_record(
+        hit.entry, catalogue
+    )
+
+
+def links_record(entry: Entry, catalogue: Catalogue) -> dict[str, list[Record]]:
+    """Every entry linked to this one, outbound and inbound, grouped by relation."""
+
+    def brief(linked: Entry) -> Record:
+        return {"id": linked.id, "kind": linked.KIND, "title": linked.display_name}
+
+    links: dict[str, list[Entry]] = {}
+    if isinstance(entry, Paper | Codebase):
+        links["datasets"] = list(catalogue.datasets_of(entry))
+        links["environments"] = list(catalogue.envs_of(entry))
+    if isinstance(entry, Paper):
+        implementations = catalogue.implementations_of(entry)
+        links["implemented_by"] = list(implementations)
+        links["code_entries"] = [t for t in catalogue.code_targets(entry) if t not in implementations]
+    if isinstance(entry, Codebase):
+        links["implements"] = list(catalogue.papers_of(entry))
+    if isinstance(entry, Dataset | Environment):
+        users = catalogue.users_of(entry)
+        links["used_by_papers"] = [u for u in users if isinstance(u, Paper)]
+        links["used_by_codebases"] = [u for u in users if isinstance(u, Codebase)]
+    if isinstance(entry, Dataset | Codebase):
+        implemented = set(getattr(entry, "papers", []))
+        links["code_of_papers"] = [p for p in catalogue.papers_linking_code_to(entry) if p.id not in implemented]
+    return {relation: [brief(linked) for linked in linked_entries] for relation, linked_entries in links.items()}

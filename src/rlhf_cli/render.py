@@ -1,0 +1,172 @@
+"""Write records to stdout as a Rich table, JSON, CSV or TSV; messages go to stderr.
+
+Catalogue text is never interpreted: Rich markup is not parsed (cells are `Text`, not markup
+strings) and control characters are shown as visible escapes in tables, TSV and messages.
+JSON and CSV keep every string exactly as stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from .records import Record
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+
+
+def default_format() -> Format:
+    """A table for a person at a terminal, tab-separated lines for a pipe."""
+    return Format.table if sys.stdout.isatty() else Format.tsv
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    cell: Callable[[Record], Any]
+    wide: bool = False  # let this column take the spare width
+
+
+def field(key: str, header: str, wide: bool = False) -> Column:
+    return Column(header, lambda record: record.get(key), wide)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """Show control, bidirectional and zero-width characters as escapes so they act on nothing."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def cell_text(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "yes"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell_text(item) for item in value)
+    if isinstance(value, dict):
+        return str(value.get("url") or value.get("title") or value)
+    return str(value)
+
+
+def write(text: str) -> None:
+    """The single place output reaches stdout."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"rlhf: {visible(message)}\n")
+
+
+def note(message: str) -> None:
+    sys.stderr.write(f"{visible(message)}\n")
+
+
+def listing(records: Sequence[Record], columns: Sequence[Column], output: Format, title: str | None = None) -> None:
+    """Render a list of records in the chosen format."""
+    if output is Format.json:
+        write(json.dumps(list(records), ensure_ascii=False, indent=2) + "\n")
+    elif output is Format.csv:
+        write(_csv(records))
+    elif output is Format.tsv:
+        lines = ("\t".join(_tsv_cell(column.cell(record)) for column in columns) for record in records)
+        write("".join(line + "\n" for line in lines))
+    else:
+        _table(records, columns, title)
+
+
+def _tsv_cell(value: Any) -> str:
+    return visible(cell_text(value)).replace("\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+def _csv(records: Sequence[Record]) -> str:
+    keys = list(dict.fromkeys(key for record in records for key in record))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(keys)
+    for record in records:
+        writer.writerow([_csv_cell(record.get(key)) for key in keys])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_csv_cell(item) for item in value)
+    if isinstance(value, dict):
+        return " ".join(f"{key}={val}" for key, val in value.items())
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, emoji=False, markup=False)
+
+
+def _table(records: Sequence[Record], columns: Sequence[Column], title: str | None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(visible(title)) if title else None, header_style="bold", expand=False)
+    for column in columns:
+        table.add_column(column.header, overflow="fold", ratio=1 if column.wide else None)
+    for record in records:
+        table.add_row(*(Text(visible(cell_text(column.cell(record)))) for column in columns))
+    _print(table)
+
+
+def _print(renderable: Any) -> None:
+    console = _console()
+    with console.capture() as capture:
+        console.print(renderable)
+    write(capture.get())
+
+
+def detail(record: Record, links: dict[str, list[Record]], output: Format) -> None:
+    """Render one entry with everything linked to it."""
+    if output is Format.json:
+        write(json.dumps(record | {"links": links}, ensure_ascii=False, indent=2) + "\n")
+        return
+    rows = [(key, cell_text(value)) for key, value in record.items() if key not in ("title",)]
+    rows += [(f"links.{relation}", ", ".join(item["id"] for item in items)) for relation, items in links.items()]
+    rows = [(key, value) for key, value in rows if value]
+    if output is Format.csv:
+        write(_csv([{"field": key, "value": value} for key, value in rows]))
+    elif output is Format.tsv:
+        write("".join(f"{key}\t{_tsv_cell(value)}\n" for key, value in rows))
+    else:
+        _detail_table(record, rows)
+
+
+def _detail_table(record: Record, rows: list[tuple[str, str]]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for key, value in rows:
+        grid.add_row(Text(key), Text(visible(value)))
+    heading = Text(visible(str(record["title"])), style="bold")
+    console = _console()
+    with console.capture() as capture:
+        console.print(heading)
+        console.print(grid)
+    write(capture.get())

@@ -1,0 +1,241 @@
+"""Check parsed catalogue files: types (strict pydantic models) and meaning (links, ids, years).
+
+Importing this module imports pydantic, so only the cold path and `rlhf validate` use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import functools
+import operator
+import re
+import types
+import typing
+from collections.abc import Iterator
+from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from .errors import Problem
+from .models import TYPE_BY_TABLE, Codebase, Entry, Paper, entry_from_table
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+EARLIEST_YEAR = 1950
+
+_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """A catalogue file after TOML parsing: its path, its text (to locate entries) and its tables."""
+
+    path: str
+    text: str
+    data: dict[str, Any]
+
+
+def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
+    """Validate every file together; return the entries that passed and every problem found."""
+    entries: list[Entry] = []
+    origin: dict[str, ParsedFile] = {}
+    problems: list[Problem] = []
+    for parsed in files:
+        tables, table_problems = _tables(parsed)
+        problems.extend(table_problems)
+        for entry_type, table in tables:
+            entry_problems = _schema_problems(parsed, entry_type, table)
+            if entry_problems:
+                problems.extend(entry_problems)
+                continue
+            entry = entry_from_table(entry_type, table)
+            entries.append(entry)
+            problems.extend(_field_problems(parsed, entry))
+            if entry.id in origin:
+                first = origin[entry.id]
+                problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first.path}"))
+            else:
+                origin[entry.id] = parsed
+    problems.extend(_link_problems(entries, origin))
+    problems.extend(_name_problems(entries, origin))
+    return entries, problems
+
+
+def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], dict[str, Any]]], list[Problem]]:
+    tables: list[tuple[type[Entry], dict[str, Any]]] = []
+    problems: list[Problem] = []
+    known = ", ".join(f"[[{name}]]" for name in TYPE_BY_TABLE)
+    for key, value in parsed.data.items():
+        entry_type = TYPE_BY_TABLE.get(key)
+        line = _line_of(parsed.text, rf"^\s*\[+\s*{re.escape(key)}\s*\]")
+        if entry_type is None:
+            hint = _did_you_mean(key, list(TYPE_BY_TABLE))
+            problems.append(Problem(parsed.path, f"unknown table '{key}'{hint}; expected {known}", line=line))
+        elif not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            problems.append(Problem(parsed.path, f"'{key}' must be an array of tables, written [[{key}]]", line=line))
+        else:
+            tables.extend((entry_type, table) for table in value)
+    return tables, problems
+
+
+def _schema_problems(parsed: ParsedFile, entry_type: type[Entry], table: dict[str, Any]) -> list[Problem]:
+    entry_id = table.get("id") if isinstance(table.get("id"), str) else None
+    try:
+        _model_for(entry_type).model_validate(table)
+    except ValidationError as error:
+        return [
+            _problem(parsed, entry_id, _field_path(detail["loc"]), _message(detail), entry_type=entry_type)
+            for detail in error.errors()
+        ]
+    return []
+
+
+def _field_problems(parsed: ParsedFile, entry: Entry) -> Iterator[Problem]:
+    def problem(field: str, message: str) -> Problem:
+        return _problem(parsed, entry.id, field, message)
+
+    if not ID_PATTERN.match(entry.id):
+        yield problem("id", f"'{entry.id}' is not a slug (lowercase letters, digits and '-')")
+    for field, url in _urls(entry):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            yield problem(field, f"'{url}' is not an http(s) URL")
+    for field in ("title", "name", "name_en", "name_zh", "summary_en", "summary_zh", "publisher"):
+        value = getattr(entry, field, None)
+        if isinstance(value, str) and not value.strip():
+            yield problem(field, "must not be empty")
+    for field in ("aliases", "keywords", "tasks", "authors"):
+        for index, item in enumerate(getattr(entry, field, [])):
+            if not item.strip():
+                yield problem(f"{field}[{index}]", "must not be empty")
+    if isinstance(entry, Paper):
+        latest = datetime.date.today().year + 1
+        if not EARLIEST_YEAR <= entry.year <= latest:
+            yield problem("year", f"{entry.year} is not a plausible year ({EARLIEST_YEAR} to {latest})")
+        if entry.arxiv is not None:
+            match = ARXIV_PATTERN.match(entry.arxiv)
+            if match is None:
+                yield problem("arxiv", f"'{entry.arxiv}' is not an arXiv identifier such as 2203.02155")
+            elif 2000 + int(match.group(1)) != entry.year:
+                yield problem("year", f"{entry.year} disagrees with arXiv id {entry.arxiv} (20{match.group(1)})")
+    language = getattr(entry, "language", None)
+    if language is not None and not LANGUAGE_PATTERN.match(language):
+        yield problem("language", f"'{language}' is not a language code such as 'en' or 'zh'")
+
+
+def _urls(entry: Entry) -> Iterator[tuple[str, str]]:
+    url = getattr(entry, "url", None)
+    if url is not None:
+        yield "url", url
+    for index, other in enumerate(getattr(entry, "other_urls", [])):
+        yield f"other_urls[{index}]", other
+    for index, link in enumerate(getattr(entry, "code", [])):
+        yield f"code[{index}].url", link.url
+
+
+def _link_problems(entries: list[Entry], origin: dict[str, ParsedFile]) -> Iterator[Problem]:
+    kind_of = {entry.id: entry.KIND for entry in entries}
+    for entry in entries:
+        references: list[tuple[str, str, list[str]]] = []
+        if isinstance(entry, Paper | Codebase):
+            references += [("datasets", "dataset", entry.datasets), ("envs", "environment", entry.envs)]
+        if isinstance(entry, Codebase):
+            references.append(("papers", "paper", entry.papers))
+        parsed = origin.get(entry.id)
+        if parsed is None:
+            continue
+        for field, wanted, ids in references:
+            for index, target in enumerate(ids):
+                where = f"{field}[{index}]"
+                if ids.index(target) != index:
+                    yield _problem(parsed, entry.id, where, f"'{target}' is listed twice")
+                elif target not in kind_of:
+                    candidates = [i for i, k in kind_of.items() if k == wanted]
+                    hint = _did_you_mean(target, candidates)
+                    yield _problem(parsed, entry.id, where, f"no {wanted} with id '{target}'{hint}")
+                elif kind_of[target] != wanted:
+                    yield _problem(parsed, entry.id, where, f"'{target}' is a {kind_of[target]}, not a {wanted}")
+
+
+def _name_problems(entries: list[Entry], origin: dict[str, ParsedFile]) -> Iterator[Problem]:
+    """A name or alias must pick out one entry, or `rlhf show NAME` could not answer."""
+    owner: dict[str, str] = {}
+    for entry in entries:
+        for name in dict.fromkeys(name.casefold() for name in entry.names):
+            other = owner.setdefault(name, entry.id)
+            if other != entry.id and entry.id in origin:
+                yield _problem(origin[entry.id], entry.id, "aliases", f"name '{name}' also names entry '{other}'")
+
+
+def _problem(
+    parsed: ParsedFile,
+    entry_id: str | None,
+    field: str,
+    message: str,
+    entry_type: type[Entry] | None = None,
+) -> Problem:
+    line = None
+    if entry_id is not None:
+        line = _line_of(parsed.text, rf"^\s*id\s*=\s*[\"']{re.escape(entry_id)}[\"']")
+    label = entry_id
+    if label is None and entry_type is not None:
+        label = f"(a [[{entry_type.TABLE}]] without a valid id)"
+    return Problem(parsed.path, message, line=line, entry=label, field=field)
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    match = re.search(pattern, text, flags=re.MULTILINE)
+    return None if match is None else text.count("\n", 0, match.start()) + 1
+
+
+def _did_you_mean(value: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(value, candidates, n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _message(detail: Any) -> str:
+    if detail["type"] == "extra_forbidden":
+        return "unknown key"
+    if detail["type"] == "missing":
+        return "required key is missing"
+    return str(detail["msg"])
+
+
+@functools.cache
+def _model_for(data_type: type) -> type[BaseModel]:
+    """Derive a strict pydantic model with the same fields as a models.py dataclass."""
+    hints = typing.get_type_hints(data_type)
+    fields: dict[str, Any] = {}
+    for field in dataclasses.fields(data_type):
+        annotation = _model_annotation(hints[field.name])
+        if field.default is not dataclasses.MISSING:
+            fields[field.name] = (annotation, field.default)
+        elif field.default_factory is not dataclasses.MISSING:
+            fields[field.name] = (annotation, Field(default_factory=field.default_factory))
+        else:
+            fields[field.name] = (annotation, ...)
+    model: type[BaseModel] = create_model(data_type.__name__, __config__=_STRICT, **fields)
+    return model
+
+
+def _model_annotation(annotation: Any) -> Any:
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        return _model_for(annotation)
+    origin = get_origin(annotation)
+    if origin is Literal or origin is None:
+        return annotation
+    args = tuple(_model_annotation(arg) for arg in get_args(annotation))
+    if origin in (types.UnionType, typing.Union):
+        return functools.reduce(operator.or_, args)
+    return origin[args if len(args) > 1 else args[0]]
