@@ -100,7 +100,9 @@ class Catalogue:
             name, list(candidates), scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=75
         )
         matches.sort(key=lambda match: (-match[1], match[0]))
-        return list(dict.fromkeys(candidates[match[0]] for match in matches))[:limit]
+        # Only names about as close as the best one: a long tail of weak matches is noise.
+        close = [match for match in matches if match[1] >= matches[0][1] - 5] if matches else []
+        return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
 
     def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
         return [self.by_id[i] for i in entry.datasets if isinstance(self.by_id.get(i), Dataset)]  # type: ignore[misc]

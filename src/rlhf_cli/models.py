@@ -1,5 +1,8 @@
 """The catalogue's entry types: one frozen dataclass per kind of entry.
 
+Entries compare and hash by identity (`eq=False`): ids are unique in a catalogue, and list
+fields would make a field-wise hash impossible.
+
 These classes are the single definition of what a catalogue file may say. They are plain
 dataclasses rather than pydantic models so that a warm start (catalogue already validated and
 cached) never imports pydantic, which alone costs several times the interpreter's start-up.
@@ -31,7 +34,7 @@ class CodeLink:
     official: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Paper:
     KIND: ClassVar[Kind] = "paper"
     TABLE: ClassVar[str] = "paper"
@@ -63,7 +66,7 @@ class Paper:
         return [self.id, self.title, *([self.short_name] if self.short_name else []), *self.aliases]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Dataset:
     KIND: ClassVar[Kind] = "dataset"
     TABLE: ClassVar[str] = "dataset"
@@ -89,7 +92,7 @@ class Dataset:
         return [self.id, self.name, *self.aliases]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Codebase:
     KIND: ClassVar[Kind] = "codebase"
     TABLE: ClassVar[str] = "codebase"
@@ -116,7 +119,7 @@ class Codebase:
         return [self.id, self.name, *self.aliases]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Environment:
     KIND: ClassVar[Kind] = "environment"
     TABLE: ClassVar[str] = "environment"
@@ -137,7 +140,7 @@ class Environment:
         return [self.id, self.name, *self.aliases]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Blog:
     KIND: ClassVar[Kind] = "blog"
     TABLE: ClassVar[str] = "blog"
@@ -160,7 +163,7 @@ class Blog:
         return [self.id, self.title]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Topic:
     KIND: ClassVar[Kind] = "topic"
     TABLE: ClassVar[str] = "topic"

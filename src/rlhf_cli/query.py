@@ -113,7 +113,7 @@ def apply(entries: list[Entry], filters: list[Filter]) -> list[Entry]:
     return [entry for entry in entries if all(f.test(entry) for f in filters)]
 
 
-def empty_hint(entries: list[Entry], filters: list[Filter]) -> str | None:
+def empty_hint(entries: list[Entry], filters: list[Filter], noun: str) -> str | None:
     """Explain an empty result: which filter clashes, and what the others do match.
 
     With a year filter, say which years the other filters' matches come from; otherwise
@@ -128,9 +128,9 @@ def empty_hint(entries: list[Entry], filters: list[Filter]) -> str | None:
         years = sorted({entry.year for entry in matches if isinstance(entry, Paper)})
         if years:
             which = " ".join(f.label for f in others)
-            return f"no entry matches {year.label} with {which}; those with {which} are from {_years(years)}"
+            return f"{noun} with {which} are from {_years(years)}, not {year.label.removeprefix('--year ')}"
     counts = [f"{f.label} alone matches {len(apply(entries, [f]))}" for f in filters]
-    return "no entry matches all filters together: " + "; ".join(counts)
+    return f"no {noun} match all filters together: " + "; ".join(counts)
 
 
 def _years(years: list[int]) -> str:

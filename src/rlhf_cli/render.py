@@ -37,10 +37,11 @@ class Column:
     header: str
     cell: Callable[[Record], Any]
     wide: bool = False  # let this column take the spare width
+    wrap: bool = True  # ids and numbers read badly when folded
 
 
-def field(key: str, header: str, wide: bool = False) -> Column:
-    return Column(header, lambda record: record.get(key), wide)
+def field(key: str, header: str, wide: bool = False, wrap: bool = True) -> Column:
+    return Column(header, lambda record: record.get(key), wide, wrap)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -59,6 +60,10 @@ def cell_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(cell_text(item) for item in value)
     if isinstance(value, dict):
+        if "official" in value:
+            return value["url"] + ("" if value["official"] else " (third-party)")
+        if "line" in value:
+            return f"{value['name']} line {value['line']}" if value["line"] else value["name"]
         return str(value.get("url") or value.get("title") or value)
     return str(value)
 
@@ -126,17 +131,24 @@ def _table(records: Sequence[Record], columns: Sequence[Column], title: str | No
 
     table = Table(title=Text(visible(title)) if title else None, header_style="bold", expand=False)
     for column in columns:
-        table.add_column(column.header, overflow="fold", ratio=1 if column.wide else None)
+        table.add_column(
+            column.header, overflow="fold", ratio=1 if column.wide else None, no_wrap=not column.wrap
+        )
     for record in records:
         table.add_row(*(Text(visible(cell_text(column.cell(record)))) for column in columns))
     _print(table)
 
 
-def _print(renderable: Any) -> None:
+def _print(*renderables: Any) -> None:
     console = _console()
     with console.capture() as capture:
-        console.print(renderable)
+        for renderable in renderables:
+            console.print(renderable)
     write(capture.get())
+
+
+# Fields that name linked entries: the links section shows them with ids and titles.
+_SHOWN_AS_LINKS = frozenset({"title", "datasets", "envs", "papers", "dataset_ids", "env_ids"})
 
 
 def detail(record: Record, links: dict[str, list[Record]], output: Format) -> None:
@@ -144,18 +156,22 @@ def detail(record: Record, links: dict[str, list[Record]], output: Format) -> No
     if output is Format.json:
         write(json.dumps(record | {"links": links}, ensure_ascii=False, indent=2) + "\n")
         return
-    rows = [(key, cell_text(value)) for key, value in record.items() if key not in ("title",)]
-    rows += [(f"links.{relation}", ", ".join(item["id"] for item in items)) for relation, items in links.items()]
+    rows = [(key, cell_text(value)) for key, value in record.items() if key not in _SHOWN_AS_LINKS]
     rows = [(key, value) for key, value in rows if value]
+    link_rows = [(relation, item) for relation, items in links.items() for item in items]
     if output is Format.csv:
-        write(_csv([{"field": key, "value": value} for key, value in rows]))
+        fields = [{"field": key, "value": value} for key, value in rows]
+        fields += [{"field": f"links.{relation}", "value": item["id"]} for relation, item in link_rows]
+        write(_csv(fields))
     elif output is Format.tsv:
-        write("".join(f"{key}\t{_tsv_cell(value)}\n" for key, value in rows))
+        lines = [f"{key}\t{_tsv_cell(value)}" for key, value in rows]
+        lines += [f"links.{relation}\t{item['id']}" for relation, item in link_rows]
+        write("".join(line + "\n" for line in lines))
     else:
-        _detail_table(record, rows)
+        _detail_table(str(record["title"]), rows, links)
 
 
-def _detail_table(record: Record, rows: list[tuple[str, str]]) -> None:
+def _detail_table(title: str, rows: list[tuple[str, str]], links: dict[str, list[Record]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -164,9 +180,8 @@ def _detail_table(record: Record, rows: list[tuple[str, str]]) -> None:
     grid.add_column(overflow="fold")
     for key, value in rows:
         grid.add_row(Text(key), Text(visible(value)))
-    heading = Text(visible(str(record["title"])), style="bold")
-    console = _console()
-    with console.capture() as capture:
-        console.print(heading)
-        console.print(grid)
-    write(capture.get())
+    for relation, items in links.items():
+        for position, item in enumerate(items):
+            label = relation.replace("_", " ") if position == 0 else ""
+            grid.add_row(Text(label, style="cyan"), Text(f"{visible(item['id'])}  {visible(item['title'])}"))
+    _print(Text(visible(title), style="bold"), grid)
