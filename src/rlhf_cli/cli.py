@@ -171,7 +171,7 @@ def _filtered(catalogue: Catalogue, entries: list[Entry], filters: list[Filter],
 
 
 PAPER_COLUMNS = [
-    field("id", "ID", wrap=False),
+    field("id", "ID"),
     field("year", "Year"),
     Column("Title", lambda r: _title_cell(r), wide=True),
     Column("Authors", lambda r: _authors_cell(r)),
@@ -213,7 +213,7 @@ def search(
     columns = [
         field("score", "Score"),
         field("kind", "Kind"),
-        field("id", "ID", wrap=False),
+        field("id", "ID"),
         field("title", "Title", wide=True),
         Column("Matched", lambda r: f"{r['matched']['field']}: {r['matched']['text']}"),
     ]
@@ -296,7 +296,7 @@ def codebases(
         filters.append(query.link_filter(catalogue, env, "environment", "--env"))
     matches, message, hint = _filtered(catalogue, list(catalogue.codebases), filters, "codebases")
     columns = [
-        field("id", "ID", wrap=False),
+        field("id", "ID"),
         field("title", "Name"),
         field("keywords", "Keywords", wide=True),
         field("url", "URL"),
@@ -328,7 +328,7 @@ def datasets(
     if sort is DatasetSort.uses:
         records.sort(key=lambda r: -r["used_by"])
     columns = [
-        field("id", "ID", wrap=False),
+        field("id", "ID"),
         field("title", "Name", wide=True),
         field("form", "Form"),
         field("used_by", "Used by"),
@@ -350,7 +350,7 @@ def blogs(
 
     catalogue = _open(catalog, no_bundled)
     found = [blog for blog in catalogue.blogs if language is None or blog.language == language.value]
-    columns = [field("id", "ID", wrap=False), field("publisher", "Publisher"), field("language", "Lang"), field("title", "Title", wide=True)]
+    columns = [field("id", "ID"), field("publisher", "Publisher"), field("language", "Lang"), field("title", "Title", wide=True)]
     message = f"no blogs in language '{language.value}'" if language else "the catalogue has no blogs"
     _show_listing([entry_record(blog, catalogue) for blog in found], columns, output, limit, message)
 
@@ -370,7 +370,7 @@ def topics(
 
     catalogue = _open(catalog, no_bundled)
     found = [topic for topic in catalogue.topics if category is None or topic.category == category.value]
-    columns = [field("id", "ID", wrap=False), field("category", "Category"), field("title", "English"), field("name_zh", "中文")]
+    columns = [field("id", "ID"), field("category", "Category"), field("title", "English"), field("name_zh", "中文")]
     message = f"no topics in category '{category.value}'" if category else "the catalogue has no topics"
     _show_listing([entry_record(topic, catalogue) for topic in found], columns, output, limit, message)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -43,6 +44,9 @@ class Column:
 def field(key: str, header: str, wide: bool = False, wrap: bool = True) -> Column:
     return Column(header, lambda record: record.get(key), wide, wrap)
 
+
+# A wide column (a title) never gets narrower than this, however long the other cells are.
+WIDE_MIN_WIDTH = 20
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -122,7 +126,10 @@ def _csv_cell(value: Any) -> str:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False, emoji=False, markup=False)
+    # Rich alone keeps bold and other styles under NO_COLOR; no escape codes at all is what
+    # people who set it (and tools that read our output) expect.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(highlight=False, emoji=False, markup=False, color_system=None if plain else "auto")
 
 
 def _table(records: Sequence[Record], columns: Sequence[Column], title: str | None) -> None:
@@ -132,7 +139,11 @@ def _table(records: Sequence[Record], columns: Sequence[Column], title: str | No
     table = Table(title=Text(visible(title)) if title else None, header_style="bold", expand=False)
     for column in columns:
         table.add_column(
-            column.header, overflow="fold", ratio=1 if column.wide else None, no_wrap=not column.wrap
+            column.header,
+            overflow="fold",
+            ratio=1 if column.wide else None,
+            min_width=WIDE_MIN_WIDTH if column.wide else None,
+            no_wrap=not column.wrap,
         )
     for record in records:
         table.add_row(*(Text(visible(cell_text(column.cell(record)))) for column in columns))

@@ -1,0 +1,59 @@
+"""Shared fixtures: a CLI runner isolated from the user's cache and catalogue settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from rlhf_cli.cli import app
+
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every test gets its own cache folder and no inherited catalogue settings."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(cache))
+    monkeypatch.delenv("RLHF_CATALOG", raising=False)
+    monkeypatch.delenv("RLHF_NO_BUNDLED", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return cache
+
+
+class Run:
+    """Invoke the real CLI in-process and return the result."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Any:
+        return self.runner.invoke(app, list(args), env=env)
+
+    def json(self, *args: str) -> Any:
+        result = self(*args, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def run() -> Run:
+    return Run()
+
+
+@pytest.fixture
+def write_catalog(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a TOML file into a fresh catalogue folder and return the folder."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+
+    def write(name: str, text: str) -> Path:
+        (folder / name).write_text(text, encoding="utf-8")
+        return folder
+
+    return write
