@@ -5,7 +5,6 @@ Expected failures (`RlhfError`) are turned into one line on stderr and a documen
 by `_error_boundary`, which wraps every command.
 """
 
-from __future__ import annotations
 
 import functools
 import os
@@ -135,7 +134,7 @@ def main(
     """The RLHF research map in your terminal: papers, code, datasets, environments and reading."""
 
 
-def _open(catalog: list[Path] | None, no_bundled: bool) -> Catalogue:
+def _open(catalog: list[Path] | None, no_bundled: bool) -> "Catalogue":
     from .loader import catalog_paths, load
 
     return load(catalog_paths(catalog, bundled=not no_bundled))
@@ -161,7 +160,9 @@ def _show_listing(
         render.note(f"showing {len(shown)} of {len(records)}; use --limit to see more")
 
 
-def _filtered(catalogue: Catalogue, entries: list[Entry], filters: list[Filter], noun: str) -> tuple[list[Entry], str, str | None]:
+def _filtered(
+    catalogue: "Catalogue", entries: "list[Entry]", filters: "list[Filter]", noun: str
+) -> "tuple[list[Entry], str, str | None]":
     from .query import apply, empty_hint
 
     matches = apply(entries, filters)
@@ -245,7 +246,7 @@ def papers(
 
     years = query.YearRange.parse(year) if year is not None else None
     catalogue = _open(catalog, no_bundled)
-    filters: list[Filter] = []
+    filters: "list[Filter]" = []
     if years is not None:
         filters.append(query.year_filter(years))
     if keyword is not None:
@@ -287,7 +288,7 @@ def codebases(
     from .records import entry_record
 
     catalogue = _open(catalog, no_bundled)
-    filters: list[Filter] = []
+    filters: "list[Filter]" = []
     if keyword is not None:
         filters.append(query.keyword_filter(catalogue, keyword))
     if dataset is not None:

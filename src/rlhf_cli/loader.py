@@ -64,13 +64,15 @@ def load(paths: list[Path]) -> Catalogue:
     contents = _read(catalog_files(paths))
     key = cache.key_for(contents)
     cached = cache.read(key)
-    if cached is None:
-        documents, problems = _parse_and_check(contents)
-        if problems:
-            raise CatalogError(problems)
-        cache.write(key, documents)
-    else:
-        documents = cached
+    if cached is not None:
+        try:
+            return Catalogue(_entries(cached))
+        except (TypeError, KeyError, AttributeError, ValueError):
+            pass  # a damaged cache entry: fall through and rebuild it
+    documents, problems = _parse_and_check(contents)
+    if problems:
+        raise CatalogError(problems)
+    cache.write(key, documents)
     return Catalogue(_entries(documents))
 
 

@@ -7,9 +7,6 @@ JSON and CSV keep every string exactly as stored.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
 import sys
@@ -89,6 +86,8 @@ def note(message: str) -> None:
 def listing(records: Sequence[Record], columns: Sequence[Column], output: Format, title: str | None = None) -> None:
     """Render a list of records in the chosen format."""
     if output is Format.json:
+        import json
+
         write(json.dumps(list(records), ensure_ascii=False, indent=2) + "\n")
     elif output is Format.csv:
         write(_csv(records))
@@ -104,6 +103,9 @@ def _tsv_cell(value: Any) -> str:
 
 
 def _csv(records: Sequence[Record]) -> str:
+    import csv
+    import io
+
     keys = list(dict.fromkeys(key for record in records for key in record))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -165,6 +167,8 @@ _SHOWN_AS_LINKS = frozenset({"title", "datasets", "envs", "papers", "dataset_ids
 def detail(record: Record, links: dict[str, list[Record]], output: Format) -> None:
     """Render one entry with everything linked to it."""
     if output is Format.json:
+        import json
+
         write(json.dumps(record | {"links": links}, ensure_ascii=False, indent=2) + "\n")
         return
     rows = [(key, cell_text(value)) for key, value in record.items() if key not in _SHOWN_AS_LINKS]
