@@ -300,7 +300,7 @@ def codebases(
         field("id", "ID"),
         field("title", "Name"),
         field("keywords", "Keywords", wide=True),
-        field("url", "URL"),
+        field("url", "URL", in_table=False),
     ]
     records = [entry_record(entry, catalogue) for entry in sorted(matches, key=lambda e: e.display_name.casefold())]
     _show_listing(records, columns, output, limit, message, hint)
@@ -333,7 +333,7 @@ def datasets(
         field("title", "Name", wide=True),
         field("form", "Form"),
         field("used_by", "Used by"),
-        field("url", "URL"),
+        field("url", "URL", in_table=False),
     ]
     _show_listing(records, columns, output, limit, message, hint)
 

@@ -35,11 +35,11 @@ class Column:
     header: str
     cell: Callable[[Record], Any]
     wide: bool = False  # let this column take the spare width
-    wrap: bool = True  # ids and numbers read badly when folded
+    in_table: bool = True  # long URLs fold badly in a table; they stay in TSV, `show` and JSON
 
 
-def field(key: str, header: str, wide: bool = False, wrap: bool = True) -> Column:
-    return Column(header, lambda record: record.get(key), wide, wrap)
+def field(key: str, header: str, wide: bool = False, in_table: bool = True) -> Column:
+    return Column(header, lambda record: record.get(key), wide, in_table)
 
 
 # A wide column (a title) never gets narrower than this, however long the other cells are.
@@ -139,13 +139,13 @@ def _table(records: Sequence[Record], columns: Sequence[Column], title: str | No
     from rich.text import Text
 
     table = Table(title=Text(visible(title)) if title else None, header_style="bold", expand=False)
+    columns = [column for column in columns if column.in_table]
     for column in columns:
         table.add_column(
             column.header,
             overflow="fold",
             ratio=1 if column.wide else None,
             min_width=WIDE_MIN_WIDTH if column.wide else None,
-            no_wrap=not column.wrap,
         )
     for record in records:
         table.add_row(*(Text(visible(cell_text(column.cell(record)))) for column in columns))
