@@ -12,11 +12,11 @@ import typer
 from rlhf_cli.cli import app
 
 COMMANDS = sorted(info.name or info.callback.__name__ for info in app.registered_commands)  # type: ignore[union-attr]
-LISTINGS = ["search ppo", "papers", "codebases", "datasets", "blogs", "topics"]
+LISTINGS = ["search ppo", "papers", "codebases", "datasets", "envs", "blogs", "topics"]
 
 
 def test_commands_are_the_documented_ones() -> None:
-    assert COMMANDS == ["blogs", "codebases", "datasets", "papers", "search", "show", "topics", "validate"]
+    assert COMMANDS == ["blogs", "codebases", "datasets", "envs", "papers", "search", "show", "topics", "validate"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

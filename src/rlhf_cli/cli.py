@@ -339,6 +339,22 @@ def datasets(
 
 
 @app.command()
+def envs(
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List experiment environments (Atari, MuJoCo, ...), with how many entries use each."""
+    from .records import entry_record
+
+    catalogue = _open(catalog, no_bundled)
+    records = [entry_record(env, catalogue) for env in catalogue.environments]
+    columns = [field("id", "ID"), field("title", "Name", wide=True), field("used_by", "Used by")]
+    _show_listing(records, columns, output, limit, "the catalogue has no environments")
+
+
+@app.command()
 def blogs(
     language: Annotated[Language | None, typer.Option("--language", "-l", help="Only posts in this language.")] = None,
     limit: LimitOption = None,

@@ -117,6 +117,7 @@ def _parse_and_check(contents: list[tuple[str, bytes]]) -> tuple[list[tuple[str,
         except tomli.TOMLDecodeError as error:
             problems.append(_toml_problem(path, error))
     problems += check_files(parsed)[1]
+    problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
     return [(item.path, item.data) for item in parsed], problems
 
 
