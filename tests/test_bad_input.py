@@ -62,7 +62,9 @@ def test_year_must_agree_with_arxiv_id(run, write_catalog) -> None:  # type: ign
 
 
 def test_ambiguous_alias_is_reported(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
-    folder = write_catalog("papers.toml", paper("p1") + 'aliases = ["Shared"]\n' + paper("p2", "B") + 'aliases = ["shared"]\n')
+    folder = write_catalog(
+        "papers.toml", paper("p1") + 'aliases = ["Shared"]\n' + paper("p2", "B") + 'aliases = ["shared"]\n'
+    )
     result = run("validate", str(folder))
     assert result.exit_code == 3
     assert "name 'shared' also names entry 'p1'" in result.stdout

@@ -36,7 +36,9 @@ def test_version(tmp_path: Path) -> None:
 def test_python_dash_m(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "rlhf_cli", "search", "ppo", "-f", "json"],
-        capture_output=True, text=True, env=rlhf_env(tmp_path),
+        capture_output=True,
+        text=True,
+        env=rlhf_env(tmp_path),
     )
     assert done.returncode == 0, done.stderr
     assert '"id": "trl"' in done.stdout
@@ -52,7 +54,9 @@ def test_pipe_into_head_ends_quietly(tmp_path: Path) -> None:
     # A closed pipe part-way through a large JSON document is quiet too.
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", f"'{RLHF}' search a -n 500 -f json | head -c 10"],
-        capture_output=True, text=True, env=rlhf_env(tmp_path),
+        capture_output=True,
+        text=True,
+        env=rlhf_env(tmp_path),
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
@@ -64,7 +68,10 @@ def test_no_colour_in_a_pipe_or_with_no_color(tmp_path: Path) -> None:
     forced = rlhf_env(tmp_path, FORCE_COLOR="1")
     assert "\x1b[" in subprocess.run([RLHF, "papers", "-f", "table"], capture_output=True, text=True, env=forced).stdout  # type: ignore[list-item]
     no_color = rlhf_env(tmp_path, FORCE_COLOR="1", NO_COLOR="1")
-    assert "\x1b[" not in subprocess.run([RLHF, "papers", "-f", "table"], capture_output=True, text=True, env=no_color).stdout  # type: ignore[list-item]
+    assert (
+        "\x1b["
+        not in subprocess.run([RLHF, "papers", "-f", "table"], capture_output=True, text=True, env=no_color).stdout
+    )  # type: ignore[list-item]
 
 
 def test_catalogue_error_has_no_traceback(tmp_path: Path) -> None:

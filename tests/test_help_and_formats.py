@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import pytest
 import typer
@@ -47,7 +46,9 @@ def test_paper_json_fields(run) -> None:  # type: ignore[no-untyped-def]
     assert paper["year"] == 2022
     assert paper["authors"][:1] == ["Long Ouyang"]
     assert paper["datasets"] == ["TruthfulQA", "RealToxicityPrompts"]
-    assert paper["code"] == [{"url": "https://github.com/openai/following-instructions-human-feedback", "official": True}]
+    assert paper["code"] == [
+        {"url": "https://github.com/openai/following-instructions-human-feedback", "official": True}
+    ]
     assert paper["keywords"] == ["Large Language Model", "Align Language Model with Human Intent"]
     assert paper["envs"] == []
 
@@ -94,7 +95,8 @@ def test_limit(run) -> None:  # type: ignore[no-untyped-def]
 def test_search_tolerates_typos_word_order_and_chinese(run) -> None:  # type: ignore[no-untyped-def]
     assert run.json("search", "instruct", "gtp")[0]["id"] == "instructgpt"
     assert run.json("search", "human", "feedback", "summarize")[0]["id"] in {
-        "learning-to-summarize", "recursively-summarizing-books"
+        "learning-to-summarize",
+        "recursively-summarizing-books",
     }
     assert run.json("search", "逆向强化学习")[0]["id"] == "inverse-rl"
     assert run.json("search", "inverse", "reinforcement", "learning")[0]["id"] == "inverse-rl"
@@ -115,7 +117,10 @@ def test_show_lists_links_both_ways(run) -> None:  # type: ignore[no-untyped-def
     dataset = run.json("show", "truthfulqa")
     assert "instructgpt" in {p["id"] for p in dataset["links"]["used_by_papers"]}
     hh = run.json("show", "HH-RLHF")
-    assert {p["id"] for p in hh["links"]["code_of_papers"]} == {"helpful-harmless-assistant", "red-teaming-language-models"}
+    assert {p["id"] for p in hh["links"]["code_of_papers"]} == {
+        "helpful-harmless-assistant",
+        "red-teaming-language-models",
+    }
     table = run("show", "truthfulqa", "-f", "table")
     assert table.exit_code == 0 and "InstructGPT" not in table.stdout and "instructgpt" in table.stdout
 

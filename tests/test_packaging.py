@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_contains_the_catalogue(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     wheel = next(tmp_path.glob("*.whl"))

@@ -5,19 +5,18 @@ Expected failures (`RlhfError`) are turned into one line on stderr and a documen
 by `_error_boundary`, which wraps every command.
 """
 
-
 import functools
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from . import __version__, render
-from .errors import ExitCode, RlhfError
+from .errors import ExitCode, RlhfError, UsageError
 from .render import Column, Format, field
 
 if TYPE_CHECKING:
@@ -64,34 +63,34 @@ app = _App(
 )
 
 
-class KindChoice(str, Enum):
-    paper = "paper"
-    dataset = "dataset"
-    codebase = "codebase"
-    environment = "environment"
-    blog = "blog"
-    topic = "topic"
+class KindChoice(StrEnum):
+    PAPER = "paper"
+    DATASET = "dataset"
+    CODEBASE = "codebase"
+    ENVIRONMENT = "environment"
+    BLOG = "blog"
+    TOPIC = "topic"
 
 
-class PaperSort(str, Enum):
-    year = "year"
-    title = "title"
-    id = "id"
+class PaperSort(StrEnum):
+    YEAR = "year"
+    TITLE = "title"
+    ID = "id"
 
 
-class DatasetSort(str, Enum):
-    name = "name"
-    uses = "uses"
+class DatasetSort(StrEnum):
+    NAME = "name"
+    USES = "uses"
 
 
-class Language(str, Enum):
-    en = "en"
-    zh = "zh"
+class Language(StrEnum):
+    EN = "en"
+    ZH = "zh"
 
 
-class Category(str, Enum):
-    technique = "technique"
-    application = "application"
+class Category(StrEnum):
+    TECHNIQUE = "technique"
+    APPLICATION = "application"
 
 
 CatalogOption = Annotated[
@@ -208,8 +207,10 @@ def search(
     from .records import hit_record
     from .search import search as run_search
 
-    catalogue = _open(catalog, no_bundled)
     text = " ".join(query)
+    if not text.strip():
+        raise UsageError("search: give at least one word to look for")
+    catalogue = _open(catalog, no_bundled)
     hits = run_search(catalogue, text, [k.value for k in kind] if kind else None)
     columns = [
         field("score", "Score"),
@@ -225,16 +226,25 @@ def search(
 @app.command()
 def papers(
     year: Annotated[
-        str | None, typer.Option("--year", "-y", help="A year (2022) or an inclusive range (2020..2022, 2021.., ..2019).")
+        str | None,
+        typer.Option("--year", "-y", help="A year (2022) or an inclusive range (2020..2022, 2021.., ..2019)."),
     ] = None,
     keyword: Annotated[
         str | None, typer.Option("--keyword", "-k", help="Only papers with a keyword containing this text.")
     ] = None,
-    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Only papers using this dataset (id, name or alias).")] = None,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Only papers using this environment (id, name or alias).")] = None,
-    author: Annotated[str | None, typer.Option("--author", "-a", help="Only papers with an author whose name contains this text.")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", help="Only papers using this dataset (id, name or alias).")
+    ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="Only papers using this environment (id, name or alias).")
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option("--author", "-a", help="Only papers with an author whose name contains this text.")
+    ] = None,
     has_code: Annotated[bool, typer.Option("--has-code", help="Only papers with a link to code.")] = False,
-    sort: Annotated[PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")] = PaperSort.year,
+    sort: Annotated[
+        PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
+    ] = PaperSort.YEAR,
     limit: LimitOption = None,
     output: FormatOption = None,
     catalog: CatalogOption = None,
@@ -246,7 +256,7 @@ def papers(
 
     years = query.YearRange.parse(year) if year is not None else None
     catalogue = _open(catalog, no_bundled)
-    filters: "list[Filter]" = []
+    filters: list[Filter] = []
     if years is not None:
         filters.append(query.year_filter(years))
     if keyword is not None:
@@ -261,9 +271,9 @@ def papers(
         filters.append(query.has_code_filter())
     matches, message, hint = _filtered(catalogue, list(catalogue.papers), filters, "papers")
     found = [paper for paper in catalogue.papers if paper in matches]
-    if sort is PaperSort.year:
+    if sort is PaperSort.YEAR:
         found.sort(key=lambda p: (-p.year, p.title.casefold()))
-    elif sort is PaperSort.title:
+    elif sort is PaperSort.TITLE:
         found.sort(key=lambda p: p.title.casefold())
     else:
         found.sort(key=lambda p: p.id)
@@ -288,7 +298,7 @@ def codebases(
     from .records import entry_record
 
     catalogue = _open(catalog, no_bundled)
-    filters: "list[Filter]" = []
+    filters: list[Filter] = []
     if keyword is not None:
         filters.append(query.keyword_filter(catalogue, keyword))
     if dataset is not None:
@@ -309,9 +319,12 @@ def codebases(
 @app.command()
 def datasets(
     used_by: Annotated[
-        str | None, typer.Option("--used-by", "-u", help="Only datasets used by this paper or codebase (id, alias or title).")
+        str | None,
+        typer.Option("--used-by", "-u", help="Only datasets used by this paper or codebase (id, alias or title)."),
     ] = None,
-    sort: Annotated[DatasetSort, typer.Option("--sort", "-s", help="Order: name, or uses (most used first).")] = DatasetSort.name,
+    sort: Annotated[
+        DatasetSort, typer.Option("--sort", "-s", help="Order: name, or uses (most used first).")
+    ] = DatasetSort.NAME,
     limit: LimitOption = None,
     output: FormatOption = None,
     catalog: CatalogOption = None,
@@ -326,7 +339,7 @@ def datasets(
     matches, message, hint = _filtered(catalogue, list(catalogue.datasets), filters, "datasets")
     records = [entry_record(entry, catalogue) for entry in matches]
     records.sort(key=lambda r: r["title"].casefold())
-    if sort is DatasetSort.uses:
+    if sort is DatasetSort.USES:
         records.sort(key=lambda r: -r["used_by"])
     columns = [
         field("id", "ID"),
@@ -367,7 +380,12 @@ def blogs(
 
     catalogue = _open(catalog, no_bundled)
     found = [blog for blog in catalogue.blogs if language is None or blog.language == language.value]
-    columns = [field("id", "ID"), field("publisher", "Publisher"), field("language", "Lang"), field("title", "Title", wide=True)]
+    columns = [
+        field("id", "ID"),
+        field("publisher", "Publisher"),
+        field("language", "Lang"),
+        field("title", "Title", wide=True),
+    ]
     message = f"no blogs in language '{language.value}'" if language else "the catalogue has no blogs"
     _show_listing([entry_record(blog, catalogue) for blog in found], columns, output, limit, message)
 
@@ -404,7 +422,7 @@ def show(
 
     catalogue = _open(catalog, no_bundled)
     entry = catalogue.resolve(name)
-    fmt = output or (Format.table if sys.stdout.isatty() else Format.tsv)
+    fmt = output or render.default_format()
     render.detail(entry_record(entry, catalogue), links_record(entry, catalogue), fmt)
 
 

@@ -75,9 +75,7 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
 
 def hit_record(hit: Hit, catalogue: Catalogue) -> Record:
     """A search result: the entry's record, its score (0-100) and what it matched."""
-    return {"score": hit.score, "matched": {"field": hit.field, "text": hit.text}} | entry_record(
-        hit.entry, catalogue
-    )
+    return {"score": hit.score, "matched": {"field": hit.field, "text": hit.text}} | entry_record(hit.entry, catalogue)
 
 
 def links_record(entry: Entry, catalogue: Catalogue) -> dict[str, list[Record]]:

@@ -12,22 +12,22 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .records import Record
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    tsv = "tsv"
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    TSV = "tsv"
 
 
 def default_format() -> Format:
     """A table for a person at a terminal, tab-separated lines for a pipe."""
-    return Format.table if sys.stdout.isatty() else Format.tsv
+    return Format.TABLE if sys.stdout.isatty() else Format.TSV
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ def cell_text(value: Any) -> str:
         return ", ".join(cell_text(item) for item in value)
     if isinstance(value, dict):
         if "official" in value:
-            return value["url"] + ("" if value["official"] else " (third-party)")
+            return str(value["url"]) + ("" if value["official"] else " (third-party)")
         if "line" in value:
             return f"{value['name']} line {value['line']}" if value["line"] else value["name"]
         return str(value.get("url") or value.get("title") or value)
@@ -85,13 +85,13 @@ def note(message: str) -> None:
 
 def listing(records: Sequence[Record], columns: Sequence[Column], output: Format, title: str | None = None) -> None:
     """Render a list of records in the chosen format."""
-    if output is Format.json:
+    if output is Format.JSON:
         import json
 
         write(json.dumps(list(records), ensure_ascii=False, indent=2) + "\n")
-    elif output is Format.csv:
+    elif output is Format.CSV:
         write(_csv(records))
-    elif output is Format.tsv:
+    elif output is Format.TSV:
         lines = ("\t".join(_tsv_cell(column.cell(record)) for column in columns) for record in records)
         write("".join(line + "\n" for line in lines))
     else:
@@ -166,7 +166,7 @@ _SHOWN_AS_LINKS = frozenset({"title", "datasets", "envs", "papers", "dataset_ids
 
 def detail(record: Record, links: dict[str, list[Record]], output: Format) -> None:
     """Render one entry with everything linked to it."""
-    if output is Format.json:
+    if output is Format.JSON:
         import json
 
         write(json.dumps(record | {"links": links}, ensure_ascii=False, indent=2) + "\n")
@@ -174,11 +174,11 @@ def detail(record: Record, links: dict[str, list[Record]], output: Format) -> No
     rows = [(key, cell_text(value)) for key, value in record.items() if key not in _SHOWN_AS_LINKS]
     rows = [(key, value) for key, value in rows if value]
     link_rows = [(relation, item) for relation, items in links.items() for item in items]
-    if output is Format.csv:
+    if output is Format.CSV:
         fields = [{"field": key, "value": value} for key, value in rows]
         fields += [{"field": f"links.{relation}", "value": item["id"]} for relation, item in link_rows]
         write(_csv(fields))
-    elif output is Format.tsv:
+    elif output is Format.TSV:
         lines = [f"{key}\t{_tsv_cell(value)}" for key, value in rows]
         lines += [f"links.{relation}\t{item['id']}" for relation, item in link_rows]
         write("".join(line + "\n" for line in lines))

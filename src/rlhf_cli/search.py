@@ -114,7 +114,7 @@ def _stem_score(query_word: str, word: str) -> float:
     if len(query_word) < 4:
         return 0.0
     common = 0
-    for a, b in zip(query_word, word):
+    for a, b in zip(query_word, word, strict=False):
         if a != b:
             break
         common += 1
@@ -136,7 +136,8 @@ def _search_keys(catalogue: Catalogue, entry: Entry) -> Iterator[tuple[str, str,
         if entry.authors_org:
             yield "authors", entry.authors_org, PERSON_WEIGHT
     if isinstance(entry, Paper | Codebase):
-        for linked in [*catalogue.datasets_of(entry), *catalogue.envs_of(entry)]:
+        linked_entries: list[Entry] = [*catalogue.datasets_of(entry), *catalogue.envs_of(entry)]
+        for linked in linked_entries:
             yield linked.KIND, linked.display_name, LINK_WEIGHT
     if isinstance(entry, Blog):
         yield "publisher", entry.publisher, LINK_WEIGHT

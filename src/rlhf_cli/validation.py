@@ -212,9 +212,13 @@ def _message(detail: Any) -> str:
     return str(detail["msg"])
 
 
-@functools.cache
+_MODELS: dict[type, type[BaseModel]] = {}
+
+
 def _model_for(data_type: type) -> type[BaseModel]:
-    """Derive a strict pydantic model with the same fields as a models.py dataclass."""
+    """Derive a strict pydantic model with the same fields as a models.py dataclass (once per type)."""
+    if data_type in _MODELS:
+        return _MODELS[data_type]
     hints = typing.get_type_hints(data_type)
     fields: dict[str, Any] = {}
     for field in dataclasses.fields(data_type):
@@ -226,6 +230,7 @@ def _model_for(data_type: type) -> type[BaseModel]:
         else:
             fields[field.name] = (annotation, ...)
     model: type[BaseModel] = create_model(data_type.__name__, __config__=_STRICT, **fields)
+    _MODELS[data_type] = model
     return model
 
 
