@@ -170,6 +170,22 @@ def _filtered(
     return matches, message, None if matches else empty_hint(entries, filters, noun)
 
 
+def _subject_filters(
+    catalogue: "Catalogue", keyword: str | None, dataset: str | None, env: str | None
+) -> "list[Filter]":
+    """The --keyword, --dataset and --env filters that papers and codebases share."""
+    from . import query
+
+    filters = []
+    if keyword is not None:
+        filters.append(query.keyword_filter(catalogue, keyword))
+    if dataset is not None:
+        filters.append(query.link_filter(catalogue, dataset, "dataset", "--dataset"))
+    if env is not None:
+        filters.append(query.link_filter(catalogue, env, "environment", "--env"))
+    return filters
+
+
 PAPER_COLUMNS = [
     field("id", "ID"),
     field("year", "Year"),
@@ -252,25 +268,19 @@ def papers(
 ) -> None:
     """List papers, newest first, filtered by year, keyword, dataset, environment, author or code."""
     from . import query
+    from .models import Paper
     from .records import entry_record
 
     years = query.YearRange.parse(year) if year is not None else None
     catalogue = _open(catalog, no_bundled)
-    filters: list[Filter] = []
-    if years is not None:
-        filters.append(query.year_filter(years))
-    if keyword is not None:
-        filters.append(query.keyword_filter(catalogue, keyword))
-    if dataset is not None:
-        filters.append(query.link_filter(catalogue, dataset, "dataset", "--dataset"))
-    if env is not None:
-        filters.append(query.link_filter(catalogue, env, "environment", "--env"))
+    filters = [query.year_filter(years)] if years is not None else []
+    filters += _subject_filters(catalogue, keyword, dataset, env)
     if author is not None:
         filters.append(query.author_filter(catalogue, author))
     if has_code:
         filters.append(query.has_code_filter())
     matches, message, hint = _filtered(catalogue, list(catalogue.papers), filters, "papers")
-    found = [paper for paper in catalogue.papers if paper in matches]
+    found = [paper for paper in matches if isinstance(paper, Paper)]
     if sort is PaperSort.YEAR:
         found.sort(key=lambda p: (-p.year, p.title.casefold()))
     elif sort is PaperSort.TITLE:
@@ -294,17 +304,10 @@ def codebases(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """List codebases: RLHF libraries and the code released with papers."""
-    from . import query
     from .records import entry_record
 
     catalogue = _open(catalog, no_bundled)
-    filters: list[Filter] = []
-    if keyword is not None:
-        filters.append(query.keyword_filter(catalogue, keyword))
-    if dataset is not None:
-        filters.append(query.link_filter(catalogue, dataset, "dataset", "--dataset"))
-    if env is not None:
-        filters.append(query.link_filter(catalogue, env, "environment", "--env"))
+    filters = _subject_filters(catalogue, keyword, dataset, env)
     matches, message, hint = _filtered(catalogue, list(catalogue.codebases), filters, "codebases")
     columns = [
         field("id", "ID"),
