@@ -15,7 +15,18 @@ LISTINGS = ["search ppo", "papers", "codebases", "datasets", "envs", "blogs", "t
 
 
 def test_commands_are_the_documented_ones() -> None:
-    assert COMMANDS == ["blogs", "codebases", "datasets", "envs", "papers", "search", "show", "topics", "validate"]
+    assert COMMANDS == [
+        "blogs",
+        "books",
+        "codebases",
+        "datasets",
+        "envs",
+        "papers",
+        "search",
+        "show",
+        "topics",
+        "validate",
+    ]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

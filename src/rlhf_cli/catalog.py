@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from .errors import NotFoundError
-from .models import Blog, Codebase, Dataset, Entry, Environment, Kind, Paper, Topic
+from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Paper, Topic
 
 E = TypeVar("E", bound=Entry)
 
@@ -65,6 +65,10 @@ class Catalogue:
     @property
     def blogs(self) -> list[Blog]:
         return self.of_type(Blog)
+
+    @property
+    def books(self) -> list[Book]:
+        return self.of_type(Book)
 
     @property
     def topics(self) -> list[Topic]:

@@ -69,6 +69,7 @@ class KindChoice(StrEnum):
     CODEBASE = "codebase"
     ENVIRONMENT = "environment"
     BLOG = "blog"
+    BOOK = "book"
     TOPIC = "topic"
 
 
@@ -391,6 +392,22 @@ def blogs(
     ]
     message = f"no blogs in language '{language.value}'" if language else "the catalogue has no blogs"
     _show_listing([entry_record(blog, catalogue) for blog in found], columns, output, limit, message)
+
+
+@app.command()
+def books(
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List books about RLHF."""
+    from .records import entry_record
+
+    catalogue = _open(catalog, no_bundled)
+    columns = [field("id", "ID"), field("title", "Title", wide=True), field("url", "URL", in_table=False)]
+    records = [entry_record(book, catalogue) for book in catalogue.books]
+    _show_listing(records, columns, output, limit, "the catalogue has no books")
 
 
 @app.command()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "topic"]
+Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "topic"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,9 @@ class Paper:
     id: str
     title: str
     year: int
-    url: str
     sources: list[Source]
+    # None only where the sources give no trustworthy link (see `notes`).
+    url: str | None = None
     short_name: str | None = None
     aliases: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
@@ -79,7 +80,11 @@ class Dataset:
     aliases: list[str] = field(default_factory=list)
     # "collection" for items that gather many datasets (the Flan Collection, SKG, ...).
     form: Literal["dataset", "collection"] = "dataset"
+    authors: list[str] = field(default_factory=list)
+    authors_et_al: bool = False
+    authors_org: str | None = None
     keywords: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
     summary: str | None = None
     notes: str | None = None
 
@@ -102,6 +107,9 @@ class Codebase:
     url: str
     sources: list[Source]
     aliases: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    authors_et_al: bool = False
+    authors_org: str | None = None
     keywords: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
@@ -164,6 +172,27 @@ class Blog:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Book:
+    KIND: ClassVar[Kind] = "book"
+    TABLE: ClassVar[str] = "book"
+
+    id: str
+    title: str
+    url: str
+    sources: list[Source]
+    authors: list[str] = field(default_factory=list)
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.title
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.title]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Topic:
     KIND: ClassVar[Kind] = "topic"
     TABLE: ClassVar[str] = "topic"
@@ -187,9 +216,9 @@ class Topic:
         return [self.id, self.name_en, self.name_zh, *self.aliases]
 
 
-Entry = Paper | Dataset | Codebase | Environment | Blog | Topic
+Entry = Paper | Dataset | Codebase | Environment | Blog | Book | Topic
 
-ENTRY_TYPES: tuple[type[Entry], ...] = (Paper, Dataset, Codebase, Environment, Blog, Topic)
+ENTRY_TYPES: tuple[type[Entry], ...] = (Paper, Dataset, Codebase, Environment, Blog, Book, Topic)
 KINDS: tuple[Kind, ...] = tuple(t.KIND for t in ENTRY_TYPES)
 TYPE_BY_TABLE: dict[str, type[Entry]] = {t.TABLE: t for t in ENTRY_TYPES}
 

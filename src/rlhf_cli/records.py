@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .catalog import Catalogue
-from .models import Blog, Codebase, Dataset, Entry, Environment, Paper, Topic
+from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Paper, Topic
 from .search import Hit
 
 Record = dict[str, Any]
@@ -41,13 +41,20 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
             "other_urls": entry.other_urls,
             "aliases": entry.aliases,
             "form": entry.form,
+            "authors": entry.authors,
+            "authors_et_al": entry.authors_et_al,
+            "authors_org": entry.authors_org,
             "keywords": entry.keywords,
+            "tasks": entry.tasks,
             "summary": entry.summary,
             "used_by": len(catalogue.users_of(entry)),
         }
     elif isinstance(entry, Codebase):
         record |= {
             "aliases": entry.aliases,
+            "authors": entry.authors,
+            "authors_et_al": entry.authors_et_al,
+            "authors_org": entry.authors_org,
             "keywords": entry.keywords,
             "tasks": entry.tasks,
             "datasets": [d.display_name for d in catalogue.datasets_of(entry)],
@@ -60,6 +67,8 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
         record |= {"aliases": entry.aliases, "used_by": len(catalogue.users_of(entry))}
     elif isinstance(entry, Blog):
         record |= {"publisher": entry.publisher, "language": entry.language}
+    elif isinstance(entry, Book):
+        record |= {"authors": entry.authors}
     elif isinstance(entry, Topic):
         record |= {
             "name_zh": entry.name_zh,

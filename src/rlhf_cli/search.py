@@ -27,7 +27,15 @@ WORD_SCALE = 0.95
 # query in them is also looked for as a substring, its score scaled down a little.
 UNSPACED_SCRIPTS_START = 0x2E80
 SUBSTRING_SCALE = 0.9
-KIND_ORDER: dict[str, int] = {"paper": 0, "codebase": 1, "dataset": 2, "environment": 3, "topic": 4, "blog": 5}
+KIND_ORDER: dict[str, int] = {
+    "paper": 0,
+    "codebase": 1,
+    "dataset": 2,
+    "environment": 3,
+    "topic": 4,
+    "book": 5,
+    "blog": 6,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +138,9 @@ def _search_keys(catalogue: Catalogue, entry: Entry) -> Iterator[tuple[str, str,
     for field in ("keywords", "tasks"):
         for word in getattr(entry, field, []):
             yield field, word, KEYWORD_WEIGHT
-    if isinstance(entry, Paper):
-        for author in entry.authors:
-            yield "authors", author, PERSON_WEIGHT
-        if entry.authors_org:
-            yield "authors", entry.authors_org, PERSON_WEIGHT
+    organisation: str | None = getattr(entry, "authors_org", None)
+    for author in [*getattr(entry, "authors", []), *([organisation] if organisation else [])]:
+        yield "authors", author, PERSON_WEIGHT
     if isinstance(entry, Paper | Codebase):
         linked_entries: list[Entry] = [*catalogue.datasets_of(entry), *catalogue.envs_of(entry)]
         for linked in linked_entries:
