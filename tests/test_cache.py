@@ -1,4 +1,4 @@
-"""The validation cache never changes an answer: any edit is seen, a broken cache is ignored."""
+"""The store of validated catalogues never changes an answer: any edit is seen, damage is repaired."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli import cache
+from rlhf_cli import store
 
 ONE = """
 [[paper]]
@@ -27,8 +27,8 @@ def titles(run, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
 def test_warm_run_uses_the_cache_and_edits_invalidate_it(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     assert titles(run, folder) == ["First title"]
-    stored = json.loads((isolated_environment / "catalog.json").read_text(encoding="utf-8"))
-    assert stored["files"][0][1]["paper"][0]["title"] == "First title"
+    (folder_of_store,) = stores(isolated_environment)
+    assert json.loads((folder_of_store / "entries.json").read_text(encoding="utf-8"))[0][1]["title"] == "First title"
     (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
     assert titles(run, folder) == ["Second title"]
     (folder / "b.toml").write_text(ONE.replace("p1", "p2").replace("First", "Third"), encoding="utf-8")
@@ -52,22 +52,46 @@ def test_touch_with_same_content_gives_same_answers(run, write_catalog) -> None:
     assert titles(run, folder) == first
 
 
-@pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"key": 1}', b"\xff\xfe", b'{"key": "x", "files": 3}'])
-def test_corrupt_cache_is_rebuilt(run, write_catalog, isolated_environment, garbage: bytes) -> None:  # type: ignore[no-untyped-def]
-    folder = write_catalog("a.toml", ONE)
-    isolated_environment.mkdir(parents=True, exist_ok=True)
-    (isolated_environment / "catalog.json").write_bytes(garbage)
-    assert titles(run, folder) == ["First title"]
-    assert json.loads((isolated_environment / "catalog.json").read_text(encoding="utf-8"))["files"]
+def stores(cache: Path) -> list[Path]:
+    return sorted(cache.glob("store-*"))
 
 
-def test_matching_key_with_corrupt_body_is_rebuilt(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+STORE_FILES = ["meta.json", "entries.json", "records.jsonl", "records.idx", "texts.txt", "words.txt", "text_refs.u32"]
+
+
+@pytest.mark.parametrize("name", STORE_FILES)
+@pytest.mark.parametrize("damage", ["truncate", "garble", "delete"])
+def test_damaged_store_is_rebuilt(run, write_catalog, isolated_environment, name: str, damage: str) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
-    titles(run, folder)
-    stored = json.loads((isolated_environment / "catalog.json").read_text(encoding="utf-8"))
-    stored["files"][0][1]["paper"][0]["bogus"] = 1
-    (isolated_environment / "catalog.json").write_text(json.dumps(stored), encoding="utf-8")
-    assert titles(run, folder) == ["First title"]
+    expected_search = run.json("search", "first", "--no-bundled", "-c", str(folder))
+    expected_titles = titles(run, folder)
+    (store_folder,) = stores(isolated_environment)
+    target = store_folder / name
+    if damage == "delete":
+        target.unlink()
+    elif damage == "truncate":
+        target.write_bytes(target.read_bytes()[:-3])
+    else:  # same size, different bytes: only the recorded hash can tell
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0x55
+        target.write_bytes(bytes(data))
+    assert run.json("search", "first", "--no-bundled", "-c", str(folder)) == expected_search
+    assert titles(run, folder) == expected_titles
+
+
+def test_concurrent_builders_both_succeed(write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    folder = write_catalog("a.toml", ONE)
+    command = [sys.executable, "-m", "rlhf_cli", "papers", "--no-bundled", "-c", str(folder), "-f", "json"]
+    env = {**os.environ, "RLHF_CACHE_DIR": str(isolated_environment)}
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outputs = [run.communicate() for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    assert all(json.loads(out)[0]["title"] == "First title" for out, _ in outputs)
+    assert len(stores(isolated_environment)) == 1
+    assert not list(isolated_environment.glob(".store-*"))
 
 
 def test_unwritable_cache_folder_is_harmless(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -82,4 +106,4 @@ def test_unwritable_cache_folder_is_harmless(run, write_catalog, tmp_path, monke
 def test_cache_dir_follows_xdg(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("RLHF_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert cache.cache_dir() == tmp_path / "rlhf"
+    assert store.cache_dir() == tmp_path / "rlhf"

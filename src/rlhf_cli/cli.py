@@ -221,14 +221,14 @@ def search(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Fuzzy-search every kind of entry by title, name, alias, keyword, author, dataset or topic."""
+    from .loader import catalog_paths, open_snapshot
     from .records import hit_record
-    from .search import search as run_search
 
     text = " ".join(query)
     if not text.strip():
         raise UsageError("search: give at least one word to look for")
-    catalogue = _open(catalog, no_bundled)
-    hits = run_search(catalogue, text, [k.value for k in kind] if kind else None)
+    snapshot = open_snapshot(catalog_paths(catalog, bundled=not no_bundled))
+    hits = snapshot.index.search(text, [k.value for k in kind] if kind else None)
     columns = [
         field("score", "Score"),
         field("kind", "Kind"),
@@ -236,8 +236,12 @@ def search(
         field("title", "Title", wide=True),
         Column("Matched", lambda r: f"{r['matched']['field']}: {r['matched']['text']}"),
     ]
-    records = [hit_record(hit, catalogue) for hit in hits]
-    _show_listing(records, columns, output, limit, f"nothing matches '{text}'", "try fewer or shorter words")
+    # Only the hits that will be shown are read from the store.
+    shown = hits if limit is None else hits[:limit]
+    records = [hit_record(hit, snapshot.record(hit.position)) for hit in shown]
+    _show_listing(records, columns, output, None, f"nothing matches '{text}'", "try fewer or shorter words")
+    if len(shown) < len(hits) and sys.stderr.isatty():
+        render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
 
 
 @app.command()

@@ -11,10 +11,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import cache
+from . import store
 from .catalog import Catalogue
 from .errors import CatalogError, Problem
-from .models import TYPE_BY_TABLE, Entry, entry_from_table
+from .models import Entry
+from .snapshot import Snapshot, paused_gc
 
 CATALOG_ENV = "RLHF_CATALOG"
 NO_BUNDLED_ENV = "RLHF_NO_BUNDLED"
@@ -60,20 +61,37 @@ def catalog_files(paths: list[Path]) -> list[Path]:
 
 
 def load(paths: list[Path]) -> Catalogue:
-    """Load the catalogue at `paths`, using the cache when every file is unchanged."""
+    """The whole catalogue at `paths`, validated."""
+    return open_snapshot(paths).catalogue
+
+
+def open_snapshot(paths: list[Path]) -> Snapshot:
+    """The catalogue at `paths`, from its store when every file is unchanged, else built afresh."""
     contents = _read(catalog_files(paths))
-    key = cache.key_for(contents)
-    cached = cache.read(key)
-    if cached is not None:
-        try:
-            return Catalogue(_entries(cached))
-        except (TypeError, KeyError, AttributeError, ValueError):
-            pass  # a damaged cache entry: fall through and rebuild it
-    documents, problems = _parse_and_check(contents)
-    if problems:
-        raise CatalogError(problems)
-    cache.write(key, documents)
-    return Catalogue(_entries(documents))
+    key = store.key_for(contents)
+
+    def rebuild() -> Snapshot:
+        return _build(contents, key)
+
+    snapshot: Snapshot | None = store.open_store(key, rebuild)
+    return snapshot if snapshot is not None else rebuild()
+
+
+def _build(contents: list[tuple[str, bytes]], key: str) -> Snapshot:
+    """Parse and validate every file, then store the result for the next run."""
+    from .records import entry_record
+    from .search import SearchIndex
+
+    with paused_gc():
+        documents, entries, problems = _parse_and_check(contents)
+        if problems:
+            raise CatalogError(problems)
+        catalogue = Catalogue(entries)
+        index = SearchIndex.build(catalogue)
+        tables = [[name, table] for _, data in documents for name, rows in data.items() for table in rows]
+        records = [entry_record(entry, catalogue) for entry in catalogue.entries]
+        store.write_store(key, tables, records, index)
+    return Snapshot(catalogue=catalogue, index=index)
 
 
 def check(paths: list[Path]) -> list[Problem]:
@@ -82,7 +100,7 @@ def check(paths: list[Path]) -> list[Problem]:
         contents = _read(catalog_files(paths))
     except CatalogError as error:
         return error.problems
-    return _parse_and_check(contents)[1]
+    return _parse_and_check(contents)[2]
 
 
 def _read(files: list[Path]) -> list[tuple[str, bytes]]:
@@ -98,7 +116,9 @@ def _read(files: list[Path]) -> list[tuple[str, bytes]]:
     return contents
 
 
-def _parse_and_check(contents: list[tuple[str, bytes]]) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
+def _parse_and_check(
+    contents: list[tuple[str, bytes]],
+) -> tuple[list[tuple[str, dict[str, Any]]], list[Entry], list[Problem]]:
     import tomli  # only the cold path parses TOML
 
     from .validation import ParsedFile, check_files
@@ -116,9 +136,10 @@ def _parse_and_check(contents: list[tuple[str, bytes]]) -> tuple[list[tuple[str,
             parsed.append(ParsedFile(path, text, tomli.loads(text)))
         except tomli.TOMLDecodeError as error:
             problems.append(_toml_problem(path, error))
-    problems += check_files(parsed)[1]
+    entries, file_problems = check_files(parsed)
+    problems += file_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
-    return [(item.path, item.data) for item in parsed], problems
+    return [(item.path, item.data) for item in parsed], entries, problems
 
 
 def _toml_problem(path: str, error: Exception) -> Problem:
@@ -132,12 +153,3 @@ def _toml_problem(path: str, error: Exception) -> Problem:
     elif message.endswith("(at end of document)"):
         message = message.removesuffix("(at end of document)").strip()
     return Problem(path, f"invalid TOML: {message}", line=line)
-
-
-def _entries(documents: list[tuple[str, dict[str, Any]]]) -> list[Entry]:
-    return [
-        entry_from_table(TYPE_BY_TABLE[table_name], table)
-        for _, data in documents
-        for table_name, tables in data.items()
-        for table in tables
-    ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from .catalog import Catalogue
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Paper, Topic
-from .search import Hit
+from .search import Hit, display_text, field_texts
 
 Record = dict[str, Any]
 
@@ -82,9 +82,10 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
     return record
 
 
-def hit_record(hit: Hit, catalogue: Catalogue) -> Record:
+def hit_record(hit: Hit, record: Record) -> Record:
     """A search result: the entry's record, its score (0-100) and what it matched."""
-    return {"score": hit.score, "matched": {"field": hit.field, "text": hit.text}} | entry_record(hit.entry, catalogue)
+    matched = {"field": hit.field, "text": display_text(field_texts(record, hit.field), hit.text)}
+    return {"score": hit.score, "matched": matched} | record
 
 
 def links_record(entry: Entry, catalogue: Catalogue) -> dict[str, list[Record]]:

@@ -1,19 +1,35 @@
-"""Fuzzy search over every kind of entry, ranked best first."""
+"""Fuzzy search over every kind of entry, ranked best first.
+
+A `SearchIndex` is built once per catalogue (and cached with it, see `store.py`): the distinct
+searchable texts of all entries, which entries and fields each text belongs to, and an index of
+the distinct words in those texts. A query is then scored against each distinct text and each
+distinct word once, however many entries share them, so search stays fast on large catalogues
+and never needs the entries themselves until it has its hits.
+"""
 
 from __future__ import annotations
 
+import bisect
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .catalog import Catalogue
-from .models import Blog, Codebase, Dataset, Entry, Kind, Paper, Topic
+from .models import KINDS, Blog, Codebase, Dataset, Entry, Kind, Paper, Topic
 
-# How much a perfect match in each field counts, relative to a match on the entry's own names.
-NAME_WEIGHT = 1.0
-KEYWORD_WEIGHT = 0.95
-PERSON_WEIGHT = 0.9
-LINK_WEIGHT = 0.85
-SUMMARY_WEIGHT = 0.8
+# Where a text comes from, and how much a perfect match there counts (relative to the names).
+FIELDS: tuple[tuple[str, float], ...] = (
+    ("name", 1.0),
+    ("keywords", 0.95),
+    ("tasks", 0.95),
+    ("authors", 0.9),
+    ("dataset", 0.85),
+    ("environment", 0.85),
+    ("publisher", 0.85),
+    ("summary", 0.8),
+)
+FIELD_CODES = {name: code for code, (name, _) in enumerate(FIELDS)}
+FIELD_BITS = 4  # a reference packs (entry position << FIELD_BITS) | field code into one int
 # Scores below this (0 to 100, after weighting) are noise, not matches.
 MIN_SCORE = 72.0
 # A query word counts as found in a text if some word there is this similar (fuzz.ratio) ...
@@ -21,134 +37,222 @@ WORD_CUTOFF = 80.0
 # ... or starts with the query word, or shares a long start with it (summarization, summarize).
 PREFIX_SCORE = 90.0
 STEM_SCORE = 85.0
+STEM_LENGTH = 6
 # Word-by-word matches rank just below a text that equals the query as a whole.
 WORD_SCALE = 0.95
 # From here on (CJK radicals onward) scripts are written without spaces between words, so a
 # query in them is also looked for as a substring, its score scaled down a little.
 UNSPACED_SCRIPTS_START = 0x2E80
 SUBSTRING_SCALE = 0.9
-KIND_ORDER: dict[str, int] = {
-    "paper": 0,
-    "codebase": 1,
-    "dataset": 2,
-    "environment": 3,
-    "topic": 4,
-    "book": 5,
-    "blog": 6,
-}
+KIND_ORDER: tuple[Kind, ...] = ("paper", "codebase", "dataset", "environment", "topic", "book", "blog")
+KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    entry: Entry
+    position: int  # the entry's position in the catalogue
     score: float
     field: str  # the field of the best match
-    text: str  # the text it matched
+    text: str  # the matched text, in the index's normalised form
+
+
+@dataclass(slots=True)
+class SearchIndex:
+    """Distinct texts and words of a catalogue, with compact links back to entries.
+
+    Lists of ints are stored in CSR form: the items of row i are data[offsets[i]:offsets[i+1]].
+    """
+
+    texts: list[str]  # distinct searchable texts, normalised (rapidfuzz default_process)
+    text_ref_offsets: array[int]
+    text_refs: array[int]  # (entry position << FIELD_BITS) | field code
+    words: list[str]  # distinct words of all texts, sorted
+    word_text_offsets: array[int]
+    word_texts: array[int]  # text ids
+    entry_kinds: array[int]  # KIND_CODES of each entry
+    entry_titles: list[str]  # display names, for breaking ties
+
+    @classmethod
+    def build(cls, catalogue: Catalogue) -> SearchIndex:
+        from rapidfuzz import utils
+
+        text_ids: dict[str, int] = {}
+        refs: list[list[int]] = []
+        for position, entry in enumerate(catalogue.entries):
+            for field, text in _search_texts(catalogue, entry):
+                processed = utils.default_process(text)
+                if not processed:
+                    continue
+                text_id = text_ids.setdefault(processed, len(text_ids))
+                if text_id == len(refs):
+                    refs.append([])
+                ref = (position << FIELD_BITS) | FIELD_CODES[field]
+                if not refs[text_id] or refs[text_id][-1] != ref:
+                    refs[text_id].append(ref)
+        texts = list(text_ids)
+        word_rows: dict[str, list[int]] = {}
+        for text_id, text in enumerate(texts):
+            for word in dict.fromkeys(text.split()):
+                word_rows.setdefault(word, []).append(text_id)
+        words = sorted(word_rows)
+        text_ref_offsets, text_refs = _csr(refs)
+        word_text_offsets, word_texts = _csr(word_rows[word] for word in words)
+        return cls(
+            texts=texts,
+            text_ref_offsets=text_ref_offsets,
+            text_refs=text_refs,
+            words=words,
+            word_text_offsets=word_text_offsets,
+            word_texts=word_texts,
+            entry_kinds=array("B", (KIND_CODES[entry.KIND] for entry in catalogue.entries)),
+            entry_titles=[entry.display_name for entry in catalogue.entries],
+        )
+
+    def search(self, query: str, kinds: Iterable[Kind] | None = None) -> list[Hit]:
+        """Entries matching `query`, best first; ties broken by kind, then title, so order is stable.
+
+        Each text is scored three ways and the best counts: as a whole against the whole query
+        (forgives typos: "instruct gtp"), word by word (forgives word order and word forms:
+        "summarization" finds "summarize"), and, for scripts written without spaces such as
+        Chinese, as a substring ("强化学习" within "逆向强化学习").
+        """
+        from rapidfuzz import fuzz, process, utils
+
+        processed = utils.default_process(query)
+        if not processed:
+            return []
+        scores = self._word_scores(processed.split())
+        scorers: list[tuple[Callable[..., float], float]] = [(fuzz.ratio, 1.0)]
+        if any(ord(char) >= UNSPACED_SCRIPTS_START for char in processed):
+            scorers.append((fuzz.partial_ratio, SUBSTRING_SCALE))
+        for scorer, scale in scorers:
+            for _, score, text_id in process.extract(
+                processed, self.texts, scorer=scorer, processor=None, limit=None, score_cutoff=MIN_SCORE / scale
+            ):
+                scores[text_id] = max(scores.get(text_id, 0.0), score * scale)
+        return self._rank(scores, None if kinds is None else {KIND_CODES[kind] for kind in kinds})
+
+    def _word_scores(self, query_words: list[str]) -> dict[int, float]:
+        """Score texts by how well each query word matches one of their words, averaged over the query."""
+        from rapidfuzz import fuzz, process
+
+        distinct = list(dict.fromkeys(query_words))
+        totals: dict[int, float] = {}
+        for query_word in distinct:
+            similar = {
+                word_id: score
+                for _, score, word_id in process.extract(
+                    query_word, self.words, scorer=fuzz.ratio, limit=None, score_cutoff=WORD_CUTOFF
+                )
+            }
+            for word_id, score in self._stems(query_word):
+                similar[word_id] = max(similar.get(word_id, 0.0), score)
+            best: dict[int, float] = {}
+            for word_id, score in similar.items():
+                start, end = self.word_text_offsets[word_id], self.word_text_offsets[word_id + 1]
+                for text_id in self.word_texts[start:end]:
+                    if score > best.get(text_id, 0.0):
+                        best[text_id] = score
+            for text_id, score in best.items():
+                totals[text_id] = totals.get(text_id, 0.0) + score
+        return {text_id: WORD_SCALE * total / len(distinct) for text_id, total in totals.items()}
+
+    def _stems(self, query_word: str) -> Iterator[tuple[int, float]]:
+        """Words the query word starts (overoptim...), or that share a long start with it."""
+        if len(query_word) >= STEM_LENGTH:
+            yield from self._starting_with(query_word[:STEM_LENGTH], STEM_SCORE)
+        if len(query_word) >= 4:
+            yield from self._starting_with(query_word, PREFIX_SCORE)
+
+    def _starting_with(self, prefix: str, score: float) -> Iterator[tuple[int, float]]:
+        start = bisect.bisect_left(self.words, prefix)
+        end = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo=start)
+        for word_id in range(start, end):
+            yield word_id, score
+
+    def _rank(self, text_scores: dict[int, float], kinds: set[int] | None) -> list[Hit]:
+        best: dict[int, tuple[float, int, int]] = {}  # entry position -> (score, field code, text id)
+        top_weight = max(weight for _, weight in FIELDS)
+        for text_id, text_score in text_scores.items():
+            if text_score * top_weight < MIN_SCORE:
+                continue
+            for ref in self.text_refs[self.text_ref_offsets[text_id] : self.text_ref_offsets[text_id + 1]]:
+                position, field = ref >> FIELD_BITS, ref & ((1 << FIELD_BITS) - 1)
+                if kinds is not None and self.entry_kinds[position] not in kinds:
+                    continue
+                score = round(text_score * FIELDS[field][1], 1)
+                if score >= MIN_SCORE and score > best.get(position, (0.0, 0, 0))[0]:
+                    best[position] = (score, field, text_id)
+        order = {KIND_CODES[kind]: rank for rank, kind in enumerate(KIND_ORDER)}
+        ranked = sorted(
+            best.items(),
+            key=lambda item: (-item[1][0], order[self.entry_kinds[item[0]]], self.entry_titles[item[0]].casefold()),
+        )
+        return [Hit(position, score, FIELDS[field][0], self.texts[text]) for position, (score, field, text) in ranked]
 
 
 def search(catalogue: Catalogue, query: str, kinds: Iterable[Kind] | None = None) -> list[Hit]:
-    """Entries matching `query`, best first; ties broken by kind, then title, so order is stable.
-
-    Each searchable text is scored three ways and the best counts: as a whole against the whole
-    query (forgives typos: "instruct gtp"), word by word (forgives word order and word forms:
-    "summarization" finds "summarize"), and, for scripts written without spaces such as Chinese,
-    as a substring ("强化学习" within "逆向强化学习").
-    """
-    from rapidfuzz import fuzz, process, utils
-
-    wanted = None if kinds is None else set(kinds)
-    keys: list[tuple[Entry, str, str, float]] = [
-        (entry, field, text, weight)
-        for entry in catalogue.entries
-        if wanted is None or entry.KIND in wanted
-        for field, text, weight in _search_keys(catalogue, entry)
-    ]
-    query_key = utils.default_process(query)
-    if not query_key:
-        return []
-    texts = [utils.default_process(text) for _, _, text, _ in keys]
-    scores = _word_scores(query_key.split(), texts)
-    scorers: list[tuple[Callable[..., float], float]] = [(fuzz.ratio, 1.0)]
-    if any(ord(char) >= UNSPACED_SCRIPTS_START for char in query_key):
-        scorers.append((fuzz.partial_ratio, SUBSTRING_SCALE))
-    for scorer, scale in scorers:
-        for _, score, index in process.extract(
-            query_key, texts, scorer=scorer, processor=None, limit=None, score_cutoff=MIN_SCORE / scale
-        ):
-            scores[index] = max(scores.get(index, 0.0), score * scale)
-    best: dict[str, Hit] = {}
-    for index, raw_score in scores.items():
-        entry, field, text, weight = keys[index]
-        score = round(raw_score * weight, 1)
-        current = best.get(entry.id)
-        if score >= MIN_SCORE and (current is None or score > current.score):
-            best[entry.id] = Hit(entry, score, field, text)
-    return sorted(best.values(), key=lambda h: (-h.score, KIND_ORDER[h.entry.KIND], h.entry.display_name.casefold()))
+    """Search a loaded catalogue (builds a throw-away index)."""
+    return SearchIndex.build(catalogue).search(query, kinds)
 
 
-def _word_scores(query_words: list[str], texts: list[str]) -> dict[int, float]:
-    """Score texts by how well each query word matches some word of the text, averaged over the query.
+def display_text(candidates: Iterable[str], normalised: str) -> str:
+    """The original form of a matched text: the candidate that normalises to it."""
+    from rapidfuzz import utils
 
-    Words are matched through an index of the distinct words in `texts`, so each query word is
-    compared with each distinct word once, not with every text.
-    """
-    from rapidfuzz import fuzz, process
-
-    postings: dict[str, list[int]] = {}
-    for index, text in enumerate(texts):
-        for word in set(text.split()):
-            postings.setdefault(word, []).append(index)
-    vocabulary = list(postings)
-    totals: dict[int, float] = {}
-    for query_word in dict.fromkeys(query_words):
-        best_by_text: dict[int, float] = {}
-        close = process.extract(query_word, vocabulary, scorer=fuzz.ratio, limit=None, score_cutoff=WORD_CUTOFF)
-        similar = {word: score for word, score, _ in close}
-        for word in vocabulary:
-            stem_score = _stem_score(query_word, word)
-            if stem_score:
-                similar[word] = max(similar.get(word, 0.0), stem_score)
-        for word, score in similar.items():
-            for index in postings[word]:
-                best_by_text[index] = max(best_by_text.get(index, 0.0), score)
-        for index, score in best_by_text.items():
-            totals[index] = totals.get(index, 0.0) + score
-    count = len(dict.fromkeys(query_words))
-    return {index: WORD_SCALE * total / count for index, total in totals.items()}
+    return next((text for text in candidates if utils.default_process(text) == normalised), normalised)
 
 
-def _stem_score(query_word: str, word: str) -> float:
-    """Credit for a word that the query word starts (overoptim...), or that shares a long start with it."""
-    if len(query_word) < 4:
-        return 0.0
-    common = 0
-    for a, b in zip(query_word, word, strict=False):
-        if a != b:
-            break
-        common += 1
-    if common == len(query_word):
-        return PREFIX_SCORE
-    return STEM_SCORE if common >= 6 else 0.0
+def field_texts(record: dict[str, object], field: str) -> list[str]:
+    """The texts of a record that a search field draws on, to show what a hit matched."""
+    keys = {
+        "name": ("id", "title", "short_name", "aliases", "name_zh"),
+        "keywords": ("keywords",),
+        "tasks": ("tasks",),
+        "authors": ("authors", "authors_org"),
+        "dataset": ("datasets",),
+        "environment": ("envs",),
+        "publisher": ("publisher",),
+        "summary": ("summary", "summary_en", "summary_zh"),
+    }[field]
+    texts: list[str] = []
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, list):
+            texts.extend(item for item in value if isinstance(item, str))
+    return texts
 
 
-def _search_keys(catalogue: Catalogue, entry: Entry) -> Iterator[tuple[str, str, float]]:
-    """The texts an entry can be found by, with the field each comes from and its weight."""
+def _csr(rows: Iterable[list[int]]) -> tuple[array[int], array[int]]:
+    offsets = array("I", [0])
+    data = array("I")
+    for row in rows:
+        data.extend(row)
+        offsets.append(len(data))
+    return offsets, data
+
+
+def _search_texts(catalogue: Catalogue, entry: Entry) -> Iterator[tuple[str, str]]:
+    """The texts an entry can be found by, with the field each comes from."""
     for name in dict.fromkeys(entry.names):
-        yield "name", name, NAME_WEIGHT
+        yield "name", name
     for field in ("keywords", "tasks"):
         for word in getattr(entry, field, []):
-            yield field, word, KEYWORD_WEIGHT
+            yield field, word
     organisation: str | None = getattr(entry, "authors_org", None)
     for author in [*getattr(entry, "authors", []), *([organisation] if organisation else [])]:
-        yield "authors", author, PERSON_WEIGHT
+        yield "authors", author
     if isinstance(entry, Paper | Codebase):
-        linked_entries: list[Entry] = [*catalogue.datasets_of(entry), *catalogue.envs_of(entry)]
-        for linked in linked_entries:
-            yield linked.KIND, linked.display_name, LINK_WEIGHT
+        for dataset in catalogue.datasets_of(entry):
+            yield "dataset", dataset.display_name
+        for environment in catalogue.envs_of(entry):
+            yield "environment", environment.display_name
     if isinstance(entry, Blog):
-        yield "publisher", entry.publisher, LINK_WEIGHT
+        yield "publisher", entry.publisher
     if isinstance(entry, Topic):
-        yield "summary", entry.summary_en, SUMMARY_WEIGHT
-        yield "summary", entry.summary_zh, SUMMARY_WEIGHT
+        yield "summary", entry.summary_en
+        yield "summary", entry.summary_zh
     if isinstance(entry, Dataset) and entry.summary:
-        yield "summary", entry.summary, SUMMARY_WEIGHT
+        yield "summary", entry.summary

@@ -1,0 +1,104 @@
+"""A validated catalogue as the commands use it: entries, JSON records and a search index.
+
+Each part is made on first use, from a store on disk (warm) or from the entries just validated
+(cold), so a search never builds the entries and a listing never loads the search index.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from .catalog import Catalogue
+from .models import TYPE_BY_TABLE, entry_from_table
+from .store import StoreError, StoreReader
+
+if TYPE_CHECKING:
+    from .search import SearchIndex
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that live to the end.
+
+    Loading allocates hundreds of thousands of objects and no cycles; collections triggered
+    along the way would scan them again and again, for about half of the total time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class Snapshot:
+    def __init__(
+        self,
+        catalogue: Catalogue | None = None,
+        index: SearchIndex | None = None,
+        reader: StoreReader | None = None,
+        rebuild: Callable[[], Snapshot] | None = None,
+    ) -> None:
+        self._catalogue = catalogue
+        self._index = index
+        self._reader = reader
+        self._rebuild = rebuild
+
+    @classmethod
+    def from_store(cls, reader: StoreReader, rebuild: Callable[[], Snapshot]) -> Snapshot:
+        return cls(reader=reader, rebuild=rebuild)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            try:
+                with paused_gc():
+                    tables = self._store().tables()
+                    self._catalogue = Catalogue(entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables)
+            except (StoreError, KeyError, TypeError, ValueError, AttributeError):
+                self._use_fresh()
+        assert self._catalogue is not None
+        return self._catalogue
+
+    @property
+    def index(self) -> SearchIndex:
+        from .search import SearchIndex
+
+        if self._index is None:
+            if self._reader is not None:
+                try:
+                    with paused_gc():
+                        self._index = SearchIndex(**self._store().index_parts())
+                except (StoreError, TypeError, ValueError):
+                    self._use_fresh()
+            if self._index is None:
+                self._index = SearchIndex.build(self.catalogue)
+        return self._index
+
+    def record(self, position: int) -> dict[str, Any]:
+        """The JSON record of the entry at `position` (as `--format json` prints it)."""
+        from .records import entry_record
+
+        if self._reader is not None:
+            try:
+                return self._reader.record(position)
+            except StoreError:
+                self._use_fresh()
+        catalogue = self.catalogue
+        return entry_record(catalogue.entries[position], catalogue)
+
+    def _store(self) -> StoreReader:
+        if self._reader is None:
+            raise StoreError("no store")
+        return self._reader
+
+    def _use_fresh(self) -> None:
+        """The store turned out damaged: rebuild from the catalogue files and use that instead."""
+        if self._rebuild is None:
+            raise StoreError("the cached catalogue is damaged and cannot be rebuilt")
+        fresh = self._rebuild()
+        self._catalogue, self._index, self._reader, self._rebuild = fresh.catalogue, fresh._index, None, None

@@ -1,0 +1,218 @@
+"""Validated catalogues, cached on disk so that a warm run needs neither TOML nor pydantic.
+
+A store is a folder named after a key that covers the tool's version, the code that defines
+validity and the path and bytes of every catalogue file: any edit, added or removed file gives a
+new key, so a stale store is never read. It holds, in formats that carry data and never code:
+
+- meta.json     format, key, entry count, and the size and SHA-1 of every other file
+- entries.json  the validated TOML tables, for commands that need the whole catalogue
+- records.jsonl one JSON record per entry (as `--format json` prints it), with records.idx
+                holding the byte offset of each line and records.crc its CRC-32, so search
+                reads (and checks) only its hits
+- texts.txt, words.txt, titles.txt and *.u32 / kinds.u8: the search index (see search.py)
+
+A store is written into a temporary folder and renamed into place, so readers see all of it or
+none of it, and two processes building the same store at once both succeed. Whatever goes wrong
+with a store (missing, unreadable, corrupt, unwritable), the catalogue is built afresh instead:
+the store only ever saves time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zlib
+from array import array
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+CACHE_DIR_ENV = "RLHF_CACHE_DIR"
+FORMAT = 2
+# Changes to these files can change what counts as valid or how entries become records.
+_CODE_FILES = ("models.py", "validation.py", "records.py", "search.py", "catalog.py")
+_ARRAYS = {
+    "text_ref_offsets": "I",
+    "text_refs": "I",
+    "word_text_offsets": "I",
+    "word_texts": "I",
+    "entry_kinds": "B",
+}
+_LISTS = ("texts", "words", "entry_titles")
+# Stores not used for this long are removed when a new one is written.
+_STALE_SECONDS = 3600.0
+
+
+class StoreError(Exception):
+    """A store on disk is damaged; the caller rebuilds the catalogue."""
+
+
+def cache_dir() -> Path:
+    """The folder for stores: $RLHF_CACHE_DIR, else $XDG_CACHE_HOME/rlhf, else ~/.cache/rlhf."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rlhf"
+
+
+def key_for(files: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256(f"rlhf {__version__} store {FORMAT} {sys.byteorder}\0".encode())
+    here = Path(__file__).parent
+    for name in _CODE_FILES:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    for path, content in files:
+        digest.update(f"\0{path}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def open_store(key: str, rebuild: Callable[[], Any]) -> Any | None:
+    """The store for `key` as a `Snapshot`, or None if there is none (or it is plainly damaged)."""
+    from .snapshot import Snapshot
+
+    folder = cache_dir() / f"store-{key}"
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or meta.get("key") != key:
+            return None
+        for name, (size, _) in meta["files"].items():
+            if (folder / name).stat().st_size != size:
+                return None
+        os.utime(folder)  # marks the store as in use, so pruning spares it
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return Snapshot.from_store(StoreReader(folder, meta), rebuild)
+
+
+class StoreReader:
+    """Reads the parts of one store folder, checking each against its recorded size and hash."""
+
+    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder = folder
+        self.meta = meta
+        self._record_offsets: array[int] | None = None
+        self._record_crcs: array[int] | None = None
+
+    def _bytes(self, name: str) -> bytes:
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError as error:
+            raise StoreError(f"{name}: {error}") from error
+        size, sha1 = self.meta["files"][name]
+        if len(data) != size or hashlib.sha1(data).hexdigest() != sha1:
+            raise StoreError(f"{name} does not match its recorded size or hash")
+        return data
+
+    def tables(self) -> list[list[Any]]:
+        try:
+            tables: list[list[Any]] = json.loads(self._bytes("entries.json"))
+        except ValueError as error:
+            raise StoreError(f"entries.json: {error}") from error
+        return tables
+
+    def index_parts(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {}
+        for name in _LISTS:
+            text = self._bytes(f"{name}.txt").decode("utf-8")
+            parts[name] = text.split("\n") if text else []
+        for name, typecode in _ARRAYS.items():
+            values = array(typecode)
+            values.frombytes(self._bytes(f"{name}.{_suffix(typecode)}"))
+            parts[name] = values
+        return parts
+
+    def record(self, position: int) -> dict[str, Any]:
+        if self._record_offsets is None or self._record_crcs is None:
+            self._record_offsets, self._record_crcs = array("Q"), array("I")
+            self._record_offsets.frombytes(self._bytes("records.idx"))
+            self._record_crcs.frombytes(self._bytes("records.crc"))
+        try:
+            start, end = self._record_offsets[position], self._record_offsets[position + 1]
+            with open(self.folder / "records.jsonl", "rb") as handle:
+                handle.seek(start)
+                line = handle.read(end - start)
+            if zlib.crc32(line) != self._record_crcs[position]:
+                raise ValueError(f"line {position + 1} does not match its checksum")
+            record: dict[str, Any] = json.loads(line)
+        except (OSError, ValueError, IndexError) as error:
+            raise StoreError(f"records.jsonl: {error}") from error
+        if not isinstance(record, dict):
+            raise StoreError("records.jsonl: a record is not an object")
+        return record
+
+
+def write_store(key: str, tables: list[list[Any]], records: list[dict[str, Any]], index: Any) -> None:
+    """Write a store for `key`; a failure leaves the catalogue usable and the cache as it was."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=".store-", dir=folder))
+    except OSError:
+        return
+    try:
+        files: dict[str, list[Any]] = {}
+
+        def put(name: str, data: bytes) -> None:
+            (temporary / name).write_bytes(data)
+            files[name] = [len(data), hashlib.sha1(data).hexdigest()]
+
+        put("entries.json", json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        lines = [
+            json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" for record in records
+        ]
+        offsets = array("Q", [0])
+        for line in lines:
+            offsets.append(offsets[-1] + len(line))
+        put("records.jsonl", b"".join(lines))
+        put("records.idx", offsets.tobytes())
+        put("records.crc", array("I", (zlib.crc32(line) for line in lines)).tobytes())
+        for name in _LISTS:
+            put(f"{name}.txt", "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
+        for name, typecode in _ARRAYS.items():
+            put(f"{name}.{_suffix(typecode)}", array(typecode, getattr(index, name)).tobytes())
+        meta = {"format": FORMAT, "key": key, "entries": len(records), "files": files}
+        (temporary / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        os.rename(temporary, folder / f"store-{key}")
+    except OSError:
+        # Unwritable, full, or another process renamed the same store into place first.
+        shutil.rmtree(temporary, ignore_errors=True)
+        return
+    _prune(folder, keep=f"store-{key}")
+
+
+def _prune(folder: Path, keep: str) -> None:
+    """Remove stores and half-written temporary folders that nobody has used for a while."""
+    now = time.time()
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(("store-", ".store-")) and p.name != keep]
+    except OSError:
+        return
+    for path in candidates:
+        try:
+            if now - path.stat().st_mtime > _STALE_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+    legacy = folder / "catalog.json"  # the single-file cache of version 0.1.0 before stores
+    if legacy.exists():
+        legacy.unlink(missing_ok=True)
+
+
+def _suffix(typecode: str) -> str:
+    return "u8" if typecode == "B" else "u32"
+
+
+def _one_line(text: str) -> str:
+    """List files hold one item a line; titles (only used to order ties) lose any line breaks."""
+    return text.replace("\r", " ").replace("\n", " ")
