@@ -38,8 +38,6 @@ FIRST_NAMES = [
     "Mei",
     "Sara",
     "Omar",
-    "Ivan",
-    "Chen",
 ]
 LAST_NAMES = [
     "Lovelace",
@@ -56,12 +54,6 @@ LAST_NAMES = [
     "Perez",
     "Gao",
     "Jiang",
-    "Li",
-    "Zhang",
-    "Kumar",
-    "Silva",
-    "Novak",
-    "Kim",
 ]
 
 
@@ -124,11 +116,9 @@ def main() -> None:
             arxiv = f"{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(10000, 99999)}"
             datasets = sorted({f"ds-{rng.randrange(n_datasets)}" for _ in range(rng.randint(0, 3))})
             envs = [f"env-{rng.randrange(n_envs)}"] if rng.random() < 0.2 else []
-            code = (
-                f'code = [{{ url = "https://github.com/example/paper-{i}", official = {str(rng.random() < 0.8).lower()} }}]\n'
-                if rng.random() < 0.5
-                else ""
-            )
+            official = str(rng.random() < 0.8).lower()
+            link = f'{{ url = "https://github.com/example/paper-{i}", official = {official} }}'
+            code = f"code = [{link}]\n" if rng.random() < 0.5 else ""
             out.write(
                 f'[[paper]]\nid = "paper-{i}"\ntitle = {toml_string(phrase(5, 12).capitalize())}\nyear = {year}\n'
                 f'url = "https://arxiv.org/abs/{arxiv}"\narxiv = "{arxiv}"\n'
@@ -142,7 +132,8 @@ def main() -> None:
             papers = [f"paper-{rng.randrange(n_papers)}"] if rng.random() < 0.5 else []
             out.write(
                 f'[[codebase]]\nid = "code-{i}"\nname = "{phrase(1, 2).lower()}-{i}"\n'
-                f'url = "https://github.com/example/code-{i}"\nkeywords = {toml_list([phrase(1, 3) for _ in range(3)])}\n'
+                f'url = "https://github.com/example/code-{i}"\n'
+                f"keywords = {toml_list([phrase(1, 3) for _ in range(3)])}\n"
                 f"datasets = {toml_list(sorted({f'ds-{rng.randrange(n_datasets)}' for _ in range(2)}))}\n"
                 f"papers = {toml_list(papers)}\nsources = {source % i}\n\n"
             )

@@ -167,7 +167,7 @@ def write_store(key: str, tables: list[list[Any]], records: list[dict[str, Any]]
             (temporary / name).write_bytes(data)
             files[name] = [len(data), hashlib.sha1(data).hexdigest()]
 
-        put("entries.json", json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        put("entries.json", _compact_json(tables))
         lines = [
             json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" for record in records
         ]
@@ -207,6 +207,10 @@ def _prune(folder: Path, keep: str) -> None:
     legacy = folder / "catalog.json"  # the single-file cache of version 0.1.0 before stores
     if legacy.exists():
         legacy.unlink(missing_ok=True)
+
+
+def _compact_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _suffix(typecode: str) -> str:
