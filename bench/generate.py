@@ -19,42 +19,10 @@ from pathlib import Path
 import tomli
 
 BUNDLED = Path(__file__).resolve().parents[1] / "catalog"
-FIRST_NAMES = [
-    "Ada",
-    "Alan",
-    "Grace",
-    "Yuntao",
-    "Long",
-    "Jeff",
-    "Paul",
-    "Jan",
-    "Amelia",
-    "Nisan",
-    "Daniel",
-    "Ethan",
-    "Leo",
-    "Xu",
-    "Wei",
-    "Mei",
-    "Sara",
-    "Omar",
-]
-LAST_NAMES = [
-    "Lovelace",
-    "Turing",
-    "Hopper",
-    "Bai",
-    "Ouyang",
-    "Wu",
-    "Christiano",
-    "Leike",
-    "Glaese",
-    "Stiennon",
-    "Ziegler",
-    "Perez",
-    "Gao",
-    "Jiang",
-]
+FIRST_NAMES = ["Ada", "Alan", "Grace", "Yuntao", "Long", "Jeff", "Paul", "Jan", "Amelia", "Nisan", "Daniel"]
+FIRST_NAMES += ["Ethan", "Leo", "Xu", "Wei", "Mei", "Sara", "Omar"]
+LAST_NAMES = ["Lovelace", "Turing", "Hopper", "Bai", "Ouyang", "Wu", "Christiano", "Leike", "Glaese", "Stiennon"]
+LAST_NAMES += ["Ziegler", "Perez", "Gao", "Jiang"]
 
 
 def vocabulary() -> list[str]:
