@@ -28,7 +28,8 @@ def test_warm_run_uses_the_cache_and_edits_invalidate_it(run, write_catalog, iso
     folder = write_catalog("a.toml", ONE)
     assert titles(run, folder) == ["First title"]
     (folder_of_store,) = stores(isolated_environment)
-    assert json.loads((folder_of_store / "entries.json").read_text(encoding="utf-8"))[0][1]["title"] == "First title"
+    first_line = (folder_of_store / "entries.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    assert json.loads(first_line)[1]["title"] == "First title"
     (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
     assert titles(run, folder) == ["Second title"]
     (folder / "b.toml").write_text(ONE.replace("p1", "p2").replace("First", "Third"), encoding="utf-8")
@@ -56,7 +57,7 @@ def stores(cache: Path) -> list[Path]:
     return sorted(cache.glob("store-*"))
 
 
-STORE_FILES = ["meta.json", "entries.json", "records.jsonl", "records.idx", "texts.txt", "words.txt", "text_refs.u32"]
+STORE_FILES = ["meta.json", "entries.jsonl", "entries.idx", "ids.txt", "used_by.u32", "texts.txt", "text_refs.u32"]
 
 
 @pytest.mark.parametrize("name", STORE_FILES)

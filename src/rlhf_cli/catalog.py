@@ -118,6 +118,9 @@ class Catalogue:
         """Papers and codebases that list this dataset or environment."""
         return list(self._users.get(entry.id, []))
 
+    def users_count(self, entry: Entry) -> int:
+        return len(self._users.get(entry.id, ()))
+
     def implementations_of(self, paper: Paper) -> list[Codebase]:
         """Codebases that say they implement this paper."""
         return list(self._implementations.get(paper.id, []))

@@ -79,7 +79,6 @@ def open_snapshot(paths: list[Path]) -> Snapshot:
 
 def _build(contents: list[tuple[str, bytes]], key: str) -> Snapshot:
     """Parse and validate every file, then store the result for the next run."""
-    from .records import entry_record
     from .search import SearchIndex
 
     with paused_gc():
@@ -89,8 +88,7 @@ def _build(contents: list[tuple[str, bytes]], key: str) -> Snapshot:
         catalogue = Catalogue(entries)
         index = SearchIndex.build(catalogue)
         tables = [[name, table] for _, data in documents for name, rows in data.items() for table in rows]
-        records = [entry_record(entry, catalogue) for entry in catalogue.entries]
-        store.write_store(key, tables, records, index)
+        store.write_store(key, tables, catalogue, index)
     return Snapshot(catalogue=catalogue, index=index)
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from typing import Any, Protocol
 
 from .catalog import Catalogue
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Paper, Topic
@@ -12,7 +11,17 @@ from .search import Hit, display_text, field_texts
 Record = dict[str, Any]
 
 
-def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
+class Links(Protocol):
+    """What a record needs to know about an entry's neighbours (a Catalogue, or a store's view)."""
+
+    def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]: ...
+
+    def envs_of(self, entry: Paper | Codebase) -> list[Environment]: ...
+
+    def users_count(self, entry: Entry) -> int: ...
+
+
+def entry_record(entry: Entry, catalogue: Links) -> Record:
     """The documented JSON object of an entry: id, kind, title, url, then fields of its kind."""
     record: Record = {
         "id": entry.id,
@@ -32,7 +41,7 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
             "keywords": entry.keywords,
             "datasets": [d.display_name for d in catalogue.datasets_of(entry)],
             "envs": [e.display_name for e in catalogue.envs_of(entry)],
-            "code": [asdict(link) for link in entry.code],
+            "code": [{"url": link.url, "official": link.official} for link in entry.code],
             "dataset_ids": entry.datasets,
             "env_ids": entry.envs,
         }
@@ -47,7 +56,7 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
             "keywords": entry.keywords,
             "tasks": entry.tasks,
             "summary": entry.summary,
-            "used_by": len(catalogue.users_of(entry)),
+            "used_by": catalogue.users_count(entry),
         }
     elif isinstance(entry, Codebase):
         record |= {
@@ -64,7 +73,7 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
             "env_ids": entry.envs,
         }
     elif isinstance(entry, Environment):
-        record |= {"aliases": entry.aliases, "used_by": len(catalogue.users_of(entry))}
+        record |= {"aliases": entry.aliases, "used_by": catalogue.users_count(entry)}
     elif isinstance(entry, Blog):
         record |= {"publisher": entry.publisher, "language": entry.language}
     elif isinstance(entry, Book):
@@ -78,7 +87,7 @@ def entry_record(entry: Entry, catalogue: Catalogue) -> Record:
             "summary_zh": entry.summary_zh,
         }
     record["notes"] = entry.notes
-    record["sources"] = [asdict(source) for source in entry.sources]
+    record["sources"] = [{"name": source.name, "line": source.line} for source in entry.sources]
     return record
 
 

@@ -76,19 +76,25 @@ class SearchIndex:
     def build(cls, catalogue: Catalogue) -> SearchIndex:
         from rapidfuzz import utils
 
+        processed_of: dict[str, str] = {}  # many texts repeat (authors, dataset names): normalise each once
         text_ids: dict[str, int] = {}
         refs: list[list[int]] = []
         for position, entry in enumerate(catalogue.entries):
+            base = position << FIELD_BITS
             for field, text in _search_texts(catalogue, entry):
-                processed = utils.default_process(text)
+                processed = processed_of.get(text)
+                if processed is None:
+                    processed = processed_of[text] = utils.default_process(text)
                 if not processed:
                     continue
-                text_id = text_ids.setdefault(processed, len(text_ids))
-                if text_id == len(refs):
+                text_id = text_ids.get(processed)
+                if text_id is None:
+                    text_id = text_ids[processed] = len(refs)
                     refs.append([])
-                ref = (position << FIELD_BITS) | FIELD_CODES[field]
-                if not refs[text_id] or refs[text_id][-1] != ref:
-                    refs[text_id].append(ref)
+                ref = base | FIELD_CODES[field]
+                row = refs[text_id]
+                if not row or row[-1] != ref:
+                    row.append(ref)
         texts = list(text_ids)
         word_rows: dict[str, list[int]] = {}
         for text_id, text in enumerate(texts):

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalogue
-from .models import TYPE_BY_TABLE, entry_from_table
+from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Paper, entry_from_table
 from .store import StoreError, StoreReader
 
 if TYPE_CHECKING:
@@ -83,9 +83,10 @@ class Snapshot:
         """The JSON record of the entry at `position` (as `--format json` prints it)."""
         from .records import entry_record
 
-        if self._reader is not None:
+        if self._catalogue is None and self._reader is not None:
             try:
-                return self._reader.record(position)
+                links = _StoreLinks(self._reader)
+                return entry_record(links.entry_at(position), links)
             except StoreError:
                 self._use_fresh()
         catalogue = self.catalogue
@@ -102,3 +103,34 @@ class Snapshot:
             raise StoreError("the cached catalogue is damaged and cannot be rebuilt")
         fresh = self._rebuild()
         self._catalogue, self._index, self._reader, self._rebuild = fresh.catalogue, fresh._index, None, None
+
+
+class _StoreLinks:
+    """An entry's neighbours, read from a store one entry at a time, to make its record."""
+
+    def __init__(self, reader: StoreReader) -> None:
+        self._reader = reader
+        self._entries: dict[int, Entry] = {}
+
+    def entry_at(self, position: int) -> Entry:
+        if position not in self._entries:
+            try:
+                name, table = self._reader.table(position)
+                self._entries[position] = entry_from_table(TYPE_BY_TABLE[name], table)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise StoreError(f"entry {position} cannot be read: {error}") from error
+        return self._entries[position]
+
+    def _linked(self, ids: list[str]) -> list[Entry]:
+        positions = [self._reader.position_of(entry_id) for entry_id in ids]
+        return [self.entry_at(position) for position in positions if position is not None]
+
+    def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
+        return [linked for linked in self._linked(entry.datasets) if isinstance(linked, Dataset)]
+
+    def envs_of(self, entry: Paper | Codebase) -> list[Environment]:
+        return [linked for linked in self._linked(entry.envs) if isinstance(linked, Environment)]
+
+    def users_count(self, entry: Entry) -> int:
+        position = self._reader.position_of(entry.id)
+        return 0 if position is None else self._reader.used_by(position)

@@ -4,12 +4,13 @@ A store is a folder named after a key that covers the tool's version, the code t
 validity and the path and bytes of every catalogue file: any edit, added or removed file gives a
 new key, so a stale store is never read. It holds, in formats that carry data and never code:
 
-- meta.json     format, key, entry count, and the size and SHA-1 of every other file
-- entries.json  the validated TOML tables, for commands that need the whole catalogue
-- records.jsonl one JSON record per entry (as `--format json` prints it), with records.idx
-                holding the byte offset of each line and records.crc its CRC-32, so search
-                reads (and checks) only its hits
-- texts.txt, words.txt, titles.txt and *.u32 / kinds.u8: the search index (see search.py)
+- meta.json      format, key, entry count, and the size and SHA-1 of every other file
+- entries.jsonl  one validated TOML table a line, `[table name, table]`, in catalogue order;
+                 entries.idx holds the byte offset of each line and entries.crc its CRC-32,
+                 so a search reads (and checks) only the entries it shows
+- ids.txt, used_by.u32  each entry's id and how many entries use it, so an entry's record
+                 can be made without loading the rest
+- texts.txt, words.txt, entry_titles.txt, *.u32, entry_kinds.u8: the search index (search.py)
 
 A store is written into a temporary folder and renamed into place, so readers see all of it or
 none of it, and two processes building the same store at once both succeed. Whatever goes wrong
@@ -35,7 +36,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
-FORMAT = 2
+FORMAT = 3
 # Changes to these files can change what counts as valid or how entries become records.
 _CODE_FILES = ("models.py", "validation.py", "records.py", "search.py", "catalog.py")
 _ARRAYS = {
@@ -101,8 +102,10 @@ class StoreReader:
     def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
         self.folder = folder
         self.meta = meta
-        self._record_offsets: array[int] | None = None
-        self._record_crcs: array[int] | None = None
+        self._offsets: array[int] | None = None
+        self._crcs: array[int] | None = None
+        self._positions: dict[str, int] | None = None
+        self._used_by: array[int] | None = None
 
     def _bytes(self, name: str) -> bytes:
         try:
@@ -114,12 +117,49 @@ class StoreReader:
             raise StoreError(f"{name} does not match its recorded size or hash")
         return data
 
+    def _array(self, name: str, typecode: str) -> array[int]:
+        values = array(typecode)
+        values.frombytes(self._bytes(name))
+        return values
+
     def tables(self) -> list[list[Any]]:
+        """Every entry's table, in catalogue order."""
+        lines = self._bytes("entries.jsonl").rstrip(b"\n").split(b"\n")
         try:
-            tables: list[list[Any]] = json.loads(self._bytes("entries.json"))
+            tables: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
         except ValueError as error:
-            raise StoreError(f"entries.json: {error}") from error
+            raise StoreError(f"entries.jsonl: {error}") from error
         return tables
+
+    def table(self, position: int) -> list[Any]:
+        """One entry's table, read alone."""
+        if self._offsets is None or self._crcs is None:
+            self._offsets, self._crcs = self._array("entries.idx", "Q"), self._array("entries.crc", "I")
+        try:
+            start, end = self._offsets[position], self._offsets[position + 1]
+            with open(self.folder / "entries.jsonl", "rb") as handle:
+                handle.seek(start)
+                line = handle.read(end - start)
+            if zlib.crc32(line) != self._crcs[position]:
+                raise ValueError(f"line {position + 1} does not match its checksum")
+            table: list[Any] = json.loads(line)
+        except (OSError, ValueError, IndexError) as error:
+            raise StoreError(f"entries.jsonl: {error}") from error
+        return table
+
+    def position_of(self, entry_id: str) -> int | None:
+        if self._positions is None:
+            ids = self._bytes("ids.txt").decode("utf-8").split("\n")
+            self._positions = {entry_id: position for position, entry_id in enumerate(ids)}
+        return self._positions.get(entry_id)
+
+    def used_by(self, position: int) -> int:
+        if self._used_by is None:
+            self._used_by = self._array("used_by.u32", "I")
+        try:
+            return self._used_by[position]
+        except IndexError as error:
+            raise StoreError("used_by.u32 is too short") from error
 
     def index_parts(self) -> dict[str, Any]:
         parts: dict[str, Any] = {}
@@ -127,32 +167,11 @@ class StoreReader:
             text = self._bytes(f"{name}.txt").decode("utf-8")
             parts[name] = text.split("\n") if text else []
         for name, typecode in _ARRAYS.items():
-            values = array(typecode)
-            values.frombytes(self._bytes(f"{name}.{_suffix(typecode)}"))
-            parts[name] = values
+            parts[name] = self._array(f"{name}.{_suffix(typecode)}", typecode)
         return parts
 
-    def record(self, position: int) -> dict[str, Any]:
-        if self._record_offsets is None or self._record_crcs is None:
-            self._record_offsets, self._record_crcs = array("Q"), array("I")
-            self._record_offsets.frombytes(self._bytes("records.idx"))
-            self._record_crcs.frombytes(self._bytes("records.crc"))
-        try:
-            start, end = self._record_offsets[position], self._record_offsets[position + 1]
-            with open(self.folder / "records.jsonl", "rb") as handle:
-                handle.seek(start)
-                line = handle.read(end - start)
-            if zlib.crc32(line) != self._record_crcs[position]:
-                raise ValueError(f"line {position + 1} does not match its checksum")
-            record: dict[str, Any] = json.loads(line)
-        except (OSError, ValueError, IndexError) as error:
-            raise StoreError(f"records.jsonl: {error}") from error
-        if not isinstance(record, dict):
-            raise StoreError("records.jsonl: a record is not an object")
-        return record
 
-
-def write_store(key: str, tables: list[list[Any]], records: list[dict[str, Any]], index: Any) -> None:
+def write_store(key: str, tables: list[list[Any]], catalogue: Any, index: Any) -> None:
     """Write a store for `key`; a failure leaves the catalogue usable and the cache as it was."""
     folder = cache_dir()
     try:
@@ -167,21 +186,20 @@ def write_store(key: str, tables: list[list[Any]], records: list[dict[str, Any]]
             (temporary / name).write_bytes(data)
             files[name] = [len(data), hashlib.sha1(data).hexdigest()]
 
-        put("entries.json", _compact_json(tables))
-        lines = [
-            json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" for record in records
-        ]
+        lines = [_compact_json(table) + b"\n" for table in tables]
         offsets = array("Q", [0])
         for line in lines:
             offsets.append(offsets[-1] + len(line))
-        put("records.jsonl", b"".join(lines))
-        put("records.idx", offsets.tobytes())
-        put("records.crc", array("I", (zlib.crc32(line) for line in lines)).tobytes())
+        put("entries.jsonl", b"".join(lines))
+        put("entries.idx", offsets.tobytes())
+        put("entries.crc", array("I", (zlib.crc32(line) for line in lines)).tobytes())
+        put("ids.txt", "\n".join(entry.id for entry in catalogue.entries).encode("utf-8"))
+        put("used_by.u32", array("I", (catalogue.users_count(entry) for entry in catalogue.entries)).tobytes())
         for name in _LISTS:
             put(f"{name}.txt", "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
         for name, typecode in _ARRAYS.items():
             put(f"{name}.{_suffix(typecode)}", array(typecode, getattr(index, name)).tobytes())
-        meta = {"format": FORMAT, "key": key, "entries": len(records), "files": files}
+        meta = {"format": FORMAT, "key": key, "entries": len(tables), "files": files}
         (temporary / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         os.rename(temporary, folder / f"store-{key}")
     except OSError:
@@ -209,8 +227,12 @@ def _prune(folder: Path, keep: str) -> None:
         legacy.unlink(missing_ok=True)
 
 
+# One encoder for all: json.dumps with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _compact_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def _suffix(typecode: str) -> str:

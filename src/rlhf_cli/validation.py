@@ -15,16 +15,17 @@ import types
 import typing
 from collections.abc import Iterator
 from typing import Any, Literal, get_args, get_origin
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from .errors import Problem
-from .models import TYPE_BY_TABLE, Codebase, Entry, Paper, entry_from_table
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Codebase, Entry, Paper, entry_from_table
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+# http or https, a host, and no white space or control characters anywhere.
+HTTP_URL_PATTERN = re.compile(r"^https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*$", re.IGNORECASE)
 EARLIEST_YEAR = 1950
 
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -45,28 +46,30 @@ def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
     origin: dict[str, ParsedFile] = {}
     problems: list[Problem] = []
     for parsed in files:
-        tables, table_problems = _tables(parsed)
+        groups, table_problems = _tables(parsed)
         problems.extend(table_problems)
-        for entry_type, table in tables:
-            entry_problems = _schema_problems(parsed, entry_type, table)
-            if entry_problems:
-                problems.extend(entry_problems)
-                continue
-            entry = entry_from_table(entry_type, table)
-            entries.append(entry)
-            problems.extend(_field_problems(parsed, entry))
-            if entry.id in origin:
-                first = origin[entry.id]
-                problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first.path}"))
-            else:
-                origin[entry.id] = parsed
+        for entry_type, tables in groups:
+            schema_problems = _schema_problems(parsed, entry_type, tables)
+            for position, table in enumerate(tables):
+                if position in schema_problems:
+                    problems.extend(schema_problems[position])
+                    continue
+                entry = entry_from_table(entry_type, table)
+                entries.append(entry)
+                problems.extend(_field_problems(parsed, entry))
+                if entry.id in origin:
+                    first = origin[entry.id]
+                    problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first.path}"))
+                else:
+                    origin[entry.id] = parsed
     problems.extend(_link_problems(entries, origin))
     problems.extend(_name_problems(entries, origin))
     return entries, problems
 
 
-def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], dict[str, Any]]], list[Problem]]:
-    tables: list[tuple[type[Entry], dict[str, Any]]] = []
+def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], list[Problem]]:
+    """The file's arrays of tables, each with its entry type, in file order."""
+    groups: list[tuple[type[Entry], list[Any]]] = []
     problems: list[Problem] = []
     known = ", ".join(f"[[{name}]]" for name in TYPE_BY_TABLE)
     for key, value in parsed.data.items():
@@ -78,53 +81,76 @@ def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], dict[str, Any]]
         elif not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             problems.append(Problem(parsed.path, f"'{key}' must be an array of tables, written [[{key}]]", line=line))
         else:
-            tables.extend((entry_type, table) for table in value)
-    return tables, problems
+            groups.append((entry_type, value))
+    return groups, problems
 
 
-def _schema_problems(parsed: ParsedFile, entry_type: type[Entry], table: dict[str, Any]) -> list[Problem]:
-    entry_id = table.get("id") if isinstance(table.get("id"), str) else None
+def _schema_problems(parsed: ParsedFile, entry_type: type[Entry], tables: list[Any]) -> dict[int, list[Problem]]:
+    """Type-check all tables of one kind in a single pydantic call; problems by table position."""
     try:
-        _model_for(entry_type).model_validate(table)
+        _list_adapter(entry_type).validate_python(tables)
     except ValidationError as error:
-        return [
-            _problem(parsed, entry_id, _field_path(detail["loc"]), _message(detail), entry_type=entry_type)
-            for detail in error.errors()
-        ]
-    return []
+        found: dict[int, list[Problem]] = {}
+        for detail in error.errors():
+            position, *location = detail["loc"]
+            assert isinstance(position, int)
+            table = tables[position]
+            entry_id = table.get("id") if isinstance(table.get("id"), str) else None
+            problem = _problem(parsed, entry_id, _field_path(tuple(location)), _message(detail), entry_type=entry_type)
+            found.setdefault(position, []).append(problem)
+        return found
+    return {}
 
 
-def _field_problems(parsed: ParsedFile, entry: Entry) -> Iterator[Problem]:
-    def problem(field: str, message: str) -> Problem:
-        return _problem(parsed, entry.id, field, message)
+# Text fields that must not be blank, by entry type (looked up once, not per entry).
+_TEXT_FIELDS = ("title", "name", "name_en", "name_zh", "summary_en", "summary_zh", "publisher")
+_LIST_FIELDS = ("aliases", "keywords", "tasks", "authors")
 
+
+_FIELDS_OF: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    entry_type: (
+        tuple(f for f in _TEXT_FIELDS if f in {field.name for field in dataclasses.fields(entry_type)}),
+        tuple(f for f in _LIST_FIELDS if f in {field.name for field in dataclasses.fields(entry_type)}),
+    )
+    for entry_type in ENTRY_TYPES
+}
+
+
+def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
+    """Problems of meaning within one entry: its id, links, blank texts, year and codes."""
+    found: list[tuple[str, str]] = []
     if not ID_PATTERN.match(entry.id):
-        yield problem("id", f"'{entry.id}' is not a slug (lowercase letters, digits and '-')")
+        found.append(("id", f"'{entry.id}' is not a slug (lowercase letters, digits and '-')"))
     for field, url in _urls(entry):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            yield problem(field, f"'{url}' is not an http(s) URL")
-    for field in ("title", "name", "name_en", "name_zh", "summary_en", "summary_zh", "publisher"):
-        value = getattr(entry, field, None)
+        if not HTTP_URL_PATTERN.match(url):
+            found.append((field, f"'{url}' is not an http(s) URL"))
+    text_fields, list_fields = _FIELDS_OF[type(entry)]
+    for field in text_fields:
+        value = getattr(entry, field)
         if isinstance(value, str) and not value.strip():
-            yield problem(field, "must not be empty")
-    for field in ("aliases", "keywords", "tasks", "authors"):
-        for index, item in enumerate(getattr(entry, field, [])):
+            found.append((field, "must not be empty"))
+    for field in list_fields:
+        for index, item in enumerate(getattr(entry, field)):
             if not item.strip():
-                yield problem(f"{field}[{index}]", "must not be empty")
+                found.append((f"{field}[{index}]", "must not be empty"))
     if isinstance(entry, Paper):
-        latest = datetime.date.today().year + 1
+        latest = _latest_plausible_year()
         if not EARLIEST_YEAR <= entry.year <= latest:
-            yield problem("year", f"{entry.year} is not a plausible year ({EARLIEST_YEAR} to {latest})")
+            found.append(("year", f"{entry.year} is not a plausible year ({EARLIEST_YEAR} to {latest})"))
         if entry.arxiv is not None:
             match = ARXIV_PATTERN.match(entry.arxiv)
             if match is None:
-                yield problem("arxiv", f"'{entry.arxiv}' is not an arXiv identifier such as 2203.02155")
+                found.append(("arxiv", f"'{entry.arxiv}' is not an arXiv identifier such as 2203.02155"))
             elif 2000 + int(match.group(1)) != entry.year:
-                yield problem("year", f"{entry.year} disagrees with arXiv id {entry.arxiv} (20{match.group(1)})")
-    language = getattr(entry, "language", None)
-    if language is not None and not LANGUAGE_PATTERN.match(language):
-        yield problem("language", f"'{language}' is not a language code such as 'en' or 'zh'")
+                found.append(("year", f"{entry.year} disagrees with arXiv id {entry.arxiv} (20{match.group(1)})"))
+    if isinstance(entry, Blog) and not LANGUAGE_PATTERN.match(entry.language):
+        found.append(("language", f"'{entry.language}' is not a language code such as 'en' or 'zh'"))
+    return [_problem(parsed, entry.id, field, message) for field, message in found]
+
+
+@functools.cache
+def _latest_plausible_year() -> int:
+    return datetime.date.today().year + 1
 
 
 def _urls(entry: Entry) -> Iterator[tuple[str, str]]:
@@ -213,6 +239,14 @@ def _message(detail: Any) -> str:
 
 
 _MODELS: dict[type, type[BaseModel]] = {}
+_LIST_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+
+
+def _list_adapter(data_type: type) -> TypeAdapter[Any]:
+    if data_type not in _LIST_ADAPTERS:
+        model = _model_for(data_type)
+        _LIST_ADAPTERS[data_type] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a model made at run time
+    return _LIST_ADAPTERS[data_type]
 
 
 def _model_for(data_type: type) -> type[BaseModel]:
