@@ -23,9 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import zlib
 from array import array
@@ -173,6 +171,9 @@ class StoreReader:
 
 def write_store(key: str, tables: list[list[Any]], catalogue: Any, index: Any) -> None:
     """Write a store for `key`; a failure leaves the catalogue usable and the cache as it was."""
+    import shutil  # only writers need these; readers start faster without them
+    import tempfile
+
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -211,6 +212,8 @@ def write_store(key: str, tables: list[list[Any]], catalogue: Any, index: Any) -
 
 def _prune(folder: Path, keep: str) -> None:
     """Remove stores and half-written temporary folders that nobody has used for a while."""
+    import shutil
+
     now = time.time()
     try:
         candidates = [p for p in folder.iterdir() if p.name.startswith(("store-", ".store-")) and p.name != keep]

@@ -1,0 +1,146 @@
+"""Performance benchmark: rlhf commands against the bare interpreter, side by side in one run.
+
+Every command is run in turn, round after round, so that all of them see the same machine load;
+the table gives each median wall time, its ratio to `python -c pass` of the same environment,
+peak memory, and the target where one is set (issues 2 and 5).
+
+    python bench/perf.py             # bundled catalogue, then synthetic 10k and 100k entries
+    python bench/perf.py --quick     # bundled catalogue only
+    python bench/perf.py --sizes 1000 10000 --rounds 10
+
+"warm" runs find the catalogue's store in the cache; a "cold" run is the first after a change:
+a comment line is appended to a catalogue file before each one, so the store must be rebuilt.
+Synthetic catalogues come from bench/generate.py (deterministic) and are kept in --work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+RLHF = str(BIN / "rlhf")
+
+
+@dataclass
+class Case:
+    name: str
+    command: list[str]
+    target: float | None = None  # ratio to the floor
+    before: str | None = None  # a catalogue file to change before each run (cold runs)
+    env: dict[str, str] = field(default_factory=dict)  # extra environment for this command
+    exit_code: int = 0  # what the command should exit with
+    times: list[float] = field(default_factory=list)
+    peak_kib: int = 0
+
+
+def run_once(case: Case, env: dict[str, str], counter: int) -> None:
+    if case.before:
+        with open(case.before, "a", encoding="utf-8") as handle:
+            handle.write(f"# benchmark change {counter}\n")
+    start = time.perf_counter()
+    process = subprocess.Popen(case.command, env=env | case.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    case.times.append(time.perf_counter() - start)
+    case.peak_kib = max(case.peak_kib, usage.ru_maxrss)
+    if os.waitstatus_to_exitcode(status) != case.exit_code:
+        sys.exit(f"benchmark command failed: {' '.join(case.command)}")
+
+
+def measure(cases: list[Case], rounds: int, env: dict[str, str]) -> None:
+    for counter, case in enumerate(cases):  # warm the store and the OS file cache
+        if not case.before:
+            run_once(case, env, counter)
+    for counter in range(rounds):
+        for case in cases:
+            run_once(case, env, counter)
+
+
+def synthetic(work: Path, entries: int) -> Path:
+    folder = work / f"catalog-{entries}"
+    if not (folder / "papers.toml").exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), "--entries", str(entries), "--out", str(folder)], check=True
+        )
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=15, help="runs of each quick command (default 15)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="synthetic catalogue sizes")
+    parser.add_argument("--quick", action="store_true", help="bundled catalogue only")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "rlhf-bench", help="for catalogues")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    floor = Case("python -c pass", [sys.executable, "-c", "pass"])
+    bundled = [
+        floor,
+        Case("rlhf --version", [RLHF, "--version"], target=4.0),
+        Case("rlhf search ppo", [RLHF, "search", "ppo"], target=6.0),
+        Case("rlhf search ppo --format table", [RLHF, "search", "ppo", "--format", "table"]),
+        Case("rlhf papers --year 2022 --env atari", [RLHF, "papers", "--year", "2022", "--env", "atari"], exit_code=1),
+    ]
+    completion = [RLHF, "papers", "--env", ""]
+    completion_env = {"_RLHF_COMPLETE": "complete_bash", "COMP_WORDS": "rlhf papers --env ", "COMP_CWORD": "3"}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RLHF_")} | {"RLHF_CACHE_DIR": cache}
+        if _has_completion(env | completion_env, completion):
+            bundled.append(Case("completion: rlhf papers --env <TAB>", completion, target=6.0, env=completion_env))
+        measure(bundled, args.rounds, env)
+        report = [(case, floor) for case in bundled]
+        if not args.quick:
+            report += scale_cases(args, env, floor)
+    print_table(report)
+
+
+def scale_cases(args: argparse.Namespace, env: dict[str, str], floor: Case) -> list[tuple[Case, Case]]:
+    targets = {10_000: (15.0, None), 100_000: (60.0, 250.0)}
+    results: list[tuple[Case, Case]] = []
+    warm_by_size: dict[int, Case] = {}
+    for size in args.sizes:
+        folder = synthetic(args.work, size)
+        base = [RLHF, "search", "ppo", "--no-bundled", "--catalog", str(folder)]
+        warm_target, cold_target = targets.get(size, (None, None))
+        warm = Case(f"{size:,} entries: search ppo (warm)", base, target=warm_target)
+        cold = Case(
+            f"{size:,} entries: search ppo (cold)", base, target=cold_target, before=str(folder / "papers.toml")
+        )
+        quick_floor = Case("python -c pass", floor.command)
+        measure([quick_floor, warm], max(3, args.rounds // (size // 10_000 or 1)), env)
+        measure([cold], 3, env)
+        results += [(warm, quick_floor), (cold, quick_floor)]
+        warm_by_size[size] = warm
+    if {10_000, 100_000} <= warm_by_size.keys():
+        growth = statistics.median(warm_by_size[100_000].times) / statistics.median(warm_by_size[10_000].times)
+        print(f"warm search time from 10,000 to 100,000 entries grew {growth:.1f}x (linear would be 10x)")
+    return results
+
+
+def _has_completion(env: dict[str, str], command: list[str]) -> bool:
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
+def print_table(report: list[tuple[Case, Case]]) -> None:
+    print(f"{'command':<44} {'median':>9} {'ratio':>7} {'peak':>8}  target")
+    for case, floor in report:
+        median = statistics.median(case.times)
+        ratio = median / statistics.median(floor.times)
+        verdict = "" if case.target is None else f"<= {case.target:g}x {'met' if ratio <= case.target else 'MISSED'}"
+        if case.name.startswith("100,000"):
+            verdict += f"; peak < 250 MiB {'met' if case.peak_kib < 250 * 1024 else 'MISSED'}"
+        print(f"{case.name:<44} {median * 1000:7.1f}ms {ratio:6.2f}x {case.peak_kib / 1024:6.0f}MiB  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
