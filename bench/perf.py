@@ -42,23 +42,24 @@ class Case:
     peak_kib: int = 0
 
 
-def run_once(case: Case, env: dict[str, str], counter: int) -> None:
+def run_once(case: Case, env: dict[str, str], counter: int, record: bool = True) -> None:
     if case.before:
         with open(case.before, "a", encoding="utf-8") as handle:
             handle.write(f"# benchmark change {counter}\n")
     start = time.perf_counter()
     process = subprocess.Popen(case.command, env=env | case.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
-    case.times.append(time.perf_counter() - start)
-    case.peak_kib = max(case.peak_kib, usage.ru_maxrss)
+    if record:
+        case.times.append(time.perf_counter() - start)
+        case.peak_kib = max(case.peak_kib, usage.ru_maxrss)
     if os.waitstatus_to_exitcode(status) != case.exit_code:
         sys.exit(f"benchmark command failed: {' '.join(case.command)}")
 
 
 def measure(cases: list[Case], rounds: int, env: dict[str, str]) -> None:
-    for counter, case in enumerate(cases):  # warm the store and the OS file cache
+    for counter, case in enumerate(cases):  # warm the store and the OS file cache; not counted
         if not case.before:
-            run_once(case, env, counter)
+            run_once(case, env, counter, record=False)
     for counter in range(rounds):
         for case in cases:
             run_once(case, env, counter)
