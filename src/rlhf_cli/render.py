@@ -21,8 +21,18 @@ from .records import Record
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
+    JSONL = "jsonl"
     CSV = "csv"
     TSV = "tsv"
+    MARKDOWN = "markdown"
+    IDS = "ids"
+    BIBTEX = "bibtex"
+    CSL_JSON = "csl-json"
+    RIS = "ris"
+
+
+# Formats that describe one entry in full, for `rlhf show`.
+DETAIL_FORMATS = (Format.TABLE, Format.JSON, Format.CSV, Format.TSV)
 
 
 def default_format() -> Format:
@@ -85,10 +95,22 @@ def note(message: str) -> None:
 
 def listing(records: Sequence[Record], columns: Sequence[Column], output: Format, title: str | None = None) -> None:
     """Render a list of records in the chosen format."""
-    if output is Format.JSON:
+    if output in (Format.BIBTEX, Format.CSL_JSON, Format.RIS):
+        from . import cite
+
+        write({Format.BIBTEX: cite.bibtex, Format.CSL_JSON: cite.csl_json, Format.RIS: cite.ris}[output](list(records)))
+    elif output is Format.JSON:
         import json
 
         write(json.dumps(list(records), ensure_ascii=False, indent=2) + "\n")
+    elif output is Format.JSONL:
+        import json
+
+        write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+    elif output is Format.IDS:
+        write("".join(f"{record['id']}\n" for record in records))
+    elif output is Format.MARKDOWN:
+        write(_markdown(records, [column for column in columns if column.in_table]))
     elif output is Format.CSV:
         write(_csv(records))
     elif output is Format.TSV:
@@ -96,6 +118,30 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
         write("".join(line + "\n" for line in lines))
     else:
         _table(records, columns, title)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+
+
+def markdown_text(text: str) -> str:
+    """Text that stays literal inside a Markdown table cell or list item."""
+    one_line = " ".join(visible(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+
+
+def _markdown(records: Sequence[Record], columns: Sequence[Column]) -> str:
+    lines = ["| " + " | ".join(column.header for column in columns) + " |"]
+    lines.append("|" + "|".join(" --- " for _ in columns) + "|")
+    for record in records:
+        cells = []
+        for column in columns:
+            cell = markdown_text(cell_text(column.cell(record)))
+            url = record.get("url")
+            if column.header in ("Title", "Name") and url and url.startswith(("http://", "https://")):
+                cell = f"[{cell}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
+            cells.append(cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _tsv_cell(value: Any) -> str:
@@ -199,4 +245,24 @@ def _detail_table(title: str, rows: list[tuple[str, str]], links: dict[str, list
         for position, item in enumerate(items):
             label = relation.replace("_", " ") if position == 0 else ""
             grid.add_row(Text(label, style="cyan"), Text(f"{visible(item['id'])}  {visible(item['title'])}"))
+    _print(Text(visible(title), style="bold"), grid)
+
+
+def bar_chart(rows: Sequence[tuple[str, int]], title: str) -> None:
+    """Counts as horizontal bars, scaled to the terminal's width."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    label_width = max(len(visible(label)) for label, _ in rows)
+    count_width = max(len(str(count)) for _, count in rows)
+    room = max(10, console.width - label_width - count_width - 4)
+    top = max(count for _, count in rows) or 1
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    for label, count in rows:
+        bar = "█" * max(1 if count else 0, round(count / top * room))
+        grid.add_row(Text(visible(label)), Text(bar, style="cyan"), Text(str(count)))
     _print(Text(visible(title), style="bold"), grid)

@@ -1,0 +1,142 @@
+"""Commands about one entry or a few: show, related, open, cite."""
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from .. import render
+from ..errors import UsageError
+from ..render import Column, field
+from . import CatalogOption, FormatOption, NoBundledOption, _complete, app
+from .listings import open_snapshot
+
+NameArgument = Annotated[
+    str, typer.Argument(help="An id, title, name or alias (any case).", autocompletion=_complete())
+]
+
+
+class CiteFormat(StrEnum):
+    BIBTEX = "bibtex"
+    CSL_JSON = "csl-json"
+    RIS = "ris"
+
+
+@app.command()
+def show(
+    name: NameArgument,
+    output: FormatOption = None,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Show one entry in full, with everything linked to it in either direction."""
+    from ..records import entry_record, links_record
+
+    fmt = output or render.default_format()
+    if fmt not in render.DETAIL_FORMATS:
+        raise UsageError(f"show: --format {fmt.value} is for lists; use one of table, json, csv, tsv")
+    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    entry = catalogue.resolve(name)
+    render.detail(entry_record(entry, catalogue), links_record(entry, catalogue), fmt)
+
+
+@app.command()
+def related(
+    name: NameArgument,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = 15,
+    output: FormatOption = None,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List entries related to one entry (shared datasets, code, authors, keywords...), strongest first."""
+    from ..records import entry_record
+    from ..relations import related as find_related
+
+    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    entry = catalogue.resolve(name)
+    found = find_related(catalogue, entry)
+    if not found:
+        render.error(f"nothing in the catalogue is linked to {entry.id}")
+        raise typer.Exit(1)
+    records = [{"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, catalogue) for r in found[:limit]]
+    columns = [
+        field("score", "Score"),
+        field("kind", "Kind"),
+        field("id", "ID"),
+        field("title", "Title", wide=True),
+        Column("Why", lambda r: "; ".join(r["reasons"]), wide=True),
+    ]
+    render.listing(records, columns, output or render.default_format())
+
+
+@app.command("open")
+def open_entry(
+    name: NameArgument,
+    code: Annotated[bool, typer.Option("--code", help="Open the entry's code instead of its page.")] = False,
+    print_only: Annotated[bool, typer.Option("--print", help="Print the URL instead of opening a browser.")] = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Open an entry's page (or its code) in the web browser; only http(s) links are ever opened."""
+    from ..models import Codebase, Paper
+
+    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    entry = catalogue.resolve(name)
+    url: str | None = getattr(entry, "url", None)
+    if code:
+        if isinstance(entry, Paper) and entry.code:
+            url = next((link.url for link in entry.code if link.official), entry.code[0].url)
+        elif isinstance(entry, Paper):
+            implementations = catalogue.implementations_of(entry)
+            url = implementations[0].url if implementations else None
+        elif not isinstance(entry, Codebase):
+            url = None
+        if url is None:
+            raise UsageError(f"open: {entry.id} has no code link")
+    if not url:
+        raise UsageError(f"open: {entry.id} has no link")
+    if not url.lower().startswith(("http://", "https://")):
+        raise UsageError(f"open: refusing to open '{render.visible(url)}': not an http(s) link")
+    if print_only:
+        render.write(url + "\n")
+        return
+    import webbrowser
+
+    # webbrowser runs the browser without a shell; the URL is passed as one argument.
+    if not webbrowser.open(url):
+        render.write(url + "\n")
+        render.note("rlhf: no browser found; the link is printed above")
+
+
+@app.command()
+def cite(
+    names: Annotated[
+        list[str],
+        typer.Argument(
+            help="Ids, titles or aliases to cite; '-' reads ids from stdin, one a line.", show_default=False
+        ),
+    ],
+    style: Annotated[CiteFormat, typer.Option("--format", "-f", help="Citation format.")] = CiteFormat.BIBTEX,
+    ascii_only: Annotated[
+        bool, typer.Option("--ascii", help="Escape accents as LaTeX commands, for classic BibTeX (bibtex only).")
+    ] = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Print citations (BibTeX, CSL-JSON or RIS) for entries, with stable citekeys."""
+    from .. import cite as citations
+    from ..records import entry_record
+
+    wanted = [line.strip() for name in names for line in (sys.stdin if name == "-" else [name]) if line.strip()]
+    if not wanted:
+        raise UsageError("cite: no ids given (stdin was empty)")
+    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    entries = list(dict.fromkeys(catalogue.resolve(name) for name in wanted))
+    records = [entry_record(entry, catalogue) for entry in entries]
+    if style is CiteFormat.BIBTEX:
+        render.write(citations.bibtex(records, ascii_only=ascii_only))
+    elif style is CiteFormat.CSL_JSON:
+        render.write(citations.csl_json(records))
+    else:
+        render.write(citations.ris(records))

@@ -1,0 +1,499 @@
+"""`rlhf search` and the listing commands: papers, codebases, datasets, envs, blogs, books, topics.
+
+Each listing turns its typed options into query terms (so `--year 2022` and `year:2022` are the
+same query), adds the QUERY argument, and runs the whole query through `_listing`.
+"""
+
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .. import render
+from ..errors import ExitCode, UsageError
+from ..render import Column, Format, field
+from . import (
+    CatalogOption,
+    ExplainOption,
+    FormatOption,
+    KindChoice,
+    LimitOption,
+    NoBundledOption,
+    QueryArgument,
+    _complete,
+    app,
+)
+
+if TYPE_CHECKING:
+    from ..models import Entry
+    from ..querylang import Node
+    from ..snapshot import Snapshot
+
+
+class PaperSort(StrEnum):
+    YEAR = "year"
+    TITLE = "title"
+    ID = "id"
+
+
+class DatasetSort(StrEnum):
+    NAME = "name"
+    USES = "uses"
+
+
+class Language(StrEnum):
+    EN = "en"
+    ZH = "zh"
+
+
+class Category(StrEnum):
+    TECHNIQUE = "technique"
+    APPLICATION = "application"
+
+
+def open_snapshot(catalog: list[Path] | None, no_bundled: bool) -> "Snapshot":
+    from ..loader import catalog_paths, open_snapshot
+
+    return open_snapshot(catalog_paths(catalog, bundled=not no_bundled))
+
+
+def option_term(option: str, name: str, value: str) -> "Node":
+    """The query term for a typed option, with errors that name the option."""
+    from ..querylang import QueryError, field
+
+    try:
+        return field(name, value)
+    except QueryError as error:
+        raise UsageError(f"{option}: {error.reason}") from None
+
+
+def user_query(words: list[str] | None) -> "Node | None":
+    from ..querylang import parse
+
+    return parse(" ".join(words)) if words else None
+
+
+def _listing(
+    noun: str,
+    snapshot: "Snapshot",
+    entries: "list[Entry]",
+    node: "Node | None",
+    columns: list[Column],
+    output: Format | None,
+    limit: int | None,
+    explain: bool,
+    ranked: bool = False,
+) -> None:
+    """Run the query over `entries`, then print the matches or say why there are none (exit 1)."""
+    from ..query import Query, empty_hint, terms_label
+    from ..records import entry_record
+    from ..search import KIND_ORDER
+
+    catalogue = snapshot.catalogue
+    query = Query(catalogue, node, lambda: snapshot.index)
+    if explain:
+        render.note(f"query: {query.describe()}")
+    results = query.run(entries)
+    if ranked:
+        order = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
+        results.sort(key=lambda r: (-(r[1].score or 0.0), order[r[0].KIND], r[0].display_name.casefold()))
+    if not results:
+        said = terms_label(node)
+        render.error(f"no {noun} match {said}" if said else f"the catalogue has no {noun}")
+        hint = empty_hint(query, entries, noun)
+        if hint:
+            render.note(f"hint: {hint}")
+        raise typer.Exit(ExitCode.NO_MATCH)
+    shown = results if limit is None else results[:limit]
+    fmt = output or render.default_format()
+    records = []
+    for entry, match in shown:
+        record = entry_record(entry, catalogue)
+        if ranked:
+            hit = query.text_hit(entry)
+            matched = (
+                {"field": hit.field, "text": hit.text} if hit else {"field": "query", "text": "; ".join(match.reasons)}
+            )
+            record = {"score": None if match.score is None else round(match.score, 1), "matched": matched} | record
+        if explain:
+            record["explain"] = list(match.reasons)
+            if fmt not in (Format.JSON, Format.JSONL):
+                score = "" if match.score is None else f" ({match.score:.1f})"
+                render.note(f"{entry.id}{score}: " + "; ".join(match.reasons))
+        records.append(record)
+    render.listing(records, columns, fmt)
+    if len(shown) < len(results) and sys.stderr.isatty():
+        render.note(f"showing {len(shown)} of {len(results)}; use --limit to see more")
+
+
+SEARCH_COLUMNS = [
+    field("score", "Score"),
+    field("kind", "Kind"),
+    field("id", "ID"),
+    field("title", "Title", wide=True),
+    Column("Matched", lambda r: f"{r['matched']['field']}: {r['matched']['text']}"),
+]
+
+
+@app.command()
+def search(
+    query: Annotated[
+        list[str], typer.Argument(help="Words to look for (typos and word order are forgiven), or a full query.")
+    ],
+    kind: Annotated[
+        list[KindChoice] | None, typer.Option("--kind", "-k", help="Only entries of this kind (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = 20,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Search every kind of entry by title, name, alias, keyword, author, dataset or topic, best first."""
+    from ..querylang import Or, conjunction, text_only
+    from ..querylang import field as query_field
+
+    text = " ".join(query)
+    if not text.strip():
+        raise UsageError("search: give at least one word to look for")
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    kinds = [k.value for k in kind] if kind else None
+    words = text_only(node)
+    if words is not None and not explain:
+        _fast_search(snapshot, words, kinds, limit, output)
+        return
+    kind_node = None
+    if kinds:
+        kind_terms = tuple(query_field("kind", k) for k in kinds)
+        kind_node = kind_terms[0] if len(kind_terms) == 1 else Or(kind_terms)
+    whole = conjunction(kind_node, node)
+    _listing("entries", snapshot, list(snapshot.catalogue.entries), whole, SEARCH_COLUMNS, output, limit, explain, True)
+
+
+def _fast_search(snapshot: "Snapshot", words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
+    """Free words alone: rank with the search index and read only the hits shown from the store."""
+    from ..records import hit_record
+
+    hits = snapshot.index.search(words, kinds)  # type: ignore[arg-type]
+    if not hits:
+        render.error(f"nothing matches '{words}'")
+        render.note("hint: try fewer or shorter words")
+        raise typer.Exit(ExitCode.NO_MATCH)
+    shown = hits[:limit]
+    records = [hit_record(hit, snapshot.record(hit.position)) for hit in shown]
+    render.listing(records, SEARCH_COLUMNS, output or render.default_format())
+    if len(shown) < len(hits) and sys.stderr.isatty():
+        render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
+
+
+def _title_cell(record: dict[str, Any]) -> str:
+    short: str | None = record.get("short_name")
+    title: str = record["title"]
+    return f"{title} ({short})" if short and short not in title else title
+
+
+def _authors_cell(record: dict[str, Any]) -> str:
+    authors: list[str] = record["authors"]
+    if not authors:
+        return record.get("authors_org") or ""
+    return authors[0] + (" et al." if len(authors) > 1 or record["authors_et_al"] else "")
+
+
+PAPER_COLUMNS = [
+    field("id", "ID"),
+    field("year", "Year"),
+    Column("Title", _title_cell, wide=True),
+    Column("Authors", _authors_cell),
+    Column("Code", lambda r: "yes" if r["code"] else ""),
+    field("url", "URL", in_table=False),
+]
+
+
+def _subject_terms(
+    snapshot: "Snapshot", keyword: str | None, dataset: str | None, env: str | None, uses: str | None = None
+) -> "list[Node]":
+    """The --keyword, --dataset, --env and --uses terms that papers and codebases share."""
+    terms = []
+    if keyword is not None:
+        terms.append(option_term("--keyword", "keyword", keyword))
+    if dataset is not None:
+        terms.append(option_term("--dataset", "dataset", dataset))
+    if env is not None:
+        terms.append(option_term("--env", "env", env))
+    if uses is not None:
+        target = snapshot.catalogue.resolve(uses, kinds=["dataset", "environment"], what="dataset or environment")
+        terms.append(option_term("--uses", "dataset" if target.KIND == "dataset" else "env", target.id))
+    return terms
+
+
+@app.command()
+def papers(
+    query: QueryArgument = None,
+    year: Annotated[
+        str | None,
+        typer.Option(
+            "--year",
+            "-y",
+            help="A year (2022), a range (2020..2022, 2021.., ..2019) or a bound (>=2022, <2019).",
+            autocompletion=_complete(what="years"),
+        ),
+    ] = None,
+    keyword: Annotated[
+        str | None,
+        typer.Option(
+            "--keyword",
+            "-k",
+            help="Only papers with a keyword containing this text.",
+            autocompletion=_complete(what="keywords"),
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            "-d",
+            help="Only papers using this dataset (id, name or alias).",
+            autocompletion=_complete(("dataset",)),
+        ),
+    ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            "-e",
+            help="Only papers using this environment (id, name or alias).",
+            autocompletion=_complete(("environment",)),
+        ),
+    ] = None,
+    uses: Annotated[
+        str | None,
+        typer.Option(
+            "--uses",
+            "-u",
+            help="Only papers using this dataset or environment.",
+            autocompletion=_complete(("dataset", "environment")),
+        ),
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option("--author", "-a", help="Only papers with an author whose name contains this text.")
+    ] = None,
+    has_code: Annotated[bool, typer.Option("--has-code", help="Only papers with a link to code.")] = False,
+    sort: Annotated[
+        PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
+    ] = PaperSort.YEAR,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List papers, newest first, filtered by options or a query."""
+    from ..models import Paper
+    from ..querylang import conjunction
+
+    terms = [option_term("--year", "year", year)] if year is not None else []
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    terms += _subject_terms(snapshot, keyword, dataset, env, uses)
+    if author is not None:
+        terms.append(option_term("--author", "author", author))
+    if has_code:
+        terms.append(option_term("--has-code", "code", "yes"))
+    found: list[Paper] = list(snapshot.catalogue.papers)
+    order: dict[PaperSort, Callable[[Paper], Any]] = {
+        PaperSort.YEAR: lambda p: (-p.year, p.title.casefold()),
+        PaperSort.TITLE: lambda p: p.title.casefold(),
+        PaperSort.ID: lambda p: p.id,
+    }
+    found.sort(key=order[sort])
+    whole = conjunction(option_term("kind", "kind", "paper"), *terms, node)
+    _listing("papers", snapshot, list(found), whole, PAPER_COLUMNS, output, limit, explain)
+
+
+@app.command()
+def codebases(
+    query: QueryArgument = None,
+    keyword: Annotated[
+        str | None,
+        typer.Option(
+            "--keyword",
+            "-k",
+            help="Only codebases with a keyword or task containing this text.",
+            autocompletion=_complete(what="keywords"),
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset", "-d", help="Only codebases using this dataset.", autocompletion=_complete(("dataset",))
+        ),
+    ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", "-e", help="Only codebases using this environment.", autocompletion=_complete(("environment",))
+        ),
+    ] = None,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List codebases: RLHF libraries and the code released with papers."""
+    from ..querylang import conjunction
+
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    terms = _subject_terms(snapshot, keyword, dataset, env)
+    found = sorted(snapshot.catalogue.codebases, key=lambda e: e.display_name.casefold())
+    columns = [
+        field("id", "ID"),
+        field("title", "Name"),
+        field("keywords", "Keywords", wide=True),
+        field("url", "URL", in_table=False),
+    ]
+    whole = conjunction(option_term("kind", "kind", "codebase"), *terms, node)
+    _listing("codebases", snapshot, list(found), whole, columns, output, limit, explain)
+
+
+@app.command()
+def datasets(
+    query: QueryArgument = None,
+    used_by: Annotated[
+        str | None,
+        typer.Option(
+            "--used-by",
+            "-u",
+            help="Only datasets used by this paper or codebase (id, alias or title).",
+            autocompletion=_complete(("paper", "codebase")),
+        ),
+    ] = None,
+    sort: Annotated[
+        DatasetSort, typer.Option("--sort", "-s", help="Order: name, or uses (most used first).")
+    ] = DatasetSort.NAME,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List datasets and dataset collections, with how many papers and codebases use each."""
+    from ..models import Codebase, Paper
+    from ..querylang import conjunction
+
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    catalogue = snapshot.catalogue
+    found = sorted(catalogue.datasets, key=lambda d: d.display_name.casefold())
+    noun = "datasets"
+    if used_by is not None:
+        user = catalogue.resolve(used_by, kinds=["paper", "codebase"], what="paper or codebase")
+        assert isinstance(user, Paper | Codebase)
+        found = [d for d in found if d.id in user.datasets]
+        noun = f"datasets used by {user.display_name}"
+    if sort is DatasetSort.USES:
+        found.sort(key=lambda d: -catalogue.users_count(d))
+    columns = [
+        field("id", "ID"),
+        field("title", "Name", wide=True),
+        field("form", "Form"),
+        field("used_by", "Used by"),
+        field("url", "URL", in_table=False),
+    ]
+    whole = conjunction(option_term("kind", "kind", "dataset"), node)
+    _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)
+
+
+@app.command()
+def envs(
+    query: QueryArgument = None,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List experiment environments (Atari, MuJoCo, ...), with how many entries use each."""
+    from ..querylang import conjunction
+
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    columns = [field("id", "ID"), field("title", "Name", wide=True), field("used_by", "Used by")]
+    whole = conjunction(option_term("kind", "kind", "environment"), node)
+    _listing("environments", snapshot, list(snapshot.catalogue.environments), whole, columns, output, limit, explain)
+
+
+@app.command()
+def blogs(
+    query: QueryArgument = None,
+    language: Annotated[Language | None, typer.Option("--language", "-l", help="Only posts in this language.")] = None,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List blog posts, talks and notes about RLHF."""
+    from ..querylang import conjunction
+
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    found = [blog for blog in snapshot.catalogue.blogs if language is None or blog.language == language.value]
+    columns = [
+        field("id", "ID"),
+        field("publisher", "Publisher"),
+        field("language", "Lang"),
+        field("title", "Title", wide=True),
+        field("url", "URL", in_table=False),
+    ]
+    noun = f"blogs in language '{language.value}'" if language else "blogs"
+    whole = conjunction(option_term("kind", "kind", "blog"), node)
+    _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)
+
+
+@app.command()
+def books(
+    query: QueryArgument = None,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List books about RLHF."""
+    from ..querylang import conjunction
+
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    columns = [field("id", "ID"), field("title", "Title", wide=True), field("url", "URL", in_table=False)]
+    whole = conjunction(option_term("kind", "kind", "book"), node)
+    _listing("books", snapshot, list(snapshot.catalogue.books), whole, columns, output, limit, explain)
+
+
+@app.command()
+def topics(
+    query: QueryArgument = None,
+    category: Annotated[
+        Category | None, typer.Option("--category", help="Only techniques, or only application areas.")
+    ] = None,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    explain: ExplainOption = False,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """List the field's core techniques and application areas, in English and Chinese."""
+    from ..querylang import conjunction
+
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    found = [t for t in snapshot.catalogue.topics if category is None or t.category == category.value]
+    columns = [field("id", "ID"), field("category", "Category"), field("title", "English"), field("name_zh", "中文")]
+    noun = f"topics in category '{category.value}'" if category else "topics"
+    whole = conjunction(option_term("kind", "kind", "topic"), node)
+    _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)

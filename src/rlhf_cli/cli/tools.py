@@ -1,0 +1,134 @@
+"""Commands over the whole catalogue: validate, stats, graph, export."""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import render
+from ..errors import ExitCode, UsageError
+from ..render import Format, field
+from . import CatalogOption, FormatOption, LimitOption, NoBundledOption, QueryArgument, app
+from .listings import open_snapshot, user_query
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Catalogue files or folders to check as one catalogue. Default: the catalogue in use."),
+    ] = None,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Check catalogue files and report every problem; exit 3 if there is any."""
+    from ..loader import catalog_paths, check
+
+    targets = list(paths) if paths else catalog_paths(catalog, bundled=not no_bundled)
+    problems = check(targets)
+    for problem in problems:
+        render.write(render.visible(str(problem)) + "\n")
+    if problems:
+        render.error(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+        raise typer.Exit(ExitCode.CATALOG)
+    render.note(f"ok: {', '.join(str(path) for path in targets)}")
+
+
+class Grouping(StrEnum):
+    YEAR = "year"
+    KEYWORD = "keyword"
+    DATASET = "dataset"
+    ENV = "env"
+    KIND = "kind"
+    SOURCE = "source"
+
+
+@app.command()
+def stats(
+    query: QueryArgument = None,
+    by: Annotated[Grouping, typer.Option("--by", "-b", help="What to count by.")] = Grouping.YEAR,
+    limit: LimitOption = None,
+    output: FormatOption = None,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Count entries (of a query, or all) by year, keyword, dataset, environment, kind or source."""
+    from ..query import Query
+    from ..stats import counts
+
+    snapshot = open_snapshot(catalog, no_bundled)
+    catalogue = snapshot.catalogue
+    query_ = Query(catalogue, user_query(query), lambda: snapshot.index)
+    selection = [entry for entry, _ in query_.run(list(catalogue.entries))]
+    rows = counts(catalogue, selection, by.value)
+    if by is not Grouping.YEAR and limit is not None:
+        rows = rows[:limit]
+    if not rows:
+        render.error(f"nothing to count by {by.value}")
+        raise typer.Exit(ExitCode.NO_MATCH)
+    fmt = output or render.default_format()
+    records = [{by.value: label, "count": count} for label, count in rows]
+    if fmt is Format.TABLE:
+        render.bar_chart(rows, title=f"{'papers' if by is Grouping.YEAR else 'entries'} by {by.value}")
+    elif fmt in (Format.JSON, Format.JSONL, Format.CSV, Format.TSV, Format.MARKDOWN):
+        render.listing(records, [field(by.value, by.value.title()), field("count", "Count")], fmt)
+    else:
+        raise UsageError(f"stats: --format {fmt.value} does not apply to counts")
+
+
+class GraphFormat(StrEnum):
+    MERMAID = "mermaid"
+    DOT = "dot"
+
+
+@app.command()
+def graph(
+    query: QueryArgument = None,
+    output: Annotated[GraphFormat, typer.Option("--format", "-f", help="Diagram language.")] = GraphFormat.MERMAID,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Print the paper-dataset-codebase graph of a query's entries (default: all papers) for diagrams."""
+    from .. import graph as diagrams
+    from ..query import Query
+    from ..querylang import conjunction
+    from ..querylang import field as query_field
+
+    snapshot = open_snapshot(catalog, no_bundled)
+    catalogue = snapshot.catalogue
+    node = user_query(query) or query_field("kind", "paper")
+    selection = [
+        entry for entry, _ in Query(catalogue, conjunction(node), lambda: snapshot.index).run(catalogue.entries)
+    ]
+    if not selection:
+        render.error("nothing matches the query, so there is no graph")
+        raise typer.Exit(ExitCode.NO_MATCH)
+    nodes, links = diagrams.edges(catalogue, selection)
+    render.write(diagrams.mermaid(nodes, links) if output is GraphFormat.MERMAID else diagrams.dot(nodes, links))
+
+
+class ExportFormat(StrEnum):
+    SQLITE = "sqlite"
+
+
+@app.command()
+def export(
+    destination: Annotated[Path, typer.Argument(help="The file to write (replaced if it exists).")],
+    output: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.SQLITE,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Export the whole catalogue: as a SQLite database (entries, authors, keywords, links...)."""
+    from ..export_sqlite import export as export_sqlite
+
+    if destination.is_dir():
+        raise UsageError(f"export: {destination} is a folder; give a file name")
+    if not destination.resolve().parent.is_dir():
+        raise UsageError(f"export: the folder {destination.resolve().parent} does not exist")
+    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    try:
+        export_sqlite(catalogue, destination)
+    except OSError as error:
+        raise UsageError(f"export: cannot write {destination}: {error.strerror or error}") from None
+    render.note(f"wrote {len(catalogue.entries)} entries to {destination}")

@@ -1,0 +1,99 @@
+"""The paper-dataset-codebase graph of a selection, as Mermaid or Graphviz DOT."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .catalog import Catalogue
+from .models import Codebase, Dataset, Entry, Environment, Paper
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: Entry
+    target: Entry
+    label: str  # "uses", "implements"
+
+
+def edges(catalogue: Catalogue, selection: list[Entry]) -> tuple[list[Entry], list[Edge]]:
+    """The selected entries, their neighbours, and the links between them."""
+    nodes: dict[str, Entry] = {entry.id: entry for entry in selection}
+    found: list[Edge] = []
+    for entry in selection:
+        if isinstance(entry, Paper | Codebase):
+            used: list[Entry] = [*catalogue.datasets_of(entry), *catalogue.envs_of(entry)]
+            found += [Edge(entry, linked, "uses") for linked in used]
+        if isinstance(entry, Codebase):
+            found += [Edge(entry, paper, "implements") for paper in catalogue.papers_of(entry)]
+        if isinstance(entry, Paper):
+            found += [Edge(codebase, entry, "implements") for codebase in catalogue.implementations_of(entry)]
+        if isinstance(entry, Dataset | Environment):
+            found += [Edge(user, entry, "uses") for user in catalogue.users_of(entry)]
+    unique = list({(e.source.id, e.target.id, e.label): e for e in found}.values())
+    for edge in unique:
+        nodes.setdefault(edge.source.id, edge.source)
+        nodes.setdefault(edge.target.id, edge.target)
+    return list(nodes.values()), unique
+
+
+_MERMAID_SHAPES = {"paper": '["{}"]', "dataset": '[("{}")]', "codebase": '{{{{"{}"}}}}', "environment": '(["{}"])'}
+
+
+def mermaid(nodes: list[Entry], links: list[Edge]) -> str:
+    names = _node_names(nodes)
+    lines = ["graph LR"]
+    for node in nodes:
+        shape = _MERMAID_SHAPES.get(node.KIND, '["{}"]')
+        lines.append(f"  {names[node.id]}{shape.format(_mermaid_label(_label(node)))}")
+    for edge in links:
+        lines.append(f"  {names[edge.source.id]} -->|{edge.label}| {names[edge.target.id]}")
+    return "\n".join(lines) + "\n"
+
+
+def dot(nodes: list[Entry], links: list[Edge]) -> str:
+    shapes = {"paper": "box", "dataset": "cylinder", "codebase": "hexagon", "environment": "ellipse"}
+    lines = ["digraph rlhf {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    for node in nodes:
+        shape = shapes.get(node.KIND, "box")
+        lines.append(f"  {_dot_string(node.id)} [label={_dot_string(_label(node))}, shape={shape}];")
+    for edge in links:
+        lines.append(
+            f"  {_dot_string(edge.source.id)} -> {_dot_string(edge.target.id)} [label={_dot_string(edge.label)}];"
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _label(entry: Entry) -> str:
+    short = getattr(entry, "short_name", None)
+    title = entry.display_name
+    label = short if short else (title if len(title) <= 48 else title[:45] + "...")
+    year = getattr(entry, "year", None)
+    return f"{label} ({year})" if year else label
+
+
+def _node_names(nodes: list[Entry]) -> dict[str, str]:
+    """Mermaid node names: letters, digits and underscores only, unique."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for node in nodes:
+        base = "n_" + re.sub(r"[^A-Za-z0-9_]", "_", node.id)
+        name, count = base, 1
+        while name in used:
+            count += 1
+            name = f"{base}_{count}"
+        used.add(name)
+        names[node.id] = name
+    return names
+
+
+def _mermaid_label(text: str) -> str:
+    """Mermaid labels in quotes take entity codes for the characters that would end them."""
+    replacements = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "\n": " ", "\r": " "}
+    return "".join(replacements.get(char, char) for char in text)
+
+
+def _dot_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    return f'"{escaped}"'
