@@ -109,3 +109,19 @@ def test_warm_search_does_not_import_pydantic_or_parse_toml(tmp_path: Path) -> N
     warm = imported_modules(tmp_path, "search", "ppo")
     assert "rapidfuzz" in warm
     assert not {"pydantic", "tomli", "rlhf_cli.validation", "rich.table"} & warm
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("rlhf papers --env ", "3", {"atari", "mujoco", "gym", "pfrl"}),
+        ("rlhf sh", "1", {"show"}),
+        ("rlhf show instructg", "2", {"instructgpt"}),
+        ("rlhf papers --year 201", "3", {"2017", "2018", "2019"}),
+    ],
+)
+def test_shell_completion(tmp_path: Path, words: str, cword: str, expected: set[str]) -> None:
+    env = rlhf_env(tmp_path, _RLHF_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=cword)
+    done = subprocess.run([RLHF], capture_output=True, text=True, env=env)  # type: ignore[list-item]
+    assert done.returncode == 0, done.stderr
+    assert set(done.stdout.split()) == expected

@@ -26,11 +26,11 @@ def test_fields_aliases_phrases_negation_and_or() -> None:
     assert isinstance(year, Field) and year.years is not None and 2025 in year.years and 2022 not in year.years
 
 
-@pytest.mark.parametrize(
-    ("text", "start", "end"),
-    [("2022", 2022, 2022), ("2020..2022", 2020, 2022), ("2021..", 2021, None), ("..2019", None, 2019)]
-    + [(">=2022", 2022, None), (">2021", 2022, None), ("<2019", None, 2018), ("<=2019", None, 2019)],
-)
+YEAR_FORMS = [("2022", 2022, 2022), ("2020..2022", 2020, 2022), ("2021..", 2021, None), ("..2019", None, 2019)]
+YEAR_FORMS += [(">=2022", 2022, None), (">2021", 2022, None), ("<2019", None, 2018), ("<=2019", None, 2019)]
+
+
+@pytest.mark.parametrize(("text", "start", "end"), YEAR_FORMS)
 def test_year_forms(text: str, start: int | None, end: int | None) -> None:
     years = parse_years(text)
     assert years is not None and (years.start, years.end) == (start, end)

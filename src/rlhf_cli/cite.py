@@ -16,11 +16,12 @@ from typing import Any
 Record = dict[str, Any]
 
 _STOP_WORDS = frozenset("a an the of on in for to and with from by is are via towards toward".split())  # noqa: SIM905
-# BibTeX special characters and how to write them inside a braced field.
+# BibTeX special characters and how to write them inside a braced field. BibTeX counts every
+# brace, escaped or not, to find where a field ends, so braces become commands with balanced ones.
 _BIBTEX_ESCAPES = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "%": r"\%",
     "&": r"\&",
     "#": r"\#",

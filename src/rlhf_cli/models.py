@@ -1,7 +1,10 @@
 """The catalogue's entry types: one frozen dataclass per kind of entry.
 
 Entries compare and hash by identity (`eq=False`): ids are unique in a catalogue, and list
-fields would make a field-wise hash impossible.
+fields would make a field-wise hash impossible. The classes are not `frozen`: nothing changes an
+entry after loading, and a frozen dataclass costs over a millisecond more to define, paid by
+every run of a tool that starts dozens of times a day (the same holds in querylang.py,
+search.py and the other modules on the start-up path).
 
 These classes are the single definition of what a catalogue file may say. They are plain
 dataclasses rather than pydantic models so that a warm start (catalogue already validated and
@@ -18,7 +21,7 @@ from typing import ClassVar, Literal
 Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "topic"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Source:
     """Where an entry's facts come from: a reference list and the line of the item in it."""
 
@@ -26,7 +29,7 @@ class Source:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CodeLink:
     """A link to code for a paper; `official` is false for third-party implementations."""
 
@@ -34,7 +37,7 @@ class CodeLink:
     official: bool = True
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Paper:
     KIND: ClassVar[Kind] = "paper"
     TABLE: ClassVar[str] = "paper"
@@ -67,7 +70,7 @@ class Paper:
         return [self.id, self.title, *([self.short_name] if self.short_name else []), *self.aliases]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Dataset:
     KIND: ClassVar[Kind] = "dataset"
     TABLE: ClassVar[str] = "dataset"
@@ -97,7 +100,7 @@ class Dataset:
         return [self.id, self.name, *self.aliases]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Codebase:
     KIND: ClassVar[Kind] = "codebase"
     TABLE: ClassVar[str] = "codebase"
@@ -127,7 +130,7 @@ class Codebase:
         return [self.id, self.name, *self.aliases]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Environment:
     KIND: ClassVar[Kind] = "environment"
     TABLE: ClassVar[str] = "environment"
@@ -148,7 +151,7 @@ class Environment:
         return [self.id, self.name, *self.aliases]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Blog:
     KIND: ClassVar[Kind] = "blog"
     TABLE: ClassVar[str] = "blog"
@@ -171,7 +174,7 @@ class Blog:
         return [self.id, self.title]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Book:
     KIND: ClassVar[Kind] = "book"
     TABLE: ClassVar[str] = "book"
@@ -192,7 +195,7 @@ class Book:
         return [self.id, self.title]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Topic:
     KIND: ClassVar[Kind] = "topic"
     TABLE: ClassVar[str] = "topic"

@@ -20,13 +20,13 @@ if TYPE_CHECKING:
     from .search import Hit, SearchIndex
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
     score: float | None  # how well the text terms matched (0-100); None if the query has none
     reasons: tuple[str, ...]  # why the entry matched, one phrase per term
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Test:
     """A compiled field term: a test on an entry and a sentence saying why it passed."""
 

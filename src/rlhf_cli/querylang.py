@@ -54,7 +54,7 @@ class QueryError(UsageError):
         super().__init__(f"query: {message} (column {column})\n  {query}\n  {pointer}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class YearRange:
     """An inclusive range of years; either end may be open."""
 
@@ -99,19 +99,19 @@ def parse_years(text: str) -> YearRange | None:
 # The syntax tree. `column` is where the node starts in the query (1-based), for messages.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Text:
     words: str
     column: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Phrase:
     text: str
     column: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Field:
     name: str  # canonical: one of FIELDS
     value: str
@@ -120,18 +120,18 @@ class Field:
     flag: bool | None = None  # for code:
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Not:
     term: Node
     column: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class And:
     terms: tuple[Node, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Or:
     terms: tuple[Node, ...]
 
@@ -191,7 +191,7 @@ def text_only(node: Node | None) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Token:
     kind: str  # "(", ")", "-", "OR", "AND", "word", "phrase", "field"
     text: str

@@ -40,7 +40,7 @@ def default_format() -> Format:
     return Format.TABLE if sys.stdout.isatty() else Format.TSV
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Column:
     header: str
     cell: Callable[[Record], Any]

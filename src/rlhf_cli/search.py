@@ -48,7 +48,7 @@ KIND_ORDER: tuple[Kind, ...] = ("paper", "codebase", "dataset", "environment", "
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     position: int  # the entry's position in the catalogue
     score: float

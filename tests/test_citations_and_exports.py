@@ -1,0 +1,183 @@
+"""Citations parse back with a real BibTeX parser; exports hold the catalogue; graphs and stats add up."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pybtex.database import parse_string
+
+from rlhf_cli.cite import bibtex, citekeys
+from rlhf_cli.cli import app
+
+
+def test_cite_bibtex_parses_back(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("cite", "InstructGPT", "nlpo", "deep-tamer")
+    assert result.exit_code == 0, result.stderr
+    database = parse_string(result.stdout, "bibtex")
+    entry = database.entries["ouyang2022training"]
+    assert entry.fields["title"] == "Training language models to follow instructions with human feedback"
+    assert entry.fields["eprint"] == "2203.02155" and entry.fields["archivePrefix"] == "arXiv"
+    assert [str(person) for person in entry.persons["author"]][:2] == ["Ouyang, Long", "Wu, Jeff"]
+    assert str(entry.persons["author"][-1]) == "others"  # the list's "et al."
+    nlpo = database.entries["ramamurthy2022reinforcement"]
+    assert "Brantley, Kianté" in [str(person) for person in nlpo.persons["author"]]
+
+
+def test_ascii_bibtex_escapes_accents(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("cite", "nlpo", "--ascii")
+    assert result.exit_code == 0
+    assert result.stdout.isascii()
+    assert r"Kiant{\'{e}} Brantley" in result.stdout
+    parse_string(result.stdout, "bibtex")
+
+
+def test_citekeys_are_stable_and_unique() -> None:
+    record = {"id": "x", "kind": "paper", "title": "The Art of Reward", "authors": ["Ada Lovelace"], "year": 2023}
+    keys = citekeys([record, record, {**record, "title": "Another"}])
+    assert keys == ["lovelace2023arta", "lovelace2023artb", "lovelace2023another"]
+
+
+def test_hostile_text_keeps_bibtex_valid() -> None:
+    record = {
+        "id": "x",
+        "kind": "paper",
+        "title": "Braces } { unbalanced % 100 & # _ $ ~ ^ \\ end",
+        "authors": ["A {B"],
+        "year": 2020,
+        "url": "https://example.org/{x}?a=1&b=2#frag",
+    }
+    text = bibtex([record])
+    parsed = parse_string(text, "bibtex").entries["b2020braces"]
+    assert "100" in parsed.fields["title"]
+    assert text.count("{") == text.count("}")
+    assert r"\textbraceright{}" in parsed.fields["title"]
+
+
+def test_papers_format_bibtex_and_ids_pipe_into_cite(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    listed = run("papers", "--env", "atari", "-f", "bibtex")
+    assert listed.exit_code == 0 and len(parse_string(listed.stdout, "bibtex").entries) == 4
+    ids = run("papers", "--env", "atari", "-f", "ids").stdout
+    cited = run.runner.invoke(app, ["cite", "-"], input=ids)
+    assert cited.exit_code == 0, cited.stderr
+    assert len(parse_string(cited.stdout, "bibtex").entries) == 4
+
+
+def test_csl_json_and_ris(run) -> None:  # type: ignore[no-untyped-def]
+    items = json.loads(run("cite", "instructgpt", "-f", "csl-json").stdout)
+    assert items[0]["type"] == "article"
+    assert items[0]["author"][0] == {"family": "Ouyang", "given": "Long"}
+    assert items[0]["issued"] == {"date-parts": [[2022]]}
+    assert items[0]["DOI"] == "10.48550/arXiv.2203.02155"
+    ris = run("cite", "instructgpt", "hh-rlhf", "-f", "ris").stdout
+    records = [chunk for chunk in ris.split("ER  - ") if chunk.strip()]
+    assert len(records) == 2
+    assert "TY  - JOUR" in records[0] and "AU  - Ouyang, Long" in records[0]
+    assert "TY  - DATA" in records[1]
+    assert all(line[:2].isupper() and line[2:6] == "  - " for line in ris.splitlines() if line)
+
+
+def test_cite_unknown_id(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("cite", "instructgtp")
+    assert result.exit_code == 1 and "did you mean 'instructgpt'" in result.stderr
+
+
+def test_markdown_jsonl_and_ids_formats(run) -> None:  # type: ignore[no-untyped-def]
+    markdown = run("papers", "--env", "atari", "-f", "markdown").stdout.splitlines()
+    assert markdown[0].startswith("| ID | Year | Title")
+    assert len(markdown) == 2 + 4
+    assert "[Deep reinforcement learning from human preferences](<https://arxiv.org/abs/1706.03741>)" in markdown[
+        -2
+    ] + markdown[-1] + "".join(markdown)
+    lines = run("papers", "--env", "atari", "-f", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == run("papers", "--env", "atari", "-f", "ids").stdout.split()
+
+
+def test_sqlite_export(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    database = tmp_path / "rlhf.db"
+    result = run("export", str(database))
+    assert result.exit_code == 0, result.stderr
+    with sqlite3.connect(database) as connection:
+        papers = connection.execute("SELECT count(*) FROM entries WHERE kind = 'paper'").fetchone()[0]
+        users = connection.execute(
+            "SELECT e.id FROM links l JOIN entries e ON e.id = l.source_id "
+            "WHERE l.target_id = 'truthfulqa' AND l.relation = 'uses_dataset' ORDER BY e.id"
+        ).fetchall()
+        authors = connection.execute(
+            "SELECT name FROM authors WHERE entry_id = 'instructgpt' ORDER BY position"
+        ).fetchall()
+    assert papers == len(run.json("papers"))
+    assert ("instructgpt",) in users
+    assert [name for (name,) in authors] == ["Long Ouyang", "Jeff Wu", "Xu Jiang"]
+    assert not list(tmp_path.glob(".rlhf.db.*"))  # no temporary file left behind
+
+
+def test_export_to_a_missing_folder_is_a_usage_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("export", str(tmp_path / "no" / "such" / "x.db"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_graph_mermaid_and_dot(run) -> None:  # type: ignore[no-untyped-def]
+    mermaid = run("graph", "env:atari", "-f", "mermaid").stdout
+    assert mermaid.startswith("graph LR\n")
+    assert "n_deep_tamer" in mermaid and "-->|uses| n_atari" in mermaid
+    dot = run("graph", "nlpo OR rl4lms", "-f", "dot").stdout
+    assert dot.startswith("digraph rlhf {") and dot.rstrip().endswith("}")
+    assert '"rl4lms" -> "nlpo" [label="implements"];' in dot
+
+
+def test_stats_by_year_counts_every_paper(run) -> None:  # type: ignore[no-untyped-def]
+    rows = run.json("stats", "--by", "year")
+    assert sum(row["count"] for row in rows) == len(run.json("papers"))
+    years = [int(row["year"]) for row in rows]
+    assert years == list(range(2017, 2026))
+    top = run.json("stats", "--by", "dataset", "--limit", "1")
+    assert top == [{"dataset": "TruthfulQA", "count": max(d["used_by"] for d in run.json("datasets"))}]
+    chart = run("stats", "-f", "table")
+    assert chart.exit_code == 0 and "█" in chart.stdout and "2017" in chart.stdout
+
+
+@pytest.mark.parametrize("name", ["instructgpt", "truthfulqa", "trl", "atari"])
+def test_related_gives_reasons(run, name: str) -> None:  # type: ignore[no-untyped-def]
+    found = run.json("related", name)
+    assert found and all(item["reasons"] for item in found)
+    scores = [item["score"] for item in found]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_related_instructgpt(run) -> None:  # type: ignore[no-untyped-def]
+    found = {item["id"]: item for item in run.json("related", "InstructGPT", "-n", "50")}
+    assert "implements this paper" in found["following-instructions-human-feedback"]["reasons"]
+    assert any("TruthfulQA" in reason for reason in found["webgpt"]["reasons"])
+
+
+def test_open_prints_only_http_links(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert run("open", "instructgpt", "--print").stdout == "https://arxiv.org/abs/2203.02155\n"
+    code = run("open", "instructgpt", "--code", "--print").stdout
+    assert code == "https://github.com/openai/following-instructions-human-feedback\n"
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    assert run("open", "trl").exit_code == 0
+    assert opened == ["https://github.com/lvwerra/trl"]
+
+
+def test_open_refuses_other_schemes(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog(
+        "x.toml",
+        '[[environment]]\nid = "e"\nname = "E"\nsources = [{ name = "t" }]\n',
+    )
+    result = run("open", "e", "--no-bundled", "-c", str(folder))
+    assert result.exit_code == 2 and "has no link" in result.stderr
+
+
+def test_completion_offers_catalogue_values(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli.completion import candidates
+
+    assert "truthfulqa" in candidates("names", ("dataset",), "truth")
+    assert candidates("names", ("environment",), "at") == ["atari"]
+    assert "2022" in candidates("years", None, "20")
+    assert any(word.casefold().startswith("ppo") for word in candidates("keywords", None, "pp"))
+    monkeypatch.setenv("RLHF_CATALOG", "/nonexistent/folder")
+    assert candidates("names", None, "") == []
