@@ -32,8 +32,10 @@ FIELD_CODES = {name: code for code, (name, _) in enumerate(FIELDS)}
 FIELD_BITS = 4  # a reference packs (entry position << FIELD_BITS) | field code into one int
 # Scores below this (0 to 100, after weighting) are noise, not matches.
 MIN_SCORE = 72.0
-# A query word counts as found in a text if some word there is this similar (fuzz.ratio) ...
-WORD_CUTOFF = 80.0
+SHORT_QUERY_CUTOFF = 90.0
+# A query word counts as found in a text if some word there is within a few typos of it: none
+# for words shorter than 4 letters, one up to 7, two from 8 on (each typo costs EDIT_COST) ...
+EDIT_COST = 10.0
 # ... or starts with the query word, or shares a long start with it (summarization, summarize).
 PREFIX_SCORE = 90.0
 STEM_SCORE = 85.0
@@ -131,24 +133,28 @@ class SearchIndex:
         scorers: list[tuple[Callable[..., float], float]] = [(fuzz.ratio, 1.0)]
         if any(ord(char) >= UNSPACED_SCRIPTS_START for char in processed):
             scorers.append((fuzz.partial_ratio, SUBSTRING_SCALE))
+        # A short query is a word or two: as a whole it may differ from a text by one typo at most.
+        cutoff = SHORT_QUERY_CUTOFF if len(processed) < 8 else MIN_SCORE
         for scorer, scale in scorers:
             for _, score, text_id in process.extract(
-                processed, self.texts, scorer=scorer, processor=None, limit=None, score_cutoff=MIN_SCORE / scale
+                processed, self.texts, scorer=scorer, processor=None, limit=None, score_cutoff=cutoff / scale
             ):
                 scores[text_id] = max(scores.get(text_id, 0.0), score * scale)
         return self._rank(scores, None if kinds is None else {KIND_CODES[kind] for kind in kinds})
 
     def _word_scores(self, query_words: list[str]) -> dict[int, float]:
         """Score texts by how well each query word matches one of their words, averaged over the query."""
-        from rapidfuzz import fuzz, process
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
 
         distinct = list(dict.fromkeys(query_words))
         totals: dict[int, float] = {}
         for query_word in distinct:
+            typos = _allowed_typos(query_word)
             similar = {
-                word_id: score
-                for _, score, word_id in process.extract(
-                    query_word, self.words, scorer=fuzz.ratio, limit=None, score_cutoff=WORD_CUTOFF
+                word_id: 100.0 - EDIT_COST * distance
+                for _, distance, word_id in process.extract(
+                    query_word, self.words, scorer=OSA.distance, limit=None, score_cutoff=typos
                 )
             }
             for word_id, score in self._stems(query_word):
@@ -229,6 +235,11 @@ def field_texts(record: dict[str, object], field: str) -> list[str]:
         elif isinstance(value, list):
             texts.extend(item for item in value if isinstance(item, str))
     return texts
+
+
+def _allowed_typos(word: str) -> int:
+    """Edits (insert, delete, substitute, swap neighbours) a word may differ by and still match."""
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
 
 
 def _csr(rows: Iterable[list[int]]) -> tuple[array[int], array[int]]:
