@@ -22,6 +22,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pat
     monkeypatch.setenv("RLHF_CACHE_DIR", str(cache))
     monkeypatch.delenv("RLHF_CATALOG", raising=False)
     monkeypatch.delenv("RLHF_NO_BUNDLED", raising=False)
+    monkeypatch.setenv("RLHF_USER_CATALOG", str(tmp_path / "user-catalog"))
     monkeypatch.setenv("NO_COLOR", "1")
     return cache
 

@@ -17,6 +17,7 @@ RLHF = shutil.which("rlhf", path=str(BIN_DIR)) or shutil.which("rlhf")
 def rlhf_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RLHF_") and k not in ("NO_COLOR", "FORCE_COLOR")}
     env["RLHF_CACHE_DIR"] = str(tmp_path / "cache")
+    env["RLHF_USER_CATALOG"] = str(tmp_path / "user-catalog")
     env.update(extra)
     return env
 

@@ -15,8 +15,8 @@ LISTINGS = ["search ppo", "papers", "codebases", "datasets", "envs", "blogs", "t
 
 
 def test_commands_are_the_documented_ones() -> None:
-    expected = ["blogs", "books", "cite", "codebases", "datasets", "envs", "export", "graph", "open", "papers"]
-    expected += ["related", "search", "show", "stats", "topics", "validate"]
+    expected = ["blogs", "books", "cite", "codebases", "datasets", "envs", "export", "graph", "import", "lint"]
+    expected += ["open", "papers", "related", "search", "show", "stats", "topics", "validate"]
     assert sorted(expected) == COMMANDS
 
 

@@ -19,6 +19,7 @@ from .snapshot import Snapshot, paused_gc
 
 CATALOG_ENV = "RLHF_CATALOG"
 NO_BUNDLED_ENV = "RLHF_NO_BUNDLED"
+USER_CATALOG_ENV = "RLHF_USER_CATALOG"
 
 
 def bundled_catalog_dir() -> Path:
@@ -30,14 +31,28 @@ def bundled_catalog_dir() -> Path:
     return package_dir.parents[1] / "catalog"
 
 
+def user_catalog_dir() -> Path:
+    """The user's own catalogue (where `rlhf import` writes by default): $RLHF_USER_CATALOG,
+    else $XDG_DATA_HOME/rlhf/catalog, else ~/.local/share/rlhf/catalog."""
+    override = os.environ.get(USER_CATALOG_ENV)
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "rlhf" / "catalog"
+
+
 def catalog_paths(extra: list[Path] | None = None, bundled: bool = True) -> list[Path]:
-    """Every catalogue location in force: bundled, then $RLHF_CATALOG, then `extra`.
+    """Every catalogue location in force: bundled, the user's own (if it exists), then
+    $RLHF_CATALOG, then `extra`.
 
     $RLHF_NO_BUNDLED set to a non-empty value other than 0 drops the bundled catalogue too.
     """
     paths: list[Path] = []
     if bundled and os.environ.get(NO_BUNDLED_ENV, "") in ("", "0"):
         paths.append(bundled_catalog_dir())
+    user = user_catalog_dir()
+    if user.is_dir():
+        paths.append(user)
     from_env = os.environ.get(CATALOG_ENV, "")
     paths += [Path(part) for part in from_env.split(os.pathsep) if part]
     paths += extra or []

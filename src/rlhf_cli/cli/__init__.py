@@ -130,4 +130,4 @@ def main(
     """The RLHF research map in your terminal: papers, code, datasets, environments and reading."""
 
 
-from . import entries, listings, tools  # noqa: E402, F401  (registers the commands on `app`)
+from . import entries, listings, lists, tools  # noqa: E402, F401  (registers the commands on `app`)

@@ -110,18 +110,40 @@ def graph(
 
 class ExportFormat(StrEnum):
     SQLITE = "sqlite"
+    MARKDOWN = "markdown"
+
+
+class ListLanguage(StrEnum):
+    EN = "en"
+    ZH = "zh"
 
 
 @app.command()
 def export(
-    destination: Annotated[Path, typer.Argument(help="The file to write (replaced if it exists).")],
+    destination: Annotated[
+        Path, typer.Argument(help="The file to write (replaced if it exists); '-' for stdout (markdown).")
+    ],
     output: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.SQLITE,
+    language: Annotated[
+        ListLanguage, typer.Option("--lang", help="Headings of the Markdown list: English or Chinese.")
+    ] = ListLanguage.EN,
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Export the whole catalogue: as a SQLite database (entries, authors, keywords, links...)."""
+    """Export the whole catalogue: a SQLite database, or an awesome list in Markdown."""
     from ..export_sqlite import export as export_sqlite
 
+    if output is ExportFormat.MARKDOWN:
+        from ..export_markdown import export as export_markdown
+
+        text = export_markdown(open_snapshot(catalog, no_bundled).catalogue, language.value)
+        if str(destination) == "-":
+            render.write(text)
+        else:
+            _write_atomically(destination, text)
+        return
+    if str(destination) == "-":
+        raise UsageError("export: a SQLite database cannot go to stdout; give a file name")
     if destination.is_dir():
         raise UsageError(f"export: {destination} is a folder; give a file name")
     if not destination.resolve().parent.is_dir():
@@ -132,3 +154,19 @@ def export(
     except OSError as error:
         raise UsageError(f"export: cannot write {destination}: {error.strerror or error}") from None
     render.note(f"wrote {len(catalogue.entries)} entries to {destination}")
+
+
+def _write_atomically(destination: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    if destination.is_dir() or not destination.resolve().parent.is_dir():
+        raise UsageError(f"export: cannot write {destination}: not a file in an existing folder")
+    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.resolve().parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
