@@ -225,7 +225,10 @@ def near_identical(title: str, other: str) -> bool:
 
     if title == other:
         return True
-    same_shape = len(title.split()) == len(other.split())
+    # An added or dropped word ("... Learning" and "... Learning X") names something else, and
+    # so does another number ("Llama 2", "Llama 3").
+    same_words = len(title.split()) == len(other.split())
+    same_shape = same_words and re.findall(r"\d+", title) == re.findall(r"\d+", other)
     long_enough = min(len(title), len(other)) >= NEAR_DUPLICATE_LENGTH
     return (
         same_shape

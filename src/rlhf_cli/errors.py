@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     NO_MATCH = 1  # a query or lookup found nothing (including an unknown id or name)
     USAGE = 2  # malformed command line: bad option, bad value such as --year abc
     CATALOG = 3  # a catalogue file is unreadable, malformed or inconsistent
+    WRITE = 4  # a file could not be written (import, export); what was there is unchanged
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -63,6 +64,12 @@ class UsageError(RlhfError):
     """A command-line value is malformed (not merely unknown)."""
 
     exit_code = ExitCode.USAGE
+
+
+class WriteError(RlhfError):
+    """A file could not be written; the previous file, if any, is intact."""
+
+    exit_code = ExitCode.WRITE
 
 
 class NotFoundError(RlhfError):

@@ -144,6 +144,7 @@ class _Planner:
         self.changed: set[str] = set()
         self.ids = {entry.id for entry in catalogue.entries} | set(self.owned)
         self.by_key: dict[tuple[str, str], str] = {}  # (kind, url/title/arxiv key) -> id
+        self.names: dict[str, tuple[list[str], list[str]]] = {}  # kind -> (normalised names, ids)
         for entry in catalogue.entries:
             self._remember(
                 entry.KIND, entry.id, getattr(entry, "url", None), entry.names, getattr(entry, "arxiv", None)
@@ -160,8 +161,11 @@ class _Planner:
         if arxiv:
             self.by_key.setdefault((group, f"arxiv:{arxiv}"), entry_id)
         for name in names:
-            if name:
-                self.by_key.setdefault((kind, _normal(name)), entry_id)
+            if name and (kind, _normal(name)) not in self.by_key:
+                self.by_key[(kind, _normal(name))] = entry_id
+                known_names, known_ids = self.names.setdefault(kind, ([], []))
+                known_names.append(_normal(name))
+                known_ids.append(entry_id)
 
     def _find(self, kind: str, url: str, names: list[str], arxiv: str | None) -> str | None:
         """An entry with the same arXiv id, link, or (near-)identical title or name."""
@@ -171,8 +175,13 @@ class _Planner:
         exact = next((self.by_key[key] for key in keys if key in self.by_key), None)
         if exact is not None or not names or not names[0]:
             return exact
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         title = _normal(names[0])
-        return next((i for (k, name), i in self.by_key.items() if k == kind and near_identical(title, name)), None)
+        known_names, known_ids = self.names.get(kind, ([], []))
+        close = process.extract(title, known_names, scorer=OSA.distance, score_cutoff=2, limit=5)
+        return next((known_ids[index] for name, _, index in close if near_identical(title, name)), None)
 
     def take(self, item: Item) -> None:
         kind = item.kind

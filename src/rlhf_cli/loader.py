@@ -61,18 +61,34 @@ def catalog_paths(extra: list[Path] | None = None, bundled: bool = True) -> list
 
 def catalog_files(paths: list[Path]) -> list[Path]:
     """Expand folders into the .toml files directly inside them, in name order."""
+    files, problems = _expand(paths)
+    if problems:
+        raise CatalogError(problems)
+    return files
+
+
+def _expand(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(child for child in path.iterdir() if child.suffix == ".toml" and child.is_file())
+            try:
+                children = sorted(child for child in path.iterdir() if child.suffix == ".toml")
+            except OSError as error:
+                problems.append(Problem(str(path), f"cannot list the folder: {error.strerror or error}"))
+                continue
+            for child in children:
+                if child.is_file():
+                    files.append(child)
+                elif child.is_symlink():  # is_file() is False for a broken or looping link
+                    problems.append(Problem(str(child), "a symbolic link that leads nowhere (broken or looping)"))
         elif path.is_file():
             files.append(path)
+        elif path.is_symlink():
+            problems.append(Problem(str(path), "a symbolic link that leads nowhere (broken or looping)"))
         else:
             problems.append(Problem(str(path), "no such catalogue file or folder"))
-    if problems:
-        raise CatalogError(problems)
-    return list(dict.fromkeys(files))
+    return list(dict.fromkeys(files)), problems
 
 
 def load(paths: list[Path]) -> Catalogue:
@@ -80,9 +96,34 @@ def load(paths: list[Path]) -> Catalogue:
     return open_snapshot(paths).catalogue
 
 
-def open_snapshot(paths: list[Path]) -> Snapshot:
-    """The catalogue at `paths`, from its store when every file is unchanged, else built afresh."""
-    contents = _read(catalog_files(paths))
+def open_snapshot(paths: list[Path], tolerant: bool = False) -> Snapshot:
+    """The catalogue at `paths`, from its store when every file is unchanged, else built afresh.
+
+    Strict (the default), any problem raises CatalogError. Tolerant, files with problems are left
+    out (as many rounds as it takes, since leaving out one file can break another's links) and
+    the rest is used; the problems are kept in `snapshot.left_out` for the caller to report.
+    """
+    files, left_out = _expand(paths)
+    contents, unreadable = _read(files)
+    left_out += unreadable
+    if left_out and not tolerant:
+        raise CatalogError(left_out)
+    while True:
+        try:
+            snapshot = _open(contents)
+        except CatalogError as error:
+            broken = {problem.file for problem in error.problems}
+            remaining = [(path, raw) for path, raw in contents if path not in broken]
+            if not tolerant or len(remaining) == len(contents):
+                raise CatalogError(left_out + error.problems) from None
+            left_out += error.problems
+            contents = remaining
+            continue
+        snapshot.left_out = left_out
+        return snapshot
+
+
+def _open(contents: list[tuple[str, bytes]]) -> Snapshot:
     key = store.key_for(contents)
 
     def rebuild() -> Snapshot:
@@ -109,14 +150,12 @@ def _build(contents: list[tuple[str, bytes]], key: str) -> Snapshot:
 
 def check(paths: list[Path]) -> list[Problem]:
     """Every problem in the catalogue at `paths`, never using the cache."""
-    try:
-        contents = _read(catalog_files(paths))
-    except CatalogError as error:
-        return error.problems
-    return _parse_and_check(contents)[2]
+    files, problems = _expand(paths)
+    contents, unreadable = _read(files)
+    return problems + unreadable + _parse_and_check(contents)[2]
 
 
-def _read(files: list[Path]) -> list[tuple[str, bytes]]:
+def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
     contents: list[tuple[str, bytes]] = []
     problems: list[Problem] = []
     for path in files:
@@ -124,9 +163,7 @@ def _read(files: list[Path]) -> list[tuple[str, bytes]]:
             contents.append((str(path), path.read_bytes()))
         except OSError as error:
             problems.append(Problem(str(path), f"cannot read: {error.strerror or error}"))
-    if problems:
-        raise CatalogError(problems)
-    return contents
+    return contents, problems
 
 
 def _parse_and_check(
@@ -149,6 +186,8 @@ def _parse_and_check(
             parsed.append(ParsedFile(path, text, tomli.loads(text)))
         except tomli.TOMLDecodeError as error:
             problems.append(_toml_problem(path, error))
+        except RecursionError:  # tomli's own limit on nested arrays and tables
+            problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
     entries, file_problems = check_files(parsed)
     problems += file_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line

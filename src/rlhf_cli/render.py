@@ -161,9 +161,19 @@ def _csv(records: Sequence[Record]) -> str:
     return buffer.getvalue()
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value: Any) -> str:
+    """A cell's text; text a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = _csv_text(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_text(value: Any) -> str:
     if isinstance(value, list):
-        return "; ".join(_csv_cell(item) for item in value)
+        return "; ".join(_csv_text(item) for item in value)
     if isinstance(value, dict):
         return " ".join(f"{key}={val}" for key, val in value.items())
     if isinstance(value, bool):

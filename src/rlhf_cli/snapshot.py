@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalogue
+from .errors import Problem
 from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Paper, entry_from_table
 from .store import StoreError, StoreReader
 
@@ -47,6 +48,7 @@ class Snapshot:
         self._index = index
         self._reader = reader
         self._rebuild = rebuild
+        self.left_out: list[Problem] = []  # problems of catalogue files left out (tolerant loads)
 
     @classmethod
     def from_store(cls, reader: StoreReader, rebuild: Callable[[], Snapshot]) -> Snapshot:

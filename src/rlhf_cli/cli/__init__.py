@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -21,23 +21,52 @@ from .. import __version__, render
 from ..errors import ExitCode, RlhfError
 from ..render import Format
 
+if TYPE_CHECKING:
+    from ..errors import Problem
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# Problems of catalogue files that a command left out to go on with the rest (see
+# loader.open_snapshot); the boundary reports them after the command's output and exits 3.
+LEFT_OUT: "list[Problem]" = []
+_SHOWN_PROBLEMS = 5
+
+
+def _report_left_out() -> None:
+    """One line per problem (a few at most), each saying its file was left out."""
+    for problem in LEFT_OUT[:_SHOWN_PROBLEMS]:
+        render.error(f"{problem} (file left out; the rest of the catalogue was used)")
+    if len(LEFT_OUT) > _SHOWN_PROBLEMS:
+        render.error(f"and {len(LEFT_OUT) - _SHOWN_PROBLEMS} more problems; run 'rlhf validate' to see them all")
 
 
 def _error_boundary(command: F) -> F:
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
+        LEFT_OUT.clear()
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
         except RlhfError as problem:
             render.error(str(problem))
-            raise typer.Exit(problem.exit_code) from None
+            if LEFT_OUT:
+                _report_left_out()
+            raise typer.Exit(ExitCode.CATALOG if LEFT_OUT else problem.exit_code) from None
+        except typer.Exit:
+            if LEFT_OUT:  # say why the results may be short; a broken catalogue outranks "no match"
+                _report_left_out()
+                raise typer.Exit(ExitCode.CATALOG) from None
+            raise
         except BrokenPipeError:
             # The reader went away (`rlhf papers | head -1`): stop quietly, and keep Python's
             # final flush of stdout from complaining about the closed pipe.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(ExitCode.OK) from None
+        if LEFT_OUT:
+            _report_left_out()
+            raise typer.Exit(ExitCode.CATALOG)
+        return result
 
     return run  # type: ignore[return-value]
 

@@ -16,6 +16,7 @@ from .. import render
 from ..errors import ExitCode, UsageError
 from ..render import Column, Format, field
 from . import (
+    LEFT_OUT,
     CatalogOption,
     ExplainOption,
     FormatOption,
@@ -54,10 +55,15 @@ class Category(StrEnum):
     APPLICATION = "application"
 
 
-def open_snapshot(catalog: list[Path] | None, no_bundled: bool) -> "Snapshot":
+def open_snapshot(catalog: list[Path] | None, no_bundled: bool, tolerant: bool = True) -> "Snapshot":
+    """The catalogue in use. Tolerant (for commands that only read), broken files are left out,
+    the rest is used, and the command then reports them and exits 3."""
     from ..loader import catalog_paths, open_snapshot
+    from . import LEFT_OUT
 
-    return open_snapshot(catalog_paths(catalog, bundled=not no_bundled))
+    snapshot = open_snapshot(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
+    LEFT_OUT.extend(snapshot.left_out)
+    return snapshot
 
 
 def option_term(option: str, name: str, value: str) -> "Node":
@@ -101,6 +107,8 @@ def _listing(
         order = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
         results.sort(key=lambda r: (-(r[1].score or 0.0), order[r[0].KIND], r[0].display_name.casefold()))
     if not results:
+        if LEFT_OUT:  # the broken files, reported next, are the likelier story
+            raise typer.Exit(ExitCode.NO_MATCH)
         said = terms_label(node)
         render.error(f"no {noun} match {said}" if said else f"the catalogue has no {noun}")
         hint = empty_hint(query, entries, noun)
@@ -179,6 +187,8 @@ def _fast_search(snapshot: "Snapshot", words: str, kinds: list[str] | None, limi
     from ..records import hit_record
 
     hits = snapshot.index.search(words, kinds)  # type: ignore[arg-type]
+    if not hits and LEFT_OUT:
+        raise typer.Exit(ExitCode.NO_MATCH)
     if not hits:
         render.error(f"nothing matches '{words}'")
         render.note("hint: try fewer or shorter words")

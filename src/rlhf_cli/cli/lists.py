@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .. import render
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, UsageError, WriteError
 from ..render import Format, field
 from . import CatalogOption, FormatOption, NoBundledOption, app
 
@@ -49,7 +49,10 @@ def import_list(
     catalogue = load(in_use)
     plan = plan_import(text, source or markdown.stem, catalogue, read_target(folder), _progress)
     if not dry_run and plan.changed:
-        write_plan(plan, folder, in_use)
+        try:
+            write_plan(plan, folder, in_use)
+        except OSError as error:
+            raise WriteError(f"import: cannot write to {folder}: {error.strerror or error}") from None
     records = [
         {"action": a.action, "kind": a.kind, "id": a.id, "title": a.title, "line": a.line, "reason": a.reason}
         for a in plan.actions

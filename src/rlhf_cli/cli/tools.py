@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, UsageError, WriteError
 from ..render import Format, field
 from . import CatalogOption, FormatOption, LimitOption, NoBundledOption, QueryArgument, app
 from .listings import open_snapshot, user_query
@@ -131,16 +131,22 @@ def export(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Export the whole catalogue: a SQLite database, or an awesome list in Markdown."""
+    import sqlite3
+
     from ..export_sqlite import export as export_sqlite
 
     if output is ExportFormat.MARKDOWN:
         from ..export_markdown import export as export_markdown
 
-        text = export_markdown(open_snapshot(catalog, no_bundled).catalogue, language.value)
+        # Strict: an export must not silently miss the entries of a broken file.
+        text = export_markdown(open_snapshot(catalog, no_bundled, tolerant=False).catalogue, language.value)
         if str(destination) == "-":
             render.write(text)
-        else:
+            return
+        try:
             _write_atomically(destination, text)
+        except OSError as error:
+            raise WriteError(f"export: cannot write {destination}: {error.strerror or error}") from None
         return
     if str(destination) == "-":
         raise UsageError("export: a SQLite database cannot go to stdout; give a file name")
@@ -148,11 +154,11 @@ def export(
         raise UsageError(f"export: {destination} is a folder; give a file name")
     if not destination.resolve().parent.is_dir():
         raise UsageError(f"export: the folder {destination.resolve().parent} does not exist")
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    catalogue = open_snapshot(catalog, no_bundled, tolerant=False).catalogue
     try:
         export_sqlite(catalogue, destination)
-    except OSError as error:
-        raise UsageError(f"export: cannot write {destination}: {error.strerror or error}") from None
+    except (OSError, sqlite3.Error) as error:
+        raise WriteError(f"export: cannot write {destination}: {getattr(error, 'strerror', None) or error}") from None
     render.note(f"wrote {len(catalogue.entries)} entries to {destination}")
 
 
