@@ -7,7 +7,6 @@ Citekeys are first author's surname + year + first word of the title that is not
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -97,7 +96,9 @@ def csl_json(records: list[Record]) -> str:
         if record.get("keywords"):
             item["keyword"] = ", ".join(record["keywords"])
         items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    from .render import json_text
+
+    return json_text(items, indent=2) + "\n"
 
 
 def ris(records: list[Record]) -> str:

@@ -63,6 +63,19 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
+# Valid in JSON strings as they are, but DEL and C1 controls can act on a terminal, and NEL and
+# the Unicode line and paragraph separators split lines for line-oriented tools (JSONL readers).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON with non-ASCII text kept readable, but every character that could act escaped."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def cell_text(value: Any) -> str:
     if value is None or value is False:
         return ""
@@ -100,13 +113,9 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
 
         write({Format.BIBTEX: cite.bibtex, Format.CSL_JSON: cite.csl_json, Format.RIS: cite.ris}[output](list(records)))
     elif output is Format.JSON:
-        import json
-
-        write(json.dumps(list(records), ensure_ascii=False, indent=2) + "\n")
+        write(json_text(list(records), indent=2) + "\n")
     elif output is Format.JSONL:
-        import json
-
-        write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+        write("".join(json_text(record) + "\n" for record in records))
     elif output is Format.IDS:
         write("".join(f"{record['id']}\n" for record in records))
     elif output is Format.MARKDOWN:
@@ -154,7 +163,7 @@ def _csv(records: Sequence[Record]) -> str:
 
     keys = list(dict.fromkeys(key for record in records for key in record))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # RFC 4180 line ends: fields holding \r or \n get quoted
     writer.writerow(keys)
     for record in records:
         writer.writerow([_csv_cell(record.get(key)) for key in keys])
@@ -223,9 +232,7 @@ _SHOWN_AS_LINKS = frozenset({"title", "datasets", "envs", "papers", "dataset_ids
 def detail(record: Record, links: dict[str, list[Record]], output: Format) -> None:
     """Render one entry with everything linked to it."""
     if output is Format.JSON:
-        import json
-
-        write(json.dumps(record | {"links": links}, ensure_ascii=False, indent=2) + "\n")
+        write(json_text(record | {"links": links}, indent=2) + "\n")
         return
     rows = [(key, cell_text(value)) for key, value in record.items() if key not in _SHOWN_AS_LINKS]
     rows = [(key, value) for key, value in rows if value]
