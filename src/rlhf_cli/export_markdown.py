@@ -41,11 +41,12 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 def export(catalogue: Catalogue, language: str = "en") -> str:
     words = HEADINGS[language]
+    # Only datasets described in their own right get an item; the rest appear where they are used.
+    described = [d for d in catalogue.datasets if d.keywords or d.tasks or d.authors or d.summary]
     sections = [
         ("paper", _papers(catalogue, words["older"])),
         ("codebase", [_codebase(c, catalogue) for c in catalogue.codebases]),
-        # Only datasets described in their own right get an item; the rest appear where they are used.
-        ("dataset", [_dataset(d) for d in catalogue.datasets if d.keywords or d.tasks or d.authors or d.summary]),
+        ("dataset", [_dataset(d, catalogue) for d in described]),
         ("blog", [_blog(b) for b in catalogue.blogs]),
         ("book", [_book(b) for b in catalogue.books]),
     ]
@@ -72,46 +73,35 @@ def _papers(catalogue: Catalogue, older: str) -> list[str]:
 
 def _paper(paper: Paper, catalogue: Catalogue) -> list[str]:
     short = f" ({_text(paper.short_name)})" if paper.short_name else ""
-    lines = [f"- {_link(paper.title, paper.url)}{short}"]
-    lines += _authors(paper.authors, paper.authors_et_al, paper.authors_org)
-    if paper.keywords:
-        lines.append(f"  - Keyword: {_joined(paper.keywords)}")
-    if paper.code:
-        code = ", ".join(_link("official" if link.official else "third party", link.url) for link in paper.code)
-        lines.append(f"  - Code: {code}")
-    datasets = catalogue.datasets_of(paper)
-    if datasets:
-        lines.append("  - Dataset: " + ", ".join(_dataset_link(d) for d in datasets))
-    envs = catalogue.envs_of(paper)
-    if envs:
-        lines.append(f"  - Env: {_joined(e.display_name for e in envs)}")
-    return lines
+    return [f"- {_link(paper.title, paper.url)}{short}", *_details(paper, catalogue)]
 
 
 def _codebase(codebase: Codebase, catalogue: Catalogue) -> str:
-    lines = [f"- {_link(codebase.name, codebase.url)}"]
-    lines += _authors(codebase.authors, codebase.authors_et_al, codebase.authors_org)
-    if codebase.keywords:
-        lines.append(f"  - Keyword: {_joined(codebase.keywords)}")
-    if codebase.tasks:
-        lines.append(f"  - Task: {_joined(codebase.tasks)}")
-    datasets = catalogue.datasets_of(codebase)
-    if datasets:
-        lines.append("  - Dataset: " + ", ".join(_dataset_link(d) for d in datasets))
-    envs = catalogue.envs_of(codebase)
-    if envs:
-        lines.append(f"  - Env: {_joined(e.display_name for e in envs)}")
-    return "\n".join(lines)
+    return "\n".join([f"- {_link(codebase.name, codebase.url)}", *_details(codebase, catalogue)])
 
 
-def _dataset(dataset: Dataset) -> str:
-    lines = [f"- {_link(dataset.name, dataset.url)}"]
-    lines += _authors(dataset.authors, dataset.authors_et_al, dataset.authors_org)
-    if dataset.keywords:
-        lines.append(f"  - Keyword: {_joined(dataset.keywords)}")
-    if dataset.tasks:
-        lines.append(f"  - Task: {_joined(dataset.tasks)}")
-    return "\n".join(lines)
+def _dataset(dataset: Dataset, catalogue: Catalogue) -> str:
+    return "\n".join([f"- {_link(dataset.name, dataset.url)}", *_details(dataset, catalogue)])
+
+
+def _details(entry: Paper | Codebase | Dataset, catalogue: Catalogue) -> list[str]:
+    """The sub-items under an item: authors, then Keyword, Task, Code, Dataset and Env lines."""
+    lines = _authors(entry.authors, entry.authors_et_al, entry.authors_org)
+    if entry.keywords:
+        lines.append(f"  - Keyword: {_joined(entry.keywords)}")
+    if getattr(entry, "tasks", None):
+        lines.append(f"  - Task: {_joined(entry.tasks)}")  # type: ignore[union-attr]
+    if isinstance(entry, Paper) and entry.code:
+        code = ", ".join(_link("official" if link.official else "third party", link.url) for link in entry.code)
+        lines.append(f"  - Code: {code}")
+    if isinstance(entry, Paper | Codebase):
+        datasets = catalogue.datasets_of(entry)
+        if datasets:
+            lines.append("  - Dataset: " + ", ".join(_dataset_link(d) for d in datasets))
+        envs = catalogue.envs_of(entry)
+        if envs:
+            lines.append(f"  - Env: {_joined(e.display_name for e in envs)}")
+    return lines
 
 
 def _blog(blog: Blog) -> str:
