@@ -13,8 +13,9 @@ def main() -> None:
         sys.stdout.write(f"rlhf {__version__}\n")
         return
     try:
-        from .cli import app
+        from .cli import build_app
 
-        app(prog_name="rlhf")
+        # Only the command being run is built (see cli.build_app); anything else gets the full app.
+        build_app(sys.argv[1] if len(sys.argv) > 1 else None)(prog_name="rlhf")
     except KeyboardInterrupt:
         sys.exit(130)

@@ -23,6 +23,8 @@ from ..render import Format
 
 if TYPE_CHECKING:
     from ..errors import Problem
+    from ..querylang import Node
+    from ..snapshot import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,21 +73,56 @@ def _error_boundary(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-class _App(typer.Typer):
-    """A Typer app whose every command runs inside the error boundary."""
+# Commands are recorded here by `command()` and put on a Typer app by `build_app`, which loads
+# only the module of the command being run: Typer builds every registered command's parameters
+# on each run, and importing and building all of them would cost more than the command itself.
+_REGISTERED: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+COMMAND_MODULES = {
+    **dict.fromkeys(["search", "papers", "codebases", "datasets", "envs", "blogs", "books", "topics"], "listings"),
+    **dict.fromkeys(["show", "related", "cite", "open"], "entries"),
+    **dict.fromkeys(["stats", "graph", "export", "validate"], "tools"),
+    **dict.fromkeys(["import", "lint"], "lists"),
+}
+_MODULE_ORDER = ("listings", "entries", "tools", "lists")  # the order of `rlhf --help`
 
-    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
-        register = super().command(*args, **kwargs)
-        return lambda command: register(_error_boundary(command))
+
+def command(name: str | None = None, **settings: Any) -> Callable[[F], F]:
+    """Record a function as the command `name` (default: the function's name)."""
+
+    def record(function: F) -> F:
+        _REGISTERED[name or function.__name__] = (function, settings)
+        return function
+
+    return record
 
 
-app = _App(
-    name="rlhf",
-    help="The RLHF research map in your terminal: papers, code, datasets, environments and reading.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def build_app(only: str | None = None) -> typer.Typer:
+    """The `rlhf` app; given the name of a command, an app holding just that command."""
+    import importlib
+
+    single = only if only in COMMAND_MODULES else None
+    for module in _MODULE_ORDER:
+        if single is None or COMMAND_MODULES[single] == module:
+            importlib.import_module(f"{__name__}.{module}")
+    app = typer.Typer(
+        name="rlhf",
+        help="The RLHF research map in your terminal: papers, code, datasets, environments and reading.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(main)
+    for name, (function, settings) in _REGISTERED.items():
+        if single is None or name == single:
+            app.command(name, **settings)(_error_boundary(function))
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """`rlhf_cli.cli.app`: the full app, for tests and for tools that want the Typer object."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 class KindChoice(StrEnum):
@@ -150,7 +187,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main(
     version: Annotated[
         bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
@@ -159,4 +195,18 @@ def main(
     """The RLHF research map in your terminal: papers, code, datasets, environments and reading."""
 
 
-from . import entries, listings, lists, tools  # noqa: E402, F401  (registers the commands on `app`)
+def open_snapshot(catalog: list[Path] | None, no_bundled: bool, tolerant: bool = True) -> "Snapshot":
+    """The catalogue in use. Tolerant (for commands that only read), broken files are left out,
+    the rest is used, and the command then reports them and exits 3."""
+    from ..loader import catalog_paths, open_snapshot
+
+    snapshot = open_snapshot(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
+    LEFT_OUT.extend(snapshot.left_out)
+    return snapshot
+
+
+def user_query(words: list[str] | None) -> "Node | None":
+    """The QUERY argument of a command, parsed."""
+    from ..querylang import parse
+
+    return parse(" ".join(words)) if words else None

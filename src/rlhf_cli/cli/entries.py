@@ -9,8 +9,7 @@ import typer
 from .. import render
 from ..errors import UsageError
 from ..render import Column, field
-from . import CatalogOption, FormatOption, NoBundledOption, _complete, app
-from .listings import open_snapshot
+from . import CatalogOption, FormatOption, NoBundledOption, _complete, command, open_snapshot
 
 NameArgument = Annotated[
     str, typer.Argument(help="An id, title, name or alias (any case).", autocompletion=_complete())
@@ -23,7 +22,7 @@ class CiteFormat(StrEnum):
     RIS = "ris"
 
 
-@app.command()
+@command()
 def show(
     name: NameArgument,
     output: FormatOption = None,
@@ -41,7 +40,7 @@ def show(
     render.detail(entry_record(entry, catalogue), links_record(entry, catalogue), fmt)
 
 
-@app.command()
+@command()
 def related(
     name: NameArgument,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = 15,
@@ -70,7 +69,7 @@ def related(
     render.listing(records, columns, output or render.default_format())
 
 
-@app.command("open")
+@command("open")
 def open_entry(
     name: NameArgument,
     code: Annotated[bool, typer.Option("--code", help="Open the entry's code instead of its page.")] = False,
@@ -109,7 +108,7 @@ def open_entry(
         render.note("rlhf: no browser found; the link is printed above")
 
 
-@app.command()
+@command()
 def cite(
     names: Annotated[
         list[str],

@@ -7,7 +7,6 @@ same query), adds the QUERY argument, and runs the whole query through `_listing
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,7 +24,9 @@ from . import (
     NoBundledOption,
     QueryArgument,
     _complete,
-    app,
+    command,
+    open_snapshot,
+    user_query,
 )
 
 if TYPE_CHECKING:
@@ -55,17 +56,6 @@ class Category(StrEnum):
     APPLICATION = "application"
 
 
-def open_snapshot(catalog: list[Path] | None, no_bundled: bool, tolerant: bool = True) -> "Snapshot":
-    """The catalogue in use. Tolerant (for commands that only read), broken files are left out,
-    the rest is used, and the command then reports them and exits 3."""
-    from ..loader import catalog_paths, open_snapshot
-    from . import LEFT_OUT
-
-    snapshot = open_snapshot(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
-    LEFT_OUT.extend(snapshot.left_out)
-    return snapshot
-
-
 def option_term(option: str, name: str, value: str) -> "Node":
     """The query term for a typed option, with errors that name the option."""
     from ..querylang import QueryError, field
@@ -74,12 +64,6 @@ def option_term(option: str, name: str, value: str) -> "Node":
         return field(name, value)
     except QueryError as error:
         raise UsageError(f"{option}: {error.reason}") from None
-
-
-def user_query(words: list[str] | None) -> "Node | None":
-    from ..querylang import parse
-
-    return parse(" ".join(words)) if words else None
 
 
 def _listing(
@@ -146,7 +130,7 @@ SEARCH_COLUMNS = [
 ]
 
 
-@app.command()
+@command()
 def search(
     query: Annotated[
         list[str], typer.Argument(help="Words to look for (typos and word order are forgiven), or a full query.")
@@ -240,7 +224,7 @@ def _subject_terms(
     return terms
 
 
-@app.command()
+@command()
 def papers(
     query: QueryArgument = None,
     year: Annotated[
@@ -324,7 +308,7 @@ def papers(
     _listing("papers", snapshot, list(found), whole, PAPER_COLUMNS, output, limit, explain)
 
 
-@app.command()
+@command()
 def codebases(
     query: QueryArgument = None,
     keyword: Annotated[
@@ -371,7 +355,7 @@ def codebases(
     _listing("codebases", snapshot, list(found), whole, columns, output, limit, explain)
 
 
-@app.command()
+@command()
 def datasets(
     query: QueryArgument = None,
     used_by: Annotated[
@@ -419,7 +403,7 @@ def datasets(
     _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)
 
 
-@app.command()
+@command()
 def envs(
     query: QueryArgument = None,
     limit: LimitOption = None,
@@ -438,7 +422,7 @@ def envs(
     _listing("environments", snapshot, list(snapshot.catalogue.environments), whole, columns, output, limit, explain)
 
 
-@app.command()
+@command()
 def blogs(
     query: QueryArgument = None,
     language: Annotated[Language | None, typer.Option("--language", "-l", help="Only posts in this language.")] = None,
@@ -466,7 +450,7 @@ def blogs(
     _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)
 
 
-@app.command()
+@command()
 def books(
     query: QueryArgument = None,
     limit: LimitOption = None,
@@ -485,7 +469,7 @@ def books(
     _listing("books", snapshot, list(snapshot.catalogue.books), whole, columns, output, limit, explain)
 
 
-@app.command()
+@command()
 def topics(
     query: QueryArgument = None,
     category: Annotated[

@@ -10,13 +10,13 @@ import typer
 from .. import render
 from ..errors import ExitCode, UsageError, WriteError
 from ..render import Format, field
-from . import CatalogOption, FormatOption, NoBundledOption, app
+from . import CatalogOption, FormatOption, NoBundledOption, command
 
 if TYPE_CHECKING:
     from ..awesome import Item
 
 
-@app.command("import")
+@command("import")
 def import_list(
     markdown: Annotated[Path, typer.Argument(help="The awesome list to import (Markdown).")],
     into: Annotated[
@@ -90,7 +90,7 @@ def _progress(items: "Iterable[Item]") -> "Iterable[Item]":
     return track(listed, description="importing", transient=True, console=Console(stderr=True))
 
 
-@app.command()
+@command()
 def lint(
     target: Annotated[
         Path | None,

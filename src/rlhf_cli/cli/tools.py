@@ -9,11 +9,19 @@ import typer
 from .. import render
 from ..errors import ExitCode, UsageError, WriteError
 from ..render import Format, field
-from . import CatalogOption, FormatOption, LimitOption, NoBundledOption, QueryArgument, app
-from .listings import open_snapshot, user_query
+from . import (
+    CatalogOption,
+    FormatOption,
+    LimitOption,
+    NoBundledOption,
+    QueryArgument,
+    command,
+    open_snapshot,
+    user_query,
+)
 
 
-@app.command()
+@command()
 def validate(
     paths: Annotated[
         list[Path] | None,
@@ -44,7 +52,7 @@ class Grouping(StrEnum):
     SOURCE = "source"
 
 
-@app.command()
+@command()
 def stats(
     query: QueryArgument = None,
     by: Annotated[Grouping, typer.Option("--by", "-b", help="What to count by.")] = Grouping.YEAR,
@@ -82,7 +90,7 @@ class GraphFormat(StrEnum):
     DOT = "dot"
 
 
-@app.command()
+@command()
 def graph(
     query: QueryArgument = None,
     output: Annotated[GraphFormat, typer.Option("--format", "-f", help="Diagram language.")] = GraphFormat.MERMAID,
@@ -118,7 +126,7 @@ class ListLanguage(StrEnum):
     ZH = "zh"
 
 
-@app.command()
+@command()
 def export(
     destination: Annotated[
         Path, typer.Argument(help="The file to write (replaced if it exists); '-' for stdout (markdown).")
