@@ -181,3 +181,29 @@ def test_completion_offers_catalogue_values(monkeypatch) -> None:  # type: ignor
     assert any(word.casefold().startswith("ppo") for word in candidates("keywords", None, "pp"))
     monkeypatch.setenv("RLHF_CATALOG", "/nonexistent/folder")
     assert candidates("names", None, "") == []
+
+
+GOLDEN = Path(__file__).parent / "golden"
+GOLDEN_IDS = ["instructgpt", "nlpo", "deep-tamer"]
+
+
+@pytest.mark.parametrize("style", ["bibtex", "csl-json", "ris"])
+def test_golden_citations(run, style: str) -> None:  # type: ignore[no-untyped-def]
+    """Exact expected output for three papers (an et-al list, an accented author, third-party code).
+
+    After a deliberate change to the catalogue or the format, regenerate with
+    `rlhf cite instructgpt nlpo deep-tamer -f STYLE > tests/golden/cite.STYLE` and review the diff.
+    """
+    result = run("cite", *GOLDEN_IDS, "-f", style)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (GOLDEN / f"cite.{style}").read_text(encoding="utf-8")
+    if style == "bibtex":
+        assert len(parse_string(result.stdout, "bibtex").entries) == 3
+    elif style == "csl-json":
+        assert [item["id"] for item in json.loads(result.stdout)] == [
+            "ouyang2022training",
+            "ramamurthy2022reinforcement",
+            "warnell2017deep",
+        ]
+    else:
+        assert result.stdout.count("ER  - ") == 3
