@@ -203,11 +203,6 @@ class SearchIndex:
         return [Hit(position, score, FIELDS[field][0], self.texts[text]) for position, (score, field, text) in ranked]
 
 
-def search(catalogue: Catalogue, query: str, kinds: Iterable[Kind] | None = None) -> list[Hit]:
-    """Search a loaded catalogue (builds a throw-away index)."""
-    return SearchIndex.build(catalogue).search(query, kinds)
-
-
 def display_text(candidates: Iterable[str], normalised: str) -> str:
     """The original form of a matched text: the candidate that normalises to it."""
     from rapidfuzz import utils
