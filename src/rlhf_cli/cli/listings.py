@@ -7,6 +7,7 @@ same query), adds the QUERY argument, and runs the whole query through `_listing
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -30,6 +31,7 @@ from . import (
 )
 
 if TYPE_CHECKING:
+    from ..catalog import Catalogue
     from ..models import Entry
     from ..querylang import Node
     from ..snapshot import Snapshot
@@ -119,6 +121,27 @@ def _listing(
     render.listing(records, columns, fmt)
     if len(shown) < len(results) and sys.stderr.isatty():
         render.note(f"showing {len(shown)} of {len(results)}; use --limit to see more")
+
+
+def _kind_listing(
+    kind: str,
+    noun: str,
+    select: "Callable[[Catalogue], list[Entry]]",
+    columns: list[Column],
+    query: list[str] | None,
+    catalog: list[Path] | None,
+    no_bundled: bool,
+    output: Format | None,
+    limit: int | None,
+    explain: bool,
+) -> None:
+    """The listing of one kind of entry: those `select` picks that match the QUERY."""
+    from ..querylang import conjunction
+
+    node = user_query(query)
+    snapshot = open_snapshot(catalog, no_bundled)
+    whole = conjunction(option_term("kind", "kind", kind), node)
+    _listing(noun, snapshot, select(snapshot.catalogue), whole, columns, output, limit, explain)
 
 
 SEARCH_COLUMNS = [
@@ -413,13 +436,19 @@ def envs(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """List experiment environments (Atari, MuJoCo, ...), with how many entries use each."""
-    from ..querylang import conjunction
-
-    node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
     columns = [field("id", "ID"), field("title", "Name", wide=True), field("used_by", "Used by")]
-    whole = conjunction(option_term("kind", "kind", "environment"), node)
-    _listing("environments", snapshot, list(snapshot.catalogue.environments), whole, columns, output, limit, explain)
+    _kind_listing(
+        "environment",
+        "environments",
+        lambda catalogue: list(catalogue.environments),
+        columns,
+        query,
+        catalog,
+        no_bundled,
+        output,
+        limit,
+        explain,
+    )
 
 
 @command()
@@ -433,11 +462,6 @@ def blogs(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """List blog posts, talks and notes about RLHF."""
-    from ..querylang import conjunction
-
-    node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
-    found = [blog for blog in snapshot.catalogue.blogs if language is None or blog.language == language.value]
     columns = [
         field("id", "ID"),
         field("publisher", "Publisher"),
@@ -446,8 +470,11 @@ def blogs(
         field("url", "URL", in_table=False),
     ]
     noun = f"blogs in language '{language.value}'" if language else "blogs"
-    whole = conjunction(option_term("kind", "kind", "blog"), node)
-    _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)
+
+    def select(catalogue: "Catalogue") -> "list[Entry]":
+        return [blog for blog in catalogue.blogs if language is None or blog.language == language.value]
+
+    _kind_listing("blog", noun, select, columns, query, catalog, no_bundled, output, limit, explain)
 
 
 @command()
@@ -460,13 +487,9 @@ def books(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """List books about RLHF."""
-    from ..querylang import conjunction
-
-    node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
     columns = [field("id", "ID"), field("title", "Title", wide=True), field("url", "URL", in_table=False)]
-    whole = conjunction(option_term("kind", "kind", "book"), node)
-    _listing("books", snapshot, list(snapshot.catalogue.books), whole, columns, output, limit, explain)
+    books = lambda catalogue: list(catalogue.books)  # noqa: E731
+    _kind_listing("book", "books", books, columns, query, catalog, no_bundled, output, limit, explain)
 
 
 @command()
@@ -482,12 +505,10 @@ def topics(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """List the field's core techniques and application areas, in English and Chinese."""
-    from ..querylang import conjunction
-
-    node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
-    found = [t for t in snapshot.catalogue.topics if category is None or t.category == category.value]
     columns = [field("id", "ID"), field("category", "Category"), field("title", "English"), field("name_zh", "中文")]
     noun = f"topics in category '{category.value}'" if category else "topics"
-    whole = conjunction(option_term("kind", "kind", "topic"), node)
-    _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)
+
+    def select(catalogue: "Catalogue") -> "list[Entry]":
+        return [t for t in catalogue.topics if category is None or t.category == category.value]
+
+    _kind_listing("topic", noun, select, columns, query, catalog, no_bundled, output, limit, explain)

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,11 @@ from . import (
     open_snapshot,
     user_query,
 )
+
+if TYPE_CHECKING:
+    from ..models import Entry
+    from ..querylang import Node
+    from ..snapshot import Snapshot
 
 
 @command()
@@ -62,14 +67,10 @@ def stats(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Count entries (of a query, or all) by year, keyword, dataset, environment, kind or source."""
-    from ..query import Query
     from ..stats import counts
 
     snapshot = open_snapshot(catalog, no_bundled)
-    catalogue = snapshot.catalogue
-    query_ = Query(catalogue, user_query(query), lambda: snapshot.index)
-    selection = [entry for entry, _ in query_.run(list(catalogue.entries))]
-    rows = counts(catalogue, selection, by.value)
+    rows = counts(snapshot.catalogue, _selection(snapshot, user_query(query)), by.value)
     if by is not Grouping.YEAR and limit is not None:
         rows = rows[:limit]
     if not rows:
@@ -99,21 +100,24 @@ def graph(
 ) -> None:
     """Print the paper-dataset-codebase graph of a query's entries (default: all papers) for diagrams."""
     from .. import graph as diagrams
-    from ..query import Query
-    from ..querylang import conjunction
     from ..querylang import field as query_field
 
     snapshot = open_snapshot(catalog, no_bundled)
     catalogue = snapshot.catalogue
-    node = user_query(query) or query_field("kind", "paper")
-    selection = [
-        entry for entry, _ in Query(catalogue, conjunction(node), lambda: snapshot.index).run(catalogue.entries)
-    ]
+    selection = _selection(snapshot, user_query(query) or query_field("kind", "paper"))
     if not selection:
         render.error("nothing matches the query, so there is no graph")
         raise typer.Exit(ExitCode.NO_MATCH)
     nodes, links = diagrams.edges(catalogue, selection)
     render.write(diagrams.mermaid(nodes, links) if output is GraphFormat.MERMAID else diagrams.dot(nodes, links))
+
+
+def _selection(snapshot: "Snapshot", node: "Node | None") -> "list[Entry]":
+    """The entries of the catalogue that match a query (all of them for no query)."""
+    from ..query import Query
+
+    catalogue = snapshot.catalogue
+    return [entry for entry, _ in Query(catalogue, node, lambda: snapshot.index).run(list(catalogue.entries))]
 
 
 class ExportFormat(StrEnum):
