@@ -109,7 +109,7 @@ def test_warm_search_does_not_import_pydantic_or_parse_toml(tmp_path: Path) -> N
     imported_modules(tmp_path, "search", "ppo")  # the cold run fills the cache
     warm = imported_modules(tmp_path, "search", "ppo")
     assert "rapidfuzz" in warm
-    assert not {"pydantic", "tomli", "rlhf_cli.validation", "rich.table"} & warm
+    assert not {"pydantic", "tomli", "rlhf_cli.validation", "rich.table", "rlhf_cli.querylang"} & warm
 
 
 @pytest.mark.parametrize(

@@ -162,3 +162,16 @@ def test_unknown_values_in_queries_get_suggestions(run) -> None:  # type: ignore
     assert result.exit_code == 1 and "did you mean" in result.stderr
     result = run("papers", "yaer:2020")
     assert result.exit_code == 2 and "^" in result.stderr
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list('ab ppo:-"()OR AND逆')), max_size=20))
+def test_plain_words_shortcut_agrees_with_the_parser(text: str) -> None:
+    """The search command skips the parser for plain words; that must be exactly when the
+    parser would find one free-text term and nothing else."""
+    from rlhf_cli.cli.listings import _plain_words
+
+    if not text.strip():
+        return
+    if _plain_words(text):
+        assert parse(text) == Text(" ".join(text.split()), len(text) - len(text.lstrip()) + 1)

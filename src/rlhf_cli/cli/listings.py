@@ -168,15 +168,19 @@ def search(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Search every kind of entry by title, name, alias, keyword, author, dataset or topic, best first."""
-    from ..querylang import Or, conjunction, text_only
-    from ..querylang import field as query_field
-
     text = " ".join(query)
     if not text.strip():
         raise UsageError("search: give at least one word to look for")
+    kinds = [k.value for k in kind] if kind else None
+    if _plain_words(text) and not explain:
+        # Free words alone, the common case: no need to load the query language at all.
+        _fast_search(open_snapshot(catalog, no_bundled), " ".join(text.split()), kinds, limit, output)
+        return
+    from ..querylang import Or, conjunction, text_only
+    from ..querylang import field as query_field
+
     node = user_query(query)
     snapshot = open_snapshot(catalog, no_bundled)
-    kinds = [k.value for k in kind] if kind else None
     words = text_only(node)
     if words is not None and not explain:
         _fast_search(snapshot, words, kinds, limit, output)
@@ -187,6 +191,13 @@ def search(
         kind_node = kind_terms[0] if len(kind_terms) == 1 else Or(kind_terms)
     whole = conjunction(kind_node, node)
     _listing("entries", snapshot, list(snapshot.catalogue.entries), whole, SEARCH_COLUMNS, output, limit, explain, True)
+
+
+def _plain_words(text: str) -> bool:
+    """True if `text` holds nothing the query language reads: no field, quote, bracket,
+    exclusion or operator (then it parses to one free-text term anyway)."""
+    words = text.split()
+    return not any(char in text for char in ':"()') and not any(w.startswith("-") or w in ("OR", "AND") for w in words)
 
 
 def _fast_search(snapshot: "Snapshot", words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
