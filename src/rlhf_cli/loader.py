@@ -59,14 +59,6 @@ def catalog_paths(extra: list[Path] | None = None, bundled: bool = True) -> list
     return paths
 
 
-def catalog_files(paths: list[Path]) -> list[Path]:
-    """Expand folders into the .toml files directly inside them, in name order."""
-    files, problems = _expand(paths)
-    if problems:
-        raise CatalogError(problems)
-    return files
-
-
 def _expand(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     files: list[Path] = []
     problems: list[Problem] = []

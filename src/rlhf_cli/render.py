@@ -106,7 +106,7 @@ def note(message: str) -> None:
     sys.stderr.write(f"{visible(message)}\n")
 
 
-def listing(records: Sequence[Record], columns: Sequence[Column], output: Format, title: str | None = None) -> None:
+def listing(records: Sequence[Record], columns: Sequence[Column], output: Format) -> None:
     """Render a list of records in the chosen format."""
     if output in (Format.BIBTEX, Format.CSL_JSON, Format.RIS):
         from . import cite
@@ -126,7 +126,7 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
         lines = ("\t".join(_tsv_cell(column.cell(record)) for column in columns) for record in records)
         write("".join(line + "\n" for line in lines))
     else:
-        _table(records, columns, title)
+        _table(records, columns)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
@@ -199,11 +199,11 @@ def _console() -> Any:
     return Console(highlight=False, emoji=False, markup=False, color_system=None if plain else "auto")
 
 
-def _table(records: Sequence[Record], columns: Sequence[Column], title: str | None) -> None:
+def _table(records: Sequence[Record], columns: Sequence[Column]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(visible(title)) if title else None, header_style="bold", expand=False)
+    table = Table(header_style="bold", expand=False)
     columns = [column for column in columns if column.in_table]
     for column in columns:
         table.add_column(
