@@ -109,10 +109,10 @@ class Catalogue:
         return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
 
     def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
-        return [self.by_id[i] for i in entry.datasets if isinstance(self.by_id.get(i), Dataset)]  # type: ignore[misc]
+        return [linked for i in entry.datasets if isinstance(linked := self.by_id.get(i), Dataset)]
 
     def envs_of(self, entry: Paper | Codebase) -> list[Environment]:
-        return [self.by_id[i] for i in entry.envs if isinstance(self.by_id.get(i), Environment)]  # type: ignore[misc]
+        return [linked for i in entry.envs if isinstance(linked := self.by_id.get(i), Environment)]
 
     def users_of(self, entry: Entry) -> list[Paper | Codebase]:
         """Papers and codebases that list this dataset or environment."""
@@ -126,7 +126,7 @@ class Catalogue:
         return list(self._implementations.get(paper.id, []))
 
     def papers_of(self, codebase: Codebase) -> list[Paper]:
-        return [self.by_id[i] for i in codebase.papers if isinstance(self.by_id.get(i), Paper)]  # type: ignore[misc]
+        return [linked for i in codebase.papers if isinstance(linked := self.by_id.get(i), Paper)]
 
     def code_targets(self, paper: Paper) -> list[Entry]:
         """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""

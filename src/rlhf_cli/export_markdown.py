@@ -89,8 +89,9 @@ def _details(entry: Paper | Codebase | Dataset, catalogue: Catalogue) -> list[st
     lines = _authors(entry.authors, entry.authors_et_al, entry.authors_org)
     if entry.keywords:
         lines.append(f"  - Keyword: {_joined(entry.keywords)}")
-    if getattr(entry, "tasks", None):
-        lines.append(f"  - Task: {_joined(entry.tasks)}")  # type: ignore[union-attr]
+    tasks: list[str] = getattr(entry, "tasks", [])
+    if tasks:
+        lines.append(f"  - Task: {_joined(tasks)}")
     if isinstance(entry, Paper) and entry.code:
         code = ", ".join(_link("official" if link.official else "third party", link.url) for link in entry.code)
         lines.append(f"  - Code: {code}")

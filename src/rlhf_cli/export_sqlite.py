@@ -73,8 +73,9 @@ def _fill(connection: sqlite3.Connection, catalogue: Catalogue) -> None:
             f"INSERT INTO entries ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
         )
         authors = [(name, 0) for name in getattr(entry, "authors", [])]
-        if getattr(entry, "authors_org", None):
-            authors.append((entry.authors_org, 1))  # type: ignore[union-attr]
+        organisation: str | None = getattr(entry, "authors_org", None)
+        if organisation:
+            authors.append((organisation, 1))
         connection.executemany(
             "INSERT INTO authors VALUES (?, ?, ?, ?)",
             [(entry.id, position, name, is_org) for position, (name, is_org) in enumerate(authors)],

@@ -230,7 +230,8 @@ def entry_from_table(entry_type: type[Entry], table: dict[str, object]) -> Entry
     """Build an entry from one already-validated TOML table (nested tables become objects)."""
     values = dict(table)
     if "sources" in values:
+        # The table passed validation, so these are lists of dicts; the types here cannot say so.
         values["sources"] = [Source(**source) for source in values["sources"]]  # type: ignore[attr-defined]
     if "code" in values:
         values["code"] = [CodeLink(**link) for link in values["code"]]  # type: ignore[attr-defined]
-    return entry_type(**values)  # type: ignore[arg-type]
+    return entry_type(**values)  # type: ignore[arg-type]  # validated: each value has its field's type

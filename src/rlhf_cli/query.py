@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .catalog import Catalogue
 from .errors import NotFoundError
-from .models import Codebase, Entry, Paper
+from .models import Codebase, Entry, Kind, Paper
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
 
 if TYPE_CHECKING:
@@ -154,8 +154,8 @@ def _field_test(catalogue: Catalogue, node: Field) -> _Test:
 
         return _Test(lambda e: has_code(e) == wanted, lambda e: "has code" if wanted else "has no code")
     if node.name in ("dataset", "env"):
-        kind = "dataset" if node.name == "dataset" else "environment"
-        target = catalogue.resolve(value, kinds=[kind], what=kind)  # type: ignore[list-item]
+        kind: Kind = "dataset" if node.name == "dataset" else "environment"
+        target = catalogue.resolve(value, kinds=[kind], what=kind)
 
         def uses(entry: Entry) -> bool:
             return isinstance(entry, Paper | Codebase) and target.id in (

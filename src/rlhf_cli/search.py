@@ -47,7 +47,7 @@ WORD_SCALE = 0.95
 UNSPACED_SCRIPTS_START = 0x2E80
 SUBSTRING_SCALE = 0.9
 KIND_ORDER: tuple[Kind, ...] = ("paper", "codebase", "dataset", "environment", "topic", "book", "blog")
-KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(KINDS)}
 
 
 @dataclass(slots=True)
@@ -116,7 +116,7 @@ class SearchIndex:
             entry_titles=[entry.display_name for entry in catalogue.entries],
         )
 
-    def search(self, query: str, kinds: Iterable[Kind] | None = None) -> list[Hit]:
+    def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
         """Entries matching `query`, best first; ties broken by kind, then title, so order is stable.
 
         Each text is scored three ways and the best counts: as a whole against the whole query

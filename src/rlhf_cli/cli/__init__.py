@@ -70,7 +70,7 @@ def _error_boundary(command: F) -> F:
             raise typer.Exit(ExitCode.CATALOG)
         return result
 
-    return run  # type: ignore[return-value]
+    return run  # type: ignore[return-value]  # functools.wraps keeps F's signature; mypy cannot see it
 
 
 # Commands are recorded here by `command()` and put on a Typer app by `build_app`, which loads

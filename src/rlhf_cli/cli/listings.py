@@ -204,7 +204,7 @@ def _fast_search(snapshot: "Snapshot", words: str, kinds: list[str] | None, limi
     """Free words alone: rank with the search index and read only the hits shown from the store."""
     from ..records import hit_record
 
-    hits = snapshot.index.search(words, kinds)  # type: ignore[arg-type]
+    hits = snapshot.index.search(words, kinds)
     if not hits and LEFT_OUT:
         raise typer.Exit(ExitCode.NO_MATCH)
     if not hits:
