@@ -136,3 +136,9 @@ def test_version_option(run) -> None:  # type: ignore[no-untyped-def]
 
 def test_bad_format_is_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]
     assert run("papers", "--format", "xml").exit_code == 2
+
+
+def test_a_year_with_no_papers_says_which_years_there_are(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("papers", "--year", "2030")
+    assert result.exit_code == 1
+    assert "hint: papers in the catalogue are from 2017 to 2025" in result.stderr

@@ -123,6 +123,9 @@ def empty_hint(query: Query, entries: list[Entry], noun: str) -> str | None:
     if not isinstance(node, And):
         return None
     terms = [term for term in node.terms if not (isinstance(term, Field) and term.name == "kind")]
+    if len(terms) == 1 and isinstance(terms[0], Field) and terms[0].name == "year":
+        years = sorted({e.year for e in entries if isinstance(e, Paper)})
+        return f"{noun} in the catalogue are from {years[0]} to {years[-1]}" if years else None
     if len(terms) < 2:
         return None
     year = next((t for t in terms if isinstance(t, Field) and t.name == "year"), None)
