@@ -110,6 +110,22 @@ def test_warm_search_does_not_import_pydantic_or_parse_toml(tmp_path: Path) -> N
     warm = imported_modules(tmp_path, "search", "ppo")
     assert "rapidfuzz" in warm
     assert not {"pydantic", "tomli", "rlhf_cli.validation", "rich.table", "rlhf_cli.querylang"} & warm
+    # The hot path answers a plain search without Typer, and the store's digests skip OpenSSL.
+    assert not {"typer", "_hashlib"} & warm
+
+
+def test_completion_does_not_import_typer(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        "os.environ.update(_RLHF_COMPLETE='complete_bash', COMP_WORDS='rlhf papers --env ', COMP_CWORD='3')\n"
+        "sys.argv = ['rlhf']\n"
+        "from rlhf_cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\n'.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=rlhf_env(tmp_path))
+    assert done.stdout.split() == ["atari", "mujoco", "gym", "pfrl"]
+    assert "typer" not in done.stderr.split()
 
 
 @pytest.mark.parametrize(

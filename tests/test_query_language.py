@@ -169,9 +169,9 @@ def test_unknown_values_in_queries_get_suggestions(run) -> None:  # type: ignore
 def test_plain_words_shortcut_agrees_with_the_parser(text: str) -> None:
     """The search command skips the parser for plain words; that must be exactly when the
     parser would find one free-text term and nothing else."""
-    from rlhf_cli.cli.listings import _plain_words
+    from rlhf_cli.hotpath import plain_words
 
     if not text.strip():
         return
-    if _plain_words(text):
+    if plain_words(text):
         assert parse(text) == Text(" ".join(text.split()), len(text) - len(text.lstrip()) + 1)

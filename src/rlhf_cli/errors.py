@@ -41,6 +41,14 @@ class Problem:
         return ": ".join(parts)
 
 
+class Stop(Exception):
+    """End a command with `exit_code` after its output (it has said what it had to say)."""
+
+    def __init__(self, exit_code: ExitCode) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
+
+
 class RlhfError(Exception):
     """An expected failure: the CLI prints it as one line and exits with `exit_code`."""
 

@@ -13,6 +13,12 @@ def main() -> None:
         sys.stdout.write(f"rlhf {__version__}\n")
         return
     try:
+        from .hotpath import run
+
+        # A plain search or a completion request is answered without Typer (see hotpath.py).
+        code = run(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
         from .cli import build_app
 
         # Only the command being run is built (see cli.build_app); anything else gets the full app.

@@ -4,7 +4,7 @@ A store is a folder named after a key that covers the tool's version, the code t
 validity and the path and bytes of every catalogue file: any edit, added or removed file gives a
 new key, so a stale store is never read. It holds, in formats that carry data and never code:
 
-- meta.json      format, key, entry count, and the size and SHA-1 of every other file
+- meta.json      format, key, entry count, and the size and BLAKE2 digest of every other file
 - entries.jsonl  one validated TOML table a line, `[table name, table]`, in catalogue order;
                  entries.idx holds the byte offset of each line and entries.crc its CRC-32,
                  so a search reads (and checks) only the entries it shows
@@ -20,7 +20,6 @@ the store only ever saves time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -33,8 +32,13 @@ from typing import Any
 
 from . import __version__
 
+try:  # hashlib loads OpenSSL, which costs most of a warm start's spare time; built-in BLAKE2 is enough
+    from _blake2 import blake2b
+except ImportError:  # a Python built without it
+    from hashlib import blake2b
+
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
-FORMAT = 3
+FORMAT = 4
 # Changes to these files can change what counts as valid or how entries become records.
 _CODE_FILES = ("models.py", "validation.py", "records.py", "search.py", "catalog.py")
 _ARRAYS = {
@@ -63,7 +67,7 @@ def cache_dir() -> Path:
 
 
 def key_for(files: list[tuple[str, bytes]]) -> str:
-    digest = hashlib.sha256(f"rlhf {__version__} store {FORMAT} {sys.byteorder}\0".encode())
+    digest = blake2b(f"rlhf {__version__} store {FORMAT} {sys.byteorder}\0".encode())
     here = Path(__file__).parent
     for name in _CODE_FILES:
         try:
@@ -110,8 +114,8 @@ class StoreReader:
             data = (self.folder / name).read_bytes()
         except OSError as error:
             raise StoreError(f"{name}: {error}") from error
-        size, sha1 = self.meta["files"][name]
-        if len(data) != size or hashlib.sha1(data).hexdigest() != sha1:
+        size, digest = self.meta["files"][name]
+        if len(data) != size or blake2b(data, digest_size=20).hexdigest() != digest:
             raise StoreError(f"{name} does not match its recorded size or hash")
         return data
 
@@ -185,7 +189,7 @@ def write_store(key: str, tables: list[list[Any]], catalogue: Any, index: Any) -
 
         def put(name: str, data: bytes) -> None:
             (temporary / name).write_bytes(data)
-            files[name] = [len(data), hashlib.sha1(data).hexdigest()]
+            files[name] = [len(data), blake2b(data, digest_size=20).hexdigest()]
 
         lines = [_compact_json(table) + b"\n" for table in tables]
         offsets = array("Q", [0])

@@ -1,15 +1,13 @@
 """The `rlhf` command line: options in, records out. Only this package imports typer.
 
 Commands compile their options and QUERY into one query (querylang.py), run it on the catalogue
-and hand records to `render`. Expected failures (`RlhfError`) become one line on stderr and a
-documented exit code in `_error_boundary`, which wraps every command. Commands live in
+and hand records to `render`. Every command runs inside the one error boundary (boundary.py),
+where expected failures (`RlhfError`) become one line on stderr and a documented exit code. Commands live in
 listings.py (search and the lists), entries.py (one entry: show, related, open, cite) and
 tools.py (validate, stats, graph, export).
 """
 
 import functools
-import os
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -17,58 +15,25 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from .. import __version__, render
-from ..errors import ExitCode, RlhfError
+from .. import __version__
+from ..boundary import LEFT_OUT, guarded, open_snapshot
+from ..errors import ExitCode
 from ..render import Format
 
 if TYPE_CHECKING:
-    from ..errors import Problem
     from ..querylang import Node
-    from ..snapshot import Snapshot
+
+__all__ = ["LEFT_OUT", "command", "open_snapshot", "user_query"]  # what the command modules share
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-# Problems of catalogue files that a command left out to go on with the rest (see
-# loader.open_snapshot); the boundary reports them after the command's output and exits 3.
-LEFT_OUT: "list[Problem]" = []
-_SHOWN_PROBLEMS = 5
-
-
-def _report_left_out() -> None:
-    """One line per problem (a few at most), each saying its file was left out."""
-    for problem in LEFT_OUT[:_SHOWN_PROBLEMS]:
-        render.error(f"{problem} (file left out; the rest of the catalogue was used)")
-    if len(LEFT_OUT) > _SHOWN_PROBLEMS:
-        render.error(f"and {len(LEFT_OUT) - _SHOWN_PROBLEMS} more problems; run 'rlhf validate' to see them all")
 
 
 def _error_boundary(command: F) -> F:
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        LEFT_OUT.clear()
-        try:
-            result = command(*args, **kwargs)
-        except RlhfError as problem:
-            render.error(str(problem))
-            if LEFT_OUT:
-                _report_left_out()
-            raise typer.Exit(ExitCode.CATALOG if LEFT_OUT else problem.exit_code) from None
-        except typer.Exit:
-            if LEFT_OUT:  # say why the results may be short; a broken catalogue outranks "no match"
-                _report_left_out()
-                raise typer.Exit(ExitCode.CATALOG) from None
-            raise
-        except BrokenPipeError:
-            # The reader went away (`rlhf papers | head -1`): stop quietly, and keep Python's
-            # final flush of stdout from complaining about the closed pipe.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(ExitCode.OK) from None
-        if LEFT_OUT:
-            _report_left_out()
-            raise typer.Exit(ExitCode.CATALOG)
-        return result
+        code = guarded(lambda: command(*args, **kwargs))
+        if code != ExitCode.OK:
+            raise typer.Exit(code)
 
     return run  # type: ignore[return-value]  # functools.wraps keeps F's signature; mypy cannot see it
 
@@ -193,16 +158,6 @@ def main(
     ] = False,
 ) -> None:
     """The RLHF research map in your terminal: papers, code, datasets, environments and reading."""
-
-
-def open_snapshot(catalog: list[Path] | None, no_bundled: bool, tolerant: bool = True) -> "Snapshot":
-    """The catalogue in use. Tolerant (for commands that only read), broken files are left out,
-    the rest is used, and the command then reports them and exits 3."""
-    from ..loader import catalog_paths, open_snapshot
-
-    snapshot = open_snapshot(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
-    LEFT_OUT.extend(snapshot.left_out)
-    return snapshot
 
 
 def user_query(words: list[str] | None) -> "Node | None":

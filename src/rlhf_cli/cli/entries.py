@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..errors import UsageError
+from ..errors import ExitCode, Stop, UsageError
 from ..render import Column, field
 from . import CatalogOption, FormatOption, NoBundledOption, _complete, command, open_snapshot
 
@@ -57,7 +57,7 @@ def related(
     found = find_related(catalogue, entry)
     if not found:
         render.error(f"nothing in the catalogue is linked to {entry.id}")
-        raise typer.Exit(1)
+        raise Stop(ExitCode.NO_MATCH)
     records = [{"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, catalogue) for r in found[:limit]]
     columns = [
         field("score", "Score"),

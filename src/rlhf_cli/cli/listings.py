@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .. import render
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, Stop, UsageError
+from ..hotpath import SEARCH_LIMIT, plain_words, search_columns, search_words
 from ..render import Column, Format, field
 from . import (
     LEFT_OUT,
@@ -94,13 +95,13 @@ def _listing(
         results.sort(key=lambda r: (-(r[1].score or 0.0), order[r[0].KIND], r[0].display_name.casefold()))
     if not results:
         if LEFT_OUT:  # the broken files, reported next, are the likelier story
-            raise typer.Exit(ExitCode.NO_MATCH)
+            raise Stop(ExitCode.NO_MATCH)
         said = terms_label(node)
         render.error(f"no {noun} match {said}" if said else f"the catalogue has no {noun}")
         hint = empty_hint(query, entries, noun)
         if hint:
             render.note(f"hint: {hint}")
-        raise typer.Exit(ExitCode.NO_MATCH)
+        raise Stop(ExitCode.NO_MATCH)
     shown = results if limit is None else results[:limit]
     fmt = output or render.default_format()
     records = []
@@ -144,15 +145,6 @@ def _kind_listing(
     _listing(noun, snapshot, select(snapshot.catalogue), whole, columns, output, limit, explain)
 
 
-SEARCH_COLUMNS = [
-    field("score", "Score"),
-    field("kind", "Kind"),
-    field("id", "ID"),
-    field("title", "Title", wide=True),
-    Column("Matched", lambda r: f"{r['matched']['field']}: {r['matched']['text']}"),
-]
-
-
 @command()
 def search(
     query: Annotated[
@@ -161,7 +153,7 @@ def search(
     kind: Annotated[
         list[KindChoice] | None, typer.Option("--kind", "-k", help="Only entries of this kind (repeatable).")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = SEARCH_LIMIT,
     output: FormatOption = None,
     explain: ExplainOption = False,
     catalog: CatalogOption = None,
@@ -172,9 +164,9 @@ def search(
     if not text.strip():
         raise UsageError("search: give at least one word to look for")
     kinds = [k.value for k in kind] if kind else None
-    if _plain_words(text) and not explain:
+    if plain_words(text) and not explain:
         # Free words alone, the common case: no need to load the query language at all.
-        _fast_search(open_snapshot(catalog, no_bundled), " ".join(text.split()), kinds, limit, output)
+        search_words(open_snapshot(catalog, no_bundled), " ".join(text.split()), kinds, limit, output)
         return
     from ..querylang import Or, conjunction, text_only
     from ..querylang import field as query_field
@@ -183,39 +175,15 @@ def search(
     snapshot = open_snapshot(catalog, no_bundled)
     words = text_only(node)
     if words is not None and not explain:
-        _fast_search(snapshot, words, kinds, limit, output)
+        search_words(snapshot, words, kinds, limit, output)
         return
     kind_node = None
     if kinds:
         kind_terms = tuple(query_field("kind", k) for k in kinds)
         kind_node = kind_terms[0] if len(kind_terms) == 1 else Or(kind_terms)
     whole = conjunction(kind_node, node)
-    _listing("entries", snapshot, list(snapshot.catalogue.entries), whole, SEARCH_COLUMNS, output, limit, explain, True)
-
-
-def _plain_words(text: str) -> bool:
-    """True if `text` holds nothing the query language reads: no field, quote, bracket,
-    exclusion or operator (then it parses to one free-text term anyway)."""
-    words = text.split()
-    return not any(char in text for char in ':"()') and not any(w.startswith("-") or w in ("OR", "AND") for w in words)
-
-
-def _fast_search(snapshot: "Snapshot", words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
-    """Free words alone: rank with the search index and read only the hits shown from the store."""
-    from ..records import hit_record
-
-    hits = snapshot.index.search(words, kinds)
-    if not hits and LEFT_OUT:
-        raise typer.Exit(ExitCode.NO_MATCH)
-    if not hits:
-        render.error(f"nothing matches '{words}'")
-        render.note("hint: try fewer or shorter words")
-        raise typer.Exit(ExitCode.NO_MATCH)
-    shown = hits[:limit]
-    records = [hit_record(hit, snapshot.record(hit.position)) for hit in shown]
-    render.listing(records, SEARCH_COLUMNS, output or render.default_format())
-    if len(shown) < len(hits) and sys.stderr.isatty():
-        render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
+    entries = list(snapshot.catalogue.entries)
+    _listing("entries", snapshot, entries, whole, search_columns(), output, limit, explain, ranked=True)
 
 
 def _title_cell(record: dict[str, Any]) -> str:

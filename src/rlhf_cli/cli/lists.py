@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .. import render
-from ..errors import ExitCode, UsageError, WriteError
+from ..errors import ExitCode, Stop, UsageError, WriteError
 from ..render import Format, field
 from . import CatalogOption, FormatOption, NoBundledOption, command
 
@@ -128,4 +128,4 @@ def lint(
     warnings = len(findings) - errors
     render.note(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
     if errors:
-        raise typer.Exit(ExitCode.CATALOG)
+        raise Stop(ExitCode.CATALOG)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .. import render
-from ..errors import ExitCode, UsageError, WriteError
+from ..errors import ExitCode, Stop, UsageError, WriteError
 from ..render import Format, field
 from . import (
     CatalogOption,
@@ -44,7 +44,7 @@ def validate(
         render.write(render.visible(str(problem)) + "\n")
     if problems:
         render.error(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
-        raise typer.Exit(ExitCode.CATALOG)
+        raise Stop(ExitCode.CATALOG)
     render.note(f"ok: {', '.join(str(path) for path in targets)}")
 
 
@@ -75,7 +75,7 @@ def stats(
         rows = rows[:limit]
     if not rows:
         render.error(f"nothing to count by {by.value}")
-        raise typer.Exit(ExitCode.NO_MATCH)
+        raise Stop(ExitCode.NO_MATCH)
     fmt = output or render.default_format()
     records = [{by.value: label, "count": count} for label, count in rows]
     if fmt is Format.TABLE:
@@ -107,7 +107,7 @@ def graph(
     selection = _selection(snapshot, user_query(query) or query_field("kind", "paper"))
     if not selection:
         render.error("nothing matches the query, so there is no graph")
-        raise typer.Exit(ExitCode.NO_MATCH)
+        raise Stop(ExitCode.NO_MATCH)
     nodes, links = diagrams.edges(catalogue, selection)
     render.write(diagrams.mermaid(nodes, links) if output is GraphFormat.MERMAID else diagrams.dot(nodes, links))
 

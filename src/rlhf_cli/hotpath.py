@@ -1,0 +1,239 @@
+"""The hot path: the commonest command lines, answered without importing Typer.
+
+Importing Typer alone takes about six times as long as starting Python, and two command lines
+are run far more often than the rest: a plain `rlhf search WORDS` and a shell's completion
+request on <TAB>. `run` answers those itself and returns None for anything else (help, query
+syntax, a value it is unsure of, any error of usage), which the Typer app then handles. So this
+module never reports a usage error: whatever it does not fully understand goes to Typer.
+
+tests/test_hotpath.py runs each command line both ways and checks the output is the same, and
+checks the option tables below against the Typer app.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .render import Column, Format
+    from .snapshot import Snapshot
+
+SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
+# `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
+SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "-k", "--catalog", "-c")
+SEARCH_FLAGS = ("--no-bundled",)
+_KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
+_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
+
+# Options of the commands whose values complete, as needed to walk a command line: each option
+# that takes a value, mapped to what completes it (None: nothing), and the flags. `POSITIONAL`
+# says what completes a command's argument, and whether it takes one value (1) or many (-1).
+_CATALOGUE_OPTIONS: dict[str, tuple[str, tuple[str, ...] | None] | None] = {"--catalog": None, "-c": None}
+_YEAR = ("years", None)
+_KEYWORDS = ("keywords", None)
+_DATASETS = ("names", ("dataset",))
+_ENVS = ("names", ("environment",))
+_USERS = ("names", ("paper", "codebase"))
+_LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None}
+VALUE_OPTIONS: dict[str, dict[str, tuple[str, tuple[str, ...] | None] | None]] = {
+    "papers": _LISTING_OPTIONS
+    | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}
+    | {"--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
+    | {"--uses": ("names", ("dataset", "environment")), "-u": ("names", ("dataset", "environment"))}
+    | {"--author": None, "-a": None, "--sort": None, "-s": None},
+    "codebases": _LISTING_OPTIONS
+    | {"--keyword": _KEYWORDS, "-k": _KEYWORDS, "--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS},
+    "datasets": _LISTING_OPTIONS | {"--used-by": _USERS, "-u": _USERS, "--sort": None, "-s": None},
+    "show": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
+    "related": _CATALOGUE_OPTIONS | {"--format": None, "-f": None, "--limit": None, "-n": None},
+    "open": dict(_CATALOGUE_OPTIONS),
+}
+FLAGS: dict[str, set[str]] = {
+    "papers": {"--has-code", "--explain", "--no-bundled"},
+    "codebases": {"--explain", "--no-bundled"},
+    "datasets": {"--explain", "--no-bundled"},
+    "show": {"--no-bundled"},
+    "related": {"--no-bundled"},
+    "open": {"--code", "--print", "--no-bundled"},
+}
+_NAMES = ("names", None)
+POSITIONAL: dict[str, tuple[tuple[str, tuple[str, ...] | None] | None, int]] = {
+    "papers": (None, -1),
+    "codebases": (None, -1),
+    "datasets": (None, -1),
+    "show": (_NAMES, 1),
+    "related": (_NAMES, 1),
+    "open": (_NAMES, 1),
+}
+
+
+def run(argv: list[str]) -> int | None:
+    """The exit code of `rlhf argv` if the hot path answered it, else None (the caller uses Typer)."""
+    if os.environ.get("_RLHF_COMPLETE"):
+        return _complete(os.environ["_RLHF_COMPLETE"])
+    if argv[:1] == ["search"]:
+        return _search(argv[1:])
+    return None
+
+
+def plain_words(text: str) -> bool:
+    """True if `text` holds nothing the query language reads: no field, quote, bracket,
+    exclusion or operator (then it parses to one free-text term anyway)."""
+    words = text.split()
+    return not any(char in text for char in ':"()') and not any(w.startswith("-") or w in ("OR", "AND") for w in words)
+
+
+def search_words(snapshot: Snapshot, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
+    """Free words alone: rank with the search index and read only the hits shown from the store."""
+    from . import render
+    from .boundary import LEFT_OUT
+    from .errors import ExitCode, Stop
+    from .records import hit_record
+
+    hits = snapshot.index.search(words, kinds)
+    if not hits and LEFT_OUT:
+        raise Stop(ExitCode.NO_MATCH)
+    if not hits:
+        render.error(f"nothing matches '{words}'")
+        render.note("hint: try fewer or shorter words")
+        raise Stop(ExitCode.NO_MATCH)
+    shown = hits[:limit]
+    records = [hit_record(hit, snapshot.record(hit.position)) for hit in shown]
+    render.listing(records, search_columns(), output or render.default_format())
+    if len(shown) < len(hits) and sys.stderr.isatty():
+        render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
+
+
+def search_columns() -> list[Column]:
+    """The columns of `rlhf search`'s results (the hot path's and the full query's alike)."""
+    from .render import Column, field
+
+    return [
+        field("score", "Score"),
+        field("kind", "Kind"),
+        field("id", "ID"),
+        field("title", "Title", wide=True),
+        Column("Matched", lambda r: f"{r['matched']['field']}: {r['matched']['text']}"),
+    ]
+
+
+def _search(args: list[str]) -> int | None:
+    """`rlhf search` with free words and the simple options; None for anything else."""
+    words: list[str] = []
+    kinds: list[str] = []
+    catalog: list[Path] = []
+    limit, output, no_bundled = SEARCH_LIMIT, None, False
+    pending = iter(args)
+    for arg in pending:
+        if not arg.startswith("-"):
+            words.append(arg)
+        elif arg in SEARCH_FLAGS:
+            no_bundled = True
+        elif arg in SEARCH_OPTIONS:
+            value = next(pending, None)
+            if value is None:
+                return None
+            if arg in ("--limit", "-n"):
+                if not (value.isascii() and value.isdigit() and int(value) >= 1):
+                    return None
+                limit = int(value)
+            elif arg in ("--format", "-f"):
+                if value not in _FORMATS:
+                    return None
+                output = value
+            elif arg in ("--kind", "-k"):
+                if value not in _KINDS:
+                    return None
+                kinds.append(value)
+            else:
+                catalog.append(Path(value))
+        else:  # --help, --explain, `--`, a query's exclusion, an option spelt another way...
+            return None
+    text = " ".join(words)
+    if not text.strip() or not plain_words(text):
+        return None
+    from .boundary import guarded, open_snapshot
+    from .render import Format
+
+    fmt = Format(output) if output else None
+    said = " ".join(text.split())
+    return guarded(lambda: search_words(open_snapshot(catalog or None, no_bundled), said, kinds or None, limit, fmt))
+
+
+def _complete(instruction: str) -> int | None:
+    """A completion request from the script of `rlhf --install-completion`, answered as Typer would."""
+    shell = {"complete_bash": "bash", "complete_zsh": "zsh", "complete_fish": "fish"}.get(instruction)
+    if shell is None:
+        return None
+    if shell == "bash":
+        words = _split(os.environ.get("COMP_WORDS", ""))
+        if words is None or not os.environ.get("COMP_CWORD", "").isdigit():
+            return None
+        cword = int(os.environ["COMP_CWORD"])
+        args, incomplete = words[1:cword], (words[cword] if cword < len(words) else "")
+    else:
+        line = os.environ.get("_TYPER_COMPLETE_ARGS", "")
+        words = _split(line)
+        if words is None:
+            return None
+        args, incomplete = words[1:], ""
+        if args and not line.endswith(" "):
+            args, incomplete = args[:-1], args[-1]
+    offer = _what_completes(args, incomplete)
+    if offer is None:
+        return None
+    from .completion import candidates
+
+    what, kinds = offer
+    # Typer keeps only the candidates that start with what was typed, case and all: so do we.
+    values = [value for value in candidates(what, kinds, incomplete) if value.startswith(incomplete)]
+    if shell == "fish":
+        action = os.environ.get("_TYPER_COMPLETE_FISH_ACTION", "")
+        if action == "is-args":
+            return 0 if values else 1
+        sys.stdout.write("\n".join(values) + "\n" if action == "get-args" and values else "\n")
+    elif shell == "zsh":
+        if values:
+            listed = "\n".join(f'"{_zsh_escape(value)}"' for value in values)
+            sys.stdout.write(f"_arguments '*: :(({listed}))'\n")
+        else:
+            sys.stdout.write("_files\n")
+    else:
+        sys.stdout.write("\n".join(values) + "\n")
+    return 0
+
+
+def _split(line: str) -> list[str] | None:
+    """Words of a command line, split as the shell scripts' quoting rules would; None if it has quoting."""
+    if any(char in line for char in "\"'\\"):
+        return None
+    return [word for word in re.split(r"[ \t\r\n]+", line) if word]
+
+
+def _what_completes(args: list[str], incomplete: str) -> tuple[str, tuple[str, ...] | None] | None:
+    """What completes `incomplete` after `args`, if the hot path can tell for sure."""
+    if not args or args[0] not in VALUE_OPTIONS or incomplete.startswith("-"):
+        return None
+    command, options = args[0], VALUE_OPTIONS[args[0]]
+    positional = 0
+    pending = iter(args[1:])
+    for arg in pending:
+        if arg in options:
+            if next(pending, None) is None:  # the last word: `incomplete` is this option's value
+                return options[arg]
+        elif arg.startswith("-") and arg not in FLAGS[command]:
+            return None  # `--`, --help, an unknown option, --opt=value...
+        elif not arg.startswith("-"):
+            positional += 1
+    offer, count = POSITIONAL[command]
+    if offer is None or (count == 1 and positional > 0):
+        return None
+    return offer
+
+
+def _zsh_escape(value: str) -> str:
+    return value.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")
