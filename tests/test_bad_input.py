@@ -131,3 +131,21 @@ def test_env_variable_adds_a_catalogue_and_no_bundled_replaces(run, write_catalo
     assert "my-paper" in ids and "instructgpt" in ids
     alone = run("papers", "-f", "json", "--no-bundled", "-c", str(folder))
     assert [p["id"] for p in json.loads(alone.stdout)] == ["my-paper"]
+
+
+def test_type_errors_past_the_first_batch_name_their_entry_and_line(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli.validation import _BATCH
+
+    # Tables are type-checked in batches of _BATCH: errors in a later batch keep their place.
+    text = "".join(paper(f"p{n}", title=f"Paper number {n}") for n in range(_BATCH + 10))
+    bad = _BATCH + 3
+    text = text.replace(f'id = "p{bad}"\n', f'id = "p{bad}"\nsurprise = 1\n').replace(
+        f'id = "p{bad + 1}"', f'id = "p{bad + 1}"\nauthors = "One Author"'
+    )
+    folder = write_catalog("papers.toml", text)
+    result = run("validate", str(folder))
+    assert result.exit_code == 3
+    line = text.splitlines().index(f'id = "p{bad}"') + 1  # the entry's line
+    assert f"papers.toml:{line}: entry 'p{bad}': surprise: unknown key" in result.stdout
+    assert f"entry 'p{bad + 1}': authors: Input should be a valid list" in result.stdout
+    assert result.stdout.count("entry 'p") == 2

@@ -133,10 +133,13 @@ def _build(contents: list[tuple[str, bytes]], key: str) -> Snapshot:
         documents, entries, problems = _parse_and_check(contents)
         if problems:
             raise CatalogError(problems)
+        # The parsed documents take more memory than anything else here: keep just the store's
+        # lines made from them, and let the documents go before the index is built.
+        lines = store.entry_lines([kind, row] for _, data in documents for kind, rows in data.items() for row in rows)
+        del documents
         catalogue = Catalogue(entries)
         index = SearchIndex.build(catalogue)
-        tables = [[name, table] for _, data in documents for name, rows in data.items() for table in rows]
-        store.write_store(key, tables, catalogue, index)
+        store.write_store(key, lines, catalogue, index)
     return Snapshot(catalogue=catalogue, index=index)
 
 

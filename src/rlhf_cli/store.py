@@ -26,7 +26,7 @@ import sys
 import time
 import zlib
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,12 @@ class StoreReader:
         return parts
 
 
-def write_store(key: str, tables: list[list[Any]], catalogue: Any, index: Any) -> None:
+def entry_lines(tables: Iterable[list[Any]]) -> list[bytes]:
+    """The lines of entries.jsonl: each `[table name, table]` as compact JSON."""
+    return [_compact_json(table) + b"\n" for table in tables]
+
+
+def write_store(key: str, lines: list[bytes], catalogue: Any, index: Any) -> None:
     """Write a store for `key`; a failure leaves the catalogue usable and the cache as it was."""
     import shutil  # only writers need these; readers start faster without them
     import tempfile
@@ -191,7 +196,6 @@ def write_store(key: str, tables: list[list[Any]], catalogue: Any, index: Any) -
             (temporary / name).write_bytes(data)
             files[name] = [len(data), blake2b(data, digest_size=20).hexdigest()]
 
-        lines = [_compact_json(table) + b"\n" for table in tables]
         offsets = array("Q", [0])
         for line in lines:
             offsets.append(offsets[-1] + len(line))
@@ -204,7 +208,7 @@ def write_store(key: str, tables: list[list[Any]], catalogue: Any, index: Any) -
             put(f"{name}.txt", "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
         for name, typecode in _ARRAYS.items():
             put(f"{name}.{_suffix(typecode)}", array(typecode, getattr(index, name)).tobytes())
-        meta = {"format": FORMAT, "key": key, "entries": len(tables), "files": files}
+        meta = {"format": FORMAT, "key": key, "entries": len(lines), "files": files}
         (temporary / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         os.rename(temporary, folder / f"store-{key}")
     except OSError:
