@@ -205,3 +205,11 @@ def test_option_tables_match_the_app() -> None:
     values, flags, _ = _params(commands["search"])
     assert set(values) == set(hotpath.SEARCH_OPTIONS)
     assert flags == {*hotpath.SEARCH_FLAGS, "--explain"}
+
+
+def test_value_lists_match_the_app() -> None:
+    from rlhf_cli.cli import KindChoice
+    from rlhf_cli.render import Format
+
+    assert set(hotpath._FORMATS) == {f.value for f in Format}
+    assert set(hotpath._KINDS) == {k.value for k in KindChoice}
