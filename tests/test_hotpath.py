@@ -211,5 +211,5 @@ def test_value_lists_match_the_app() -> None:
     from rlhf_cli.cli import KindChoice
     from rlhf_cli.render import Format
 
-    assert set(hotpath._FORMATS) == {f.value for f in Format}
-    assert set(hotpath._KINDS) == {k.value for k in KindChoice}
+    assert set(hotpath.FORMATS) == {f.value for f in Format}
+    assert set(hotpath.KINDS) == {k.value for k in KindChoice}

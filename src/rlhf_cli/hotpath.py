@@ -26,20 +26,23 @@ SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
 SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "-k", "--catalog", "-c")
 SEARCH_FLAGS = ("--no-bundled",)
-_KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
-_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
+KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
+
+# What completes a value: completion.candidates' `what` and `kinds`.
+Offer = tuple[str, tuple[str, ...] | None]
 
 # Options of the commands whose values complete, as needed to walk a command line: each option
 # that takes a value, mapped to what completes it (None: nothing), and the flags. `POSITIONAL`
 # says what completes a command's argument, and whether it takes one value (1) or many (-1).
-_CATALOGUE_OPTIONS: dict[str, tuple[str, tuple[str, ...] | None] | None] = {"--catalog": None, "-c": None}
-_YEAR = ("years", None)
+_CATALOGUE_OPTIONS: dict[str, Offer | None] = {"--catalog": None, "-c": None}
+_YEAR: Offer = ("years", None)
 _KEYWORDS = ("keywords", None)
 _DATASETS = ("names", ("dataset",))
 _ENVS = ("names", ("environment",))
 _USERS = ("names", ("paper", "codebase"))
 _LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None}
-VALUE_OPTIONS: dict[str, dict[str, tuple[str, tuple[str, ...] | None] | None]] = {
+VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     "papers": _LISTING_OPTIONS
     | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}
     | {"--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
@@ -61,7 +64,7 @@ FLAGS: dict[str, set[str]] = {
     "open": {"--code", "--print", "--no-bundled"},
 }
 _NAMES = ("names", None)
-POSITIONAL: dict[str, tuple[tuple[str, tuple[str, ...] | None] | None, int]] = {
+POSITIONAL: dict[str, tuple[Offer | None, int]] = {
     "papers": (None, -1),
     "codebases": (None, -1),
     "datasets": (None, -1),
@@ -142,11 +145,11 @@ def _search(args: list[str]) -> int | None:
                     return None
                 limit = int(value)
             elif arg in ("--format", "-f"):
-                if value not in _FORMATS:
+                if value not in FORMATS:
                     return None
                 output = value
             elif arg in ("--kind", "-k"):
-                if value not in _KINDS:
+                if value not in KINDS:
                     return None
                 kinds.append(value)
             else:
@@ -214,7 +217,7 @@ def _split(line: str) -> list[str] | None:
     return [word for word in re.split(r"[ \t\r\n]+", line) if word]
 
 
-def _what_completes(args: list[str], incomplete: str) -> tuple[str, tuple[str, ...] | None] | None:
+def _what_completes(args: list[str], incomplete: str) -> Offer | None:
     """What completes `incomplete` after `args`, if the hot path can tell for sure."""
     if not args or args[0] not in VALUE_OPTIONS or incomplete.startswith("-"):
         return None
