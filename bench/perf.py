@@ -7,6 +7,7 @@ peak memory, and the target where one is set (issues 2 and 5).
     python bench/perf.py             # bundled catalogue, then synthetic 10k and 100k entries
     python bench/perf.py --quick     # bundled catalogue only
     python bench/perf.py --sizes 1000 10000 --rounds 10
+    python bench/perf.py --quick --check   # exit status 1 if a target is missed (a regression guard)
 
 "warm" runs find the catalogue's store in the cache; a "cold" run is the first after a change:
 a comment line is appended to a catalogue file before each one, so the store must be rebuilt.
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="runs of each quick command (default 15)")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="synthetic catalogue sizes")
     parser.add_argument("--quick", action="store_true", help="bundled catalogue only")
+    parser.add_argument("--check", action="store_true", help="exit with status 1 if any target is missed")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "rlhf-bench", help="for catalogues")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -105,7 +107,9 @@ def main() -> None:
         report = [(case, floor) for case in bundled]
         if not args.quick:
             report += scale_cases(args, env, floor)
-    print_table(report)
+    missed = print_table(report)
+    if args.check and missed:
+        sys.exit(f"targets missed: {', '.join(missed)}")
 
 
 def scale_cases(args: argparse.Namespace, env: dict[str, str], floor: Case) -> list[tuple[Case, Case]]:
@@ -136,15 +140,23 @@ def _has_completion(env: dict[str, str], command: list[str]) -> bool:
     return done.returncode == 0 and bool(done.stdout.strip())
 
 
-def print_table(report: list[tuple[Case, Case]]) -> None:
+def print_table(report: list[tuple[Case, Case]]) -> list[str]:
+    """Print the table; return the names of the cases that missed a target."""
+    missed: list[str] = []
     print(f"{'command':<44} {'median':>9} {'ratio':>7} {'peak':>8}  target")
     for case, floor in report:
         median = statistics.median(case.times)
         ratio = median / statistics.median(floor.times)
-        verdict = "" if case.target is None else f"<= {case.target:g}x {'met' if ratio <= case.target else 'MISSED'}"
+        met = case.target is None or ratio <= case.target
+        verdict = "" if case.target is None else f"<= {case.target:g}x {'met' if met else 'MISSED'}"
         if case.name.startswith("100,000"):
-            verdict += f"; peak < 250 MiB {'met' if case.peak_kib < 250 * 1024 else 'MISSED'}"
+            small = case.peak_kib < 250 * 1024
+            met = met and small
+            verdict += f"; peak < 250 MiB {'met' if small else 'MISSED'}"
+        if not met:
+            missed.append(case.name)
         print(f"{case.name:<44} {median * 1000:7.1f}ms {ratio:6.2f}x {case.peak_kib / 1024:6.0f}MiB  {verdict}")
+    return missed
 
 
 if __name__ == "__main__":
