@@ -2,9 +2,10 @@
 
 Commands compile their options and QUERY into one query (querylang.py), run it on the catalogue
 and hand records to `render`. Every command runs inside the one error boundary (boundary.py),
-where expected failures (`RlhfError`) become one line on stderr and a documented exit code. Commands live in
-listings.py (search and the lists), entries.py (one entry: show, related, open, cite) and
-tools.py (validate, stats, graph, export).
+where expected failures (`RlhfError`) become one line on stderr and a documented exit code.
+Commands live in listings.py (search and the lists), entries.py (one entry: show, related, open,
+cite), tools.py (validate, stats, graph, export) and lists.py (import, lint). A plain search and
+completion requests usually never get here: hotpath.py answers them without Typer.
 """
 
 import functools
