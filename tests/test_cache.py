@@ -27,8 +27,8 @@ def titles(run, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
 def test_warm_run_uses_the_cache_and_edits_invalidate_it(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     assert titles(run, folder) == ["First title"]
-    (folder_of_store,) = stores(isolated_environment)
-    first_line = (folder_of_store / "entries.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    (piece,) = isolated_environment.glob("piece-*")
+    first_line = (piece / "entries.jsonl").read_text(encoding="utf-8").splitlines()[0]
     assert json.loads(first_line)[1]["title"] == "First title"
     (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
     assert titles(run, folder) == ["Second title"]
@@ -57,17 +57,29 @@ def stores(cache: Path) -> list[Path]:
     return sorted(cache.glob("store-*"))
 
 
-STORE_FILES = ["meta.json", "entries.jsonl", "entries.idx", "ids.txt", "used_by.u32", "texts.txt", "text_refs.u32"]
+CACHE_FILES = [
+    "store-*/meta.json",
+    "store-*/ids.txt",
+    "store-*/used_by.u32",
+    "piece-*/meta.json",
+    "piece-*/entries.jsonl",
+    "piece-*/entries.idx",
+    "piece-*/entries.crc",
+    "piece-*/summary.json",
+    "segment-*/meta.json",
+    "segment-*/texts.txt",
+    "segment-*/text_refs.u32",
+    "segment-*/entry_kinds.u8",
+]
 
 
-@pytest.mark.parametrize("name", STORE_FILES)
+@pytest.mark.parametrize("name", CACHE_FILES)
 @pytest.mark.parametrize("damage", ["truncate", "garble", "delete"])
-def test_damaged_store_is_rebuilt(run, write_catalog, isolated_environment, name: str, damage: str) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_cache_is_rebuilt(run, write_catalog, isolated_environment, name: str, damage: str) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     expected_search = run.json("search", "first", "--no-bundled", "-c", str(folder))
     expected_titles = titles(run, folder)
-    (store_folder,) = stores(isolated_environment)
-    target = store_folder / name
+    (target,) = isolated_environment.glob(name)
     if damage == "delete":
         target.unlink()
     elif damage == "truncate":
@@ -78,6 +90,12 @@ def test_damaged_store_is_rebuilt(run, write_catalog, isolated_environment, name
         target.write_bytes(bytes(data))
     assert run.json("search", "first", "--no-bundled", "-c", str(folder)) == expected_search
     assert titles(run, folder) == expected_titles
+    # The damage is repaired: an edit afterwards is seen, and the cache is whole again.
+    (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
+    assert titles(run, folder) == ["Second title"]
+    (folder / "a.toml").write_text(ONE, encoding="utf-8")
+    assert titles(run, folder) == expected_titles
+    assert run.json("search", "first", "--no-bundled", "-c", str(folder)) == expected_search
 
 
 def test_concurrent_builders_both_succeed(write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ cache and skips both.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 from . import store
 from .catalog import Catalogue
 from .errors import CatalogError, Problem
-from .models import Entry
+from .models import Codebase, Entry, Paper
 from .snapshot import Snapshot, paused_gc
 
 CATALOG_ENV = "RLHF_CATALOG"
@@ -126,21 +127,176 @@ def _open(contents: list[tuple[str, bytes]]) -> Snapshot:
 
 
 def _build(contents: list[tuple[str, bytes]], key: str) -> Snapshot:
-    """Parse and validate every file, then store the result for the next run."""
+    """Validate the catalogue piece by piece, reusing the pieces the cache holds, and store it;
+    on any problem, check every file whole instead, to report each problem exactly."""
+    with paused_gc():
+        snapshot = _build_from_pieces(contents, key)
+        if snapshot is not None:
+            return snapshot
+        return _build_whole(contents)
+
+
+def _build_whole(contents: list[tuple[str, bytes]]) -> Snapshot:
+    """Parse and validate every file whole and keep the result in memory only: the way to find
+    every problem, and the fallback when the cache cannot be written."""
     from .search import SearchIndex
 
     with paused_gc():
-        documents, entries, problems = _parse_and_check(contents)
+        _, entries, problems = _parse_and_check(contents)
         if problems:
             raise CatalogError(problems)
-        # The parsed documents take more memory than anything else here: keep just the store's
-        # lines made from them, and let the documents go before the index is built.
-        lines = store.entry_lines([kind, row] for _, data in documents for kind, rows in data.items() for row in rows)
-        del documents
         catalogue = Catalogue(entries)
-        index = SearchIndex.build(catalogue)
-        store.write_store(key, lines, catalogue, index)
-    return Snapshot(catalogue=catalogue, index=index)
+        return Snapshot(catalogue=catalogue, index=SearchIndex.build(catalogue))
+
+
+class _NewPiece:
+    """A piece validated in this run: what goes into the cache, and its entries for indexing."""
+
+    def __init__(self, key: str, entries: list[Entry], lines: list[bytes], summary: list[Any], standalone: bool):
+        self.key, self.entries, self.lines, self.summary, self.standalone = key, entries, lines, summary, standalone
+
+
+def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot | None:
+    """The catalogue's store, made from its files' pieces (pieces.py); None if some file has a
+    problem or the cache cannot be written."""
+    from . import pieces
+
+    made: list[tuple[str, list[Any], _NewPiece | None]] = []  # piece key, summary, the piece if new
+    for path, raw in contents:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        cut = pieces.cut(path, text)
+        found = _validated_pieces(cut)
+        if found is None and len(cut) > 1:
+            found = _validated_pieces([pieces.Piece(path, 1, text)])
+        if found is None:
+            return None
+        made += found
+    summaries = [summary for _, piece_summaries, _ in made for summary in piece_summaries]
+    if _cross_problems(summaries):
+        return None
+    by_id = {summary[1]: summary for summary in summaries}
+    layout: list[tuple[str, str, int]] = []
+    for piece_key, piece_summaries, new in made:
+        linked = [_linked_names(summary, by_id) for summary in piece_summaries]
+        segment = store.segment_key(piece_key, linked)
+        if new is not None and not store.write_piece(piece_key, new.lines, new.summary, new.standalone):
+            return None
+        if not store.has_segment(segment) and not _write_segment(segment, piece_key, new, by_id):
+            return None
+        layout.append((piece_key, segment, len(piece_summaries)))
+    users: dict[str, int] = {}
+    for kind, _, _, _, datasets, envs, _ in summaries:
+        if kind in ("paper", "codebase"):
+            for target in dict.fromkeys([*datasets, *envs]):
+                users[target] = users.get(target, 0) + 1
+    ids = [summary[1] for summary in summaries]
+    if not store.write_store(key, layout, ids, [users.get(entry_id, 0) for entry_id in ids]):
+        return None
+    return store.open_store(key, lambda: _build(contents, key))
+
+
+def _validated_pieces(cut: list[Any]) -> list[tuple[str, list[Any], _NewPiece | None]] | None:
+    """Each piece of one file, from the cache or validated now; None if one has a problem, or
+    if the file is in several pieces and they do not read as the whole file would."""
+    from . import pieces
+
+    found: list[tuple[str, list[Any], _NewPiece | None]] = []
+    for piece in cut:
+        piece_key = store.piece_key(piece.text.encode("utf-8"))
+        cached = store.read_piece(piece_key)
+        if cached is not None:
+            summary, standalone = cached
+            found.append((piece_key, summary, None))
+        else:
+            new = _validate_piece(piece_key, piece)
+            if new is None:
+                return None
+            summary, standalone = new.summary, new.standalone
+            found.append((piece_key, summary, new))
+        if len(cut) > 1 and not standalone:
+            return None
+    if len(cut) > 1 and not pieces.in_file_order([[entry[0] for entry in summary] for _, summary, _ in found]):
+        return None
+    return found
+
+
+def _validate_piece(piece_key: str, piece: Any) -> _NewPiece | None:
+    import tomli
+
+    from . import pieces
+    from .validation import ParsedFile, check_file, summary_of
+
+    try:
+        data = tomli.loads(piece.text)
+    except (tomli.TOMLDecodeError, RecursionError):
+        return None
+    entries, problems = check_file(ParsedFile(piece.path, piece.text, data))
+    if problems:
+        return None
+    lines = store.entry_lines([kind, row] for kind, rows in data.items() for row in rows)
+    summary = [list(summary_of(entry)) for entry in entries]
+    return _NewPiece(piece_key, entries, lines, summary, pieces.standalone(piece, data))
+
+
+def _cross_problems(summaries: list[Any]) -> bool:
+    """True if entries of different pieces clash: a duplicate id, a broken link, a shared name."""
+    from .validation import ParsedFile, cross_problems
+
+    ids = [summary[1] for summary in summaries]
+    if len(set(ids)) != len(ids):
+        return True
+    # Whether there is a problem is all this needs; the whole-file check then says where.
+    nowhere = ParsedFile("", "", {})
+    return bool(cross_problems(summaries, dict.fromkeys(ids, nowhere)))
+
+
+def _linked_names(summary: list[Any], by_id: dict[str, list[Any]]) -> list[str]:
+    """The names of the datasets and environments an entry links to: searchable with it."""
+    kind, _, _, _, datasets, envs, _ = summary
+    if kind not in ("paper", "codebase"):
+        return []
+    return [by_id[i][2] for i in datasets if by_id[i][0] == "dataset"] + [
+        by_id[i][2] for i in envs if by_id[i][0] == "environment"
+    ]
+
+
+def _write_segment(segment: str, piece_key: str, new: _NewPiece | None, by_id: dict[str, list[Any]]) -> bool:
+    from .models import TYPE_BY_TABLE, entry_from_table
+    from .search import SearchIndex
+
+    if new is not None:
+        entries = new.entries
+    else:
+        try:
+            tables = [json.loads(line) for line in store.piece_lines(piece_key)]
+            entries = [entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables]
+        except (store.StoreError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+    return store.write_segment(segment, SearchIndex.build(_PieceTexts(entries, by_id)))
+
+
+class _Named:
+    __slots__ = ("display_name",)
+
+    def __init__(self, display_name: str) -> None:
+        self.display_name = display_name
+
+
+class _PieceTexts:
+    """A piece's entries, with the names of what they link to anywhere in the catalogue."""
+
+    def __init__(self, entries: list[Entry], by_id: dict[str, list[Any]]) -> None:
+        self.entries = entries
+        self._by_id = by_id
+
+    def datasets_of(self, entry: Paper | Codebase) -> list[_Named]:
+        return [_Named(self._by_id[i][2]) for i in entry.datasets if self._by_id[i][0] == "dataset"]
+
+    def envs_of(self, entry: Paper | Codebase) -> list[_Named]:
+        return [_Named(self._by_id[i][2]) for i in entry.envs if self._by_id[i][0] == "environment"]
 
 
 def check(paths: list[Path]) -> list[Problem]:

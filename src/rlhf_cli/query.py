@@ -17,7 +17,7 @@ from .models import Codebase, Entry, Kind, Paper
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
 
 if TYPE_CHECKING:
-    from .search import Hit, SearchIndex
+    from .search import Hit, SearchIndex, SegmentedIndex
 
 
 @dataclass(slots=True)
@@ -37,7 +37,9 @@ class _Test:
 class Query:
     """A query compiled against one catalogue and its search index."""
 
-    def __init__(self, catalogue: Catalogue, node: Node | None, index: Callable[[], SearchIndex]) -> None:
+    def __init__(
+        self, catalogue: Catalogue, node: Node | None, index: Callable[[], SearchIndex | SegmentedIndex]
+    ) -> None:
         self.catalogue = catalogue
         self.node = node
         self._index = index
@@ -98,7 +100,7 @@ class Query:
         elif isinstance(node, Text):
             self._texts[id(node)] = {hit.position: hit for hit in self._index().search(node.words)}
         elif isinstance(node, Phrase):
-            self._phrases[id(node)] = _phrase_positions(self._index(), node.text)
+            self._phrases[id(node)] = self._index().phrase_positions(node.text)
         elif isinstance(node, Not):
             self._compile(node.term)
         else:
@@ -180,23 +182,6 @@ def _field_test(catalogue: Catalogue, node: Field) -> _Test:
         known = sorted({text for entry in catalogue.entries for text in texts_of(entry)})
         raise NotFoundError(node.name, value, _close(value, known))
     return _Test(lambda e: found(e) is not None, lambda e: f"{node.name} '{found(e)}'")
-
-
-def _phrase_positions(index: SearchIndex, phrase: str) -> dict[int, str]:
-    """Entries with a searchable text that contains the phrase as whole words, and the field."""
-    from rapidfuzz import utils
-
-    from .search import FIELD_BITS, FIELDS
-
-    wanted = f" {utils.default_process(phrase)} "
-    positions: dict[int, str] = {}
-    if not wanted.strip():
-        return positions
-    for text_id, text in enumerate(index.texts):
-        if wanted in f" {text} ":
-            for ref in index.text_refs[index.text_ref_offsets[text_id] : index.text_ref_offsets[text_id + 1]]:
-                positions.setdefault(ref >> FIELD_BITS, FIELDS[ref & ((1 << FIELD_BITS) - 1)][0])
-    return positions
 
 
 def _close(value: str, choices: list[str]) -> list[str]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from .catalog import Catalogue
 from .models import KINDS, Blog, Codebase, Dataset, Entry, Kind, Paper, Topic
 
 # Where a text comes from, and how much a perfect match there counts (relative to the names).
@@ -58,6 +58,27 @@ class Hit:
     text: str  # the matched text, in the index's normalised form
 
 
+class Named(Protocol):
+    @property
+    def display_name(self) -> str: ...
+
+
+class TextSource(Protocol):
+    """What building an index needs: entries, and the names of the datasets and environments
+    they link to (a Catalogue, or a piece of one with the names of the whole, see loader.py)."""
+
+    @property
+    def entries(self) -> Sequence[Entry]: ...
+
+    def datasets_of(self, entry: Paper | Codebase) -> Sequence[Named]: ...
+
+    def envs_of(self, entry: Paper | Codebase) -> Sequence[Named]: ...
+
+
+# A hit and the key it sorts by: best score, then kind, title and catalogue position.
+RankedHit = tuple[tuple[float, int, str, int], Hit]
+
+
 @dataclass(slots=True)
 class SearchIndex:
     """Distinct texts and words of a catalogue, with compact links back to entries.
@@ -75,7 +96,7 @@ class SearchIndex:
     entry_titles: list[str]  # display names, for breaking ties
 
     @classmethod
-    def build(cls, catalogue: Catalogue) -> SearchIndex:
+    def build(cls, catalogue: TextSource) -> SearchIndex:
         from rapidfuzz import utils
 
         processed_of: dict[str, str] = {}  # many texts repeat (authors, dataset names): normalise each once
@@ -117,13 +138,18 @@ class SearchIndex:
         )
 
     def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
-        """Entries matching `query`, best first; ties broken by kind, then title, so order is stable.
+        """Entries matching `query`, best first; ties broken by kind, then title, then catalogue order.
 
         Each text is scored three ways and the best counts: as a whole against the whole query
         (forgives typos: "instruct gtp"), word by word (forgives word order and word forms:
         "summarization" finds "summarize"), and, for scripts written without spaces such as
         Chinese, as a substring ("强化学习" within "逆向强化学习").
         """
+        return [hit for _, hit in sorted(self.ranked_hits(query, kinds), key=lambda pair: pair[0])]
+
+    def ranked_hits(self, query: str, kinds: Iterable[str] | None = None, offset: int = 0) -> list[RankedHit]:
+        """The hits of `query`, unsorted, each with its sort key; positions are shifted by `offset`
+        (the index of one segment of a catalogue, see `SegmentedIndex`)."""
         from rapidfuzz import fuzz, process, utils
 
         processed = utils.default_process(query)
@@ -140,7 +166,23 @@ class SearchIndex:
                 processed, self.texts, scorer=scorer, processor=None, limit=None, score_cutoff=cutoff / scale
             ):
                 scores[text_id] = max(scores.get(text_id, 0.0), score * scale)
-        return self._rank(scores, None if kinds is None else {KIND_CODES[kind] for kind in kinds})
+        return self._rank(scores, None if kinds is None else {KIND_CODES[kind] for kind in kinds}, offset)
+
+    def phrase_positions(self, phrase: str, offset: int = 0) -> dict[int, str]:
+        """Entries with a searchable text that contains the phrase as whole words, and the field
+        (the first in FIELDS order if several)."""
+        from rapidfuzz import utils
+
+        wanted = f" {utils.default_process(phrase)} "
+        fields: dict[int, int] = {}
+        if not wanted.strip():
+            return {}
+        for text_id, text in enumerate(self.texts):
+            if wanted in f" {text} ":
+                for ref in self.text_refs[self.text_ref_offsets[text_id] : self.text_ref_offsets[text_id + 1]]:
+                    position, field = offset + (ref >> FIELD_BITS), ref & ((1 << FIELD_BITS) - 1)
+                    fields[position] = min(field, fields.get(position, field))
+        return {position: FIELDS[field][0] for position, field in fields.items()}
 
     def _word_scores(self, query_words: list[str]) -> dict[int, float]:
         """Score texts by how well each query word matches one of their words, averaged over the query."""
@@ -182,25 +224,52 @@ class SearchIndex:
         for word_id in range(start, end):
             yield word_id, score
 
-    def _rank(self, text_scores: dict[int, float], kinds: set[int] | None) -> list[Hit]:
-        best: dict[int, tuple[float, int, int]] = {}  # entry position -> (score, field code, text id)
+    def _rank(self, text_scores: dict[int, float], kinds: set[int] | None, offset: int) -> list[RankedHit]:
+        best: dict[int, tuple[float, int, str]] = {}  # entry position -> (score, field code, text)
         top_weight = max(weight for _, weight in FIELDS)
         for text_id, text_score in text_scores.items():
             if text_score * top_weight < MIN_SCORE:
                 continue
+            text = self.texts[text_id]
             for ref in self.text_refs[self.text_ref_offsets[text_id] : self.text_ref_offsets[text_id + 1]]:
                 position, field = ref >> FIELD_BITS, ref & ((1 << FIELD_BITS) - 1)
                 if kinds is not None and self.entry_kinds[position] not in kinds:
                     continue
                 score = round(text_score * FIELDS[field][1], 1)
-                if score >= MIN_SCORE and score > best.get(position, (0.0, 0, 0))[0]:
-                    best[position] = (score, field, text_id)
+                if score < MIN_SCORE:
+                    continue
+                # Of an entry's equally good texts, the one first in FIELDS order, then in
+                # alphabetical order: the same answer however the index is cut into segments.
+                current = best.get(position)
+                if current is None or (-score, field, text) < (-current[0], current[1], current[2]):
+                    best[position] = (score, field, text)
         order = {KIND_CODES[kind]: rank for rank, kind in enumerate(KIND_ORDER)}
-        ranked = sorted(
-            best.items(),
-            key=lambda item: (-item[1][0], order[self.entry_kinds[item[0]]], self.entry_titles[item[0]].casefold()),
-        )
-        return [Hit(position, score, FIELDS[field][0], self.texts[text]) for position, (score, field, text) in ranked]
+        return [
+            (
+                (-score, order[self.entry_kinds[position]], self.entry_titles[position].casefold(), offset + position),
+                Hit(offset + position, score, FIELDS[field][0], text),
+            )
+            for position, (score, field, text) in best.items()
+        ]
+
+
+class SegmentedIndex:
+    """The search index of a catalogue kept in segments (one per piece of a catalogue file, see
+    pieces.py), each a `SearchIndex` over its own entries; answers as one index over them all."""
+
+    def __init__(self, segments: list[tuple[int, SearchIndex]]) -> None:
+        self.segments = segments  # (position of the segment's first entry, its index)
+
+    def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
+        kinds = None if kinds is None else list(kinds)
+        ranked = [pair for offset, index in self.segments for pair in index.ranked_hits(query, kinds, offset)]
+        return [hit for _, hit in sorted(ranked, key=lambda pair: pair[0])]
+
+    def phrase_positions(self, phrase: str) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for offset, index in self.segments:
+            found |= index.phrase_positions(phrase, offset)
+        return found
 
 
 def display_text(candidates: Iterable[str], normalised: str) -> str:
@@ -246,7 +315,7 @@ def _csr(rows: Iterable[list[int]]) -> tuple[array[int], array[int]]:
     return offsets, data
 
 
-def _search_texts(catalogue: Catalogue, entry: Entry) -> Iterator[tuple[str, str]]:
+def _search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str]]:
     """The texts an entry can be found by, with the field each comes from."""
     for name in dict.fromkeys(entry.names):
         yield "name", name

@@ -17,7 +17,7 @@ from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Paper,
 from .store import StoreError, StoreReader
 
 if TYPE_CHECKING:
-    from .search import SearchIndex
+    from .search import SearchIndex, SegmentedIndex
 
 
 @contextmanager
@@ -40,7 +40,7 @@ class Snapshot:
     def __init__(
         self,
         catalogue: Catalogue | None = None,
-        index: SearchIndex | None = None,
+        index: SearchIndex | SegmentedIndex | None = None,
         reader: StoreReader | None = None,
         rebuild: Callable[[], Snapshot] | None = None,
     ) -> None:
@@ -67,14 +67,15 @@ class Snapshot:
         return self._catalogue
 
     @property
-    def index(self) -> SearchIndex:
-        from .search import SearchIndex
+    def index(self) -> SearchIndex | SegmentedIndex:
+        from .search import SearchIndex, SegmentedIndex
 
         if self._index is None:
             if self._reader is not None:
                 try:
                     with paused_gc():
-                        self._index = SearchIndex(**self._store().index_parts())
+                        segments = self._store().segments()
+                        self._index = SegmentedIndex([(start, SearchIndex(**parts)) for start, parts in segments])
                 except (StoreError, TypeError, ValueError):
                     self._use_fresh()
             if self._index is None:
@@ -103,6 +104,8 @@ class Snapshot:
         """The store turned out damaged: rebuild from the catalogue files and use that instead."""
         if self._rebuild is None:
             raise StoreError("the cached catalogue is damaged and cannot be rebuilt")
+        if self._reader is not None:
+            self._reader.discard()  # so that the rebuild makes every part afresh
         fresh = self._rebuild()
         self._catalogue, self._index, self._reader, self._rebuild = fresh.catalogue, fresh._index, None, None
 

@@ -1,25 +1,29 @@
 """Validated catalogues, cached on disk so that a warm run needs neither TOML nor pydantic.
 
-A store is a folder named after a key that covers the tool's version, the code that defines
-validity and the path and bytes of every catalogue file: any edit, added or removed file gives a
-new key, so a stale store is never read. It holds, in formats that carry data and never code:
+Catalogue files are cut into pieces of whole entries (pieces.py), and the cache keeps three kinds
+of folder, each named after a key of its content and holding data only, never code:
 
-- meta.json      format, key, entry count, and the size and BLAKE2 digest of every other file
-- entries.jsonl  one validated TOML table a line, `[table name, table]`, in catalogue order;
-                 entries.idx holds the byte offset of each line and entries.crc its CRC-32,
-                 so a search reads (and checks) only the entries it shows
-- ids.txt, used_by.u32  each entry's id and how many entries use it, so an entry's record
-                 can be made without loading the rest
-- texts.txt, words.txt, entry_titles.txt, *.u32, entry_kinds.u8: the search index (search.py)
+- piece-KEY: one validated piece (the key covers the piece's bytes and the code that defines
+  validity). entries.jsonl holds one validated TOML table a line, `[table name, table]`;
+  entries.idx the byte offset of each line and entries.crc its CRC-32, so a search reads (and
+  checks) only the entries it shows; summary.json what other pieces need to know of each entry
+  (kind, id, names, links), so that checking links never reads the entries themselves.
+- segment-KEY: the search index of one piece (search.py); the key also covers the names of the
+  datasets and environments that the piece's entries link to, since those are searchable too.
+- store-KEY: a whole catalogue (the key covers the path and bytes of every file): the list of its
+  pieces and segments in catalogue order, ids.txt and used_by.u32 (how many entries use each).
 
-A store is written into a temporary folder and renamed into place, so readers see all of it or
-none of it, and two processes building the same store at once both succeed. Whatever goes wrong
-with a store (missing, unreadable, corrupt, unwritable), the catalogue is built afresh instead:
-the store only ever saves time.
+An edit to one entry therefore makes one new piece and segment and a small new store; the rest
+is found in the cache. Every folder has a meta.json with the size and BLAKE2 digest of each of
+its files, is written into a temporary folder and renamed into place (readers see all of it or
+none of it; two processes building the same folder at once both succeed), and is checked when
+read. Whatever goes wrong with the cache (missing, unreadable, corrupt, unwritable), the
+catalogue is built afresh instead: the cache only ever saves time.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import sys
@@ -38,9 +42,9 @@ except ImportError:  # a Python built without it
     from hashlib import blake2b
 
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
-FORMAT = 4
+FORMAT = 5
 # Changes to these files can change what counts as valid or how entries become records.
-_CODE_FILES = ("models.py", "validation.py", "records.py", "search.py", "catalog.py")
+_CODE_FILES = ("models.py", "validation.py", "records.py", "search.py", "catalog.py", "pieces.py")
 _ARRAYS = {
     "text_ref_offsets": "I",
     "text_refs": "I",
@@ -49,16 +53,16 @@ _ARRAYS = {
     "entry_kinds": "B",
 }
 _LISTS = ("texts", "words", "entry_titles")
-# Stores not used for this long are removed when a new one is written.
+# Cache folders not used for this long are removed when a new store is written.
 _STALE_SECONDS = 3600.0
 
 
 class StoreError(Exception):
-    """A store on disk is damaged; the caller rebuilds the catalogue."""
+    """A cache folder on disk is damaged; the caller rebuilds the catalogue."""
 
 
 def cache_dir() -> Path:
-    """The folder for stores: $RLHF_CACHE_DIR, else $XDG_CACHE_HOME/rlhf, else ~/.cache/rlhf."""
+    """The folder for the cache: $RLHF_CACHE_DIR, else $XDG_CACHE_HOME/rlhf, else ~/.cache/rlhf."""
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
         return Path(override)
@@ -66,111 +70,106 @@ def cache_dir() -> Path:
     return Path(base) / "rlhf"
 
 
+_CODE_DIGEST: list[bytes] = []
+
+
+def _code_digest() -> bytes:
+    """A digest of the tool's version and of the code that defines validity (read once a run)."""
+    if not _CODE_DIGEST:
+        digest = blake2b(f"rlhf {__version__} store {FORMAT} {sys.byteorder}\0".encode())
+        here = Path(__file__).parent
+        for name in _CODE_FILES:
+            try:
+                digest.update((here / name).read_bytes())
+            except OSError:
+                digest.update(name.encode())
+        _CODE_DIGEST.append(digest.digest())
+    return _CODE_DIGEST[0]
+
+
 def key_for(files: list[tuple[str, bytes]]) -> str:
-    digest = blake2b(f"rlhf {__version__} store {FORMAT} {sys.byteorder}\0".encode())
-    here = Path(__file__).parent
-    for name in _CODE_FILES:
-        try:
-            digest.update((here / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
+    """The key of a whole catalogue: the code, then the path and bytes of every file."""
+    digest = blake2b(_code_digest())
     for path, content in files:
         digest.update(f"\0{path}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
 
 
-def open_store(key: str, rebuild: Callable[[], Any]) -> Any | None:
-    """The store for `key` as a `Snapshot`, or None if there is none (or it is plainly damaged)."""
-    from .snapshot import Snapshot
-
-    folder = cache_dir() / f"store-{key}"
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT or meta.get("key") != key:
-            return None
-        for name, (size, _) in meta["files"].items():
-            if (folder / name).stat().st_size != size:
-                return None
-        os.utime(folder)  # marks the store as in use, so pruning spares it
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return Snapshot.from_store(StoreReader(folder, meta), rebuild)
+def piece_key(text: bytes) -> str:
+    return blake2b(_code_digest() + b"\0piece\0" + text, digest_size=24).hexdigest()
 
 
-class StoreReader:
-    """Reads the parts of one store folder, checking each against its recorded size and hash."""
+def segment_key(piece: str, linked_names: list[list[str]]) -> str:
+    names = json.dumps(linked_names, ensure_ascii=False).encode("utf-8")
+    return blake2b(f"{piece}\0segment\0".encode() + names, digest_size=24).hexdigest()
 
-    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
-        self.folder = folder
-        self.meta = meta
-        self._offsets: array[int] | None = None
-        self._crcs: array[int] | None = None
-        self._positions: dict[str, int] | None = None
-        self._used_by: array[int] | None = None
 
-    def _bytes(self, name: str) -> bytes:
+class _Folder:
+    """One cache folder, each file checked against its recorded size and digest when read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         try:
-            data = (self.folder / name).read_bytes()
-        except OSError as error:
-            raise StoreError(f"{name}: {error}") from error
-        size, digest = self.meta["files"][name]
+            self.meta: dict[str, Any] = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+            if self.meta.get("format") != FORMAT:
+                raise StoreError(f"{path.name}: another format")
+        except (OSError, ValueError) as error:
+            raise StoreError(f"{path.name}: {error}") from error
+
+    def sizes_match(self) -> bool:
+        try:
+            return all((self.path / name).stat().st_size == size for name, (size, _) in self.meta["files"].items())
+        except (OSError, KeyError, TypeError, ValueError, AttributeError):
+            return False
+
+    def read(self, name: str) -> bytes:
+        try:
+            data = (self.path / name).read_bytes()
+            size, digest = self.meta["files"][name]
+        except (OSError, KeyError, TypeError, ValueError) as error:
+            raise StoreError(f"{self.path.name}/{name}: {error}") from error
         if len(data) != size or blake2b(data, digest_size=20).hexdigest() != digest:
-            raise StoreError(f"{name} does not match its recorded size or hash")
+            raise StoreError(f"{self.path.name}/{name} does not match its recorded size or hash")
         return data
 
-    def _array(self, name: str, typecode: str) -> array[int]:
+    def array(self, name: str, typecode: str) -> array[int]:
         values = array(typecode)
-        values.frombytes(self._bytes(name))
+        values.frombytes(self.read(name))
         return values
 
-    def tables(self) -> list[list[Any]]:
-        """Every entry's table, in catalogue order."""
-        lines = self._bytes("entries.jsonl").rstrip(b"\n").split(b"\n")
-        try:
-            tables: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
-        except ValueError as error:
-            raise StoreError(f"entries.jsonl: {error}") from error
-        return tables
+    def text_lines(self, name: str) -> list[str]:
+        text = self.read(name).decode("utf-8")
+        return text.split("\n") if text else []
 
-    def table(self, position: int) -> list[Any]:
-        """One entry's table, read alone."""
-        if self._offsets is None or self._crcs is None:
-            self._offsets, self._crcs = self._array("entries.idx", "Q"), self._array("entries.crc", "I")
-        try:
-            start, end = self._offsets[position], self._offsets[position + 1]
-            with open(self.folder / "entries.jsonl", "rb") as handle:
-                handle.seek(start)
-                line = handle.read(end - start)
-            if zlib.crc32(line) != self._crcs[position]:
-                raise ValueError(f"line {position + 1} does not match its checksum")
-            table: list[Any] = json.loads(line)
-        except (OSError, ValueError, IndexError) as error:
-            raise StoreError(f"entries.jsonl: {error}") from error
-        return table
 
-    def position_of(self, entry_id: str) -> int | None:
-        if self._positions is None:
-            ids = self._bytes("ids.txt").decode("utf-8").split("\n")
-            self._positions = {entry_id: position for position, entry_id in enumerate(ids)}
-        return self._positions.get(entry_id)
+def _write_folder(name: str, files: dict[str, bytes], meta: dict[str, Any]) -> bool:
+    """Write a cache folder atomically; True if it is in place (written now or by another process)."""
+    import shutil  # only writers need these; readers start faster without them
+    import tempfile
 
-    def used_by(self, position: int) -> int:
-        if self._used_by is None:
-            self._used_by = self._array("used_by.u32", "I")
-        try:
-            return self._used_by[position]
-        except IndexError as error:
-            raise StoreError("used_by.u32 is too short") from error
-
-    def index_parts(self) -> dict[str, Any]:
-        parts: dict[str, Any] = {}
-        for name in _LISTS:
-            text = self._bytes(f"{name}.txt").decode("utf-8")
-            parts[name] = text.split("\n") if text else []
-        for name, typecode in _ARRAYS.items():
-            parts[name] = self._array(f"{name}.{_suffix(typecode)}", typecode)
-        return parts
+    folder = cache_dir()
+    if (folder / name / "meta.json").exists():
+        return True
+    if (folder / name).exists():  # what is left of a damaged folder
+        shutil.rmtree(folder / name, ignore_errors=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=".store-", dir=folder))
+    except OSError:
+        return False
+    try:
+        recorded: dict[str, list[Any]] = {}
+        for file_name, data in files.items():
+            (temporary / file_name).write_bytes(data)
+            recorded[file_name] = [len(data), blake2b(data, digest_size=20).hexdigest()]
+        (temporary / "meta.json").write_text(json.dumps(meta | {"format": FORMAT, "files": recorded}), encoding="utf-8")
+        os.rename(temporary, folder / name)
+    except OSError:
+        # Unwritable, full, or another process renamed the same folder into place first.
+        shutil.rmtree(temporary, ignore_errors=True)
+        return (folder / name / "meta.json").exists()
+    return True
 
 
 def entry_lines(tables: Iterable[list[Any]]) -> list[bytes]:
@@ -178,64 +177,227 @@ def entry_lines(tables: Iterable[list[Any]]) -> list[bytes]:
     return [_compact_json(table) + b"\n" for table in tables]
 
 
-def write_store(key: str, lines: list[bytes], catalogue: Any, index: Any) -> None:
-    """Write a store for `key`; a failure leaves the catalogue usable and the cache as it was."""
-    import shutil  # only writers need these; readers start faster without them
-    import tempfile
+def write_piece(key: str, lines: list[bytes], summary: list[Any], standalone: bool) -> bool:
+    offsets = array("Q", [0])
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    files = {
+        "entries.jsonl": b"".join(lines),
+        "entries.idx": offsets.tobytes(),
+        "entries.crc": array("I", (zlib.crc32(line) for line in lines)).tobytes(),
+        "summary.json": _compact_json(summary),
+    }
+    return _write_folder(f"piece-{key}", files, {"entries": len(lines), "standalone": standalone})
 
-    folder = cache_dir()
+
+def read_piece(key: str) -> tuple[list[Any], bool] | None:
+    """A cached piece's summary, and whether it parses alone as within its file (pieces.py);
+    None if it is not in the cache (or is damaged)."""
+    path = cache_dir() / f"piece-{key}"
+    if not path.exists():
+        return None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = Path(tempfile.mkdtemp(prefix=".store-", dir=folder))
-    except OSError:
-        return
+        folder = _Folder(path)
+        summary: list[Any] = json.loads(folder.read("summary.json"))
+        standalone = folder.meta["standalone"]
+        if not folder.sizes_match() or len(summary) != folder.meta["entries"] or not isinstance(standalone, bool):
+            raise StoreError(f"{path.name} is damaged")
+    except (StoreError, ValueError, KeyError, TypeError):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)  # damaged: it is made afresh
+        return None
+    return summary, standalone
+
+
+def piece_lines(key: str) -> list[bytes]:
+    """Every entry line of a cached piece."""
+    return _Folder(cache_dir() / f"piece-{key}").read("entries.jsonl").splitlines(keepends=True)
+
+
+def has_segment(key: str) -> bool:
     try:
-        files: dict[str, list[Any]] = {}
+        return _Folder(cache_dir() / f"segment-{key}").sizes_match()
+    except StoreError:
+        return False
 
-        def put(name: str, data: bytes) -> None:
-            (temporary / name).write_bytes(data)
-            files[name] = [len(data), blake2b(data, digest_size=20).hexdigest()]
 
-        offsets = array("Q", [0])
-        for line in lines:
-            offsets.append(offsets[-1] + len(line))
-        put("entries.jsonl", b"".join(lines))
-        put("entries.idx", offsets.tobytes())
-        put("entries.crc", array("I", (zlib.crc32(line) for line in lines)).tobytes())
-        put("ids.txt", "\n".join(entry.id for entry in catalogue.entries).encode("utf-8"))
-        put("used_by.u32", array("I", (catalogue.users_count(entry) for entry in catalogue.entries)).tobytes())
-        for name in _LISTS:
-            put(f"{name}.txt", "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
-        for name, typecode in _ARRAYS.items():
-            put(f"{name}.{_suffix(typecode)}", array(typecode, getattr(index, name)).tobytes())
-        meta = {"format": FORMAT, "key": key, "entries": len(lines), "files": files}
-        (temporary / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        os.rename(temporary, folder / f"store-{key}")
-    except OSError:
-        # Unwritable, full, or another process renamed the same store into place first.
-        shutil.rmtree(temporary, ignore_errors=True)
-        return
-    _prune(folder, keep=f"store-{key}")
+def write_segment(key: str, index: Any) -> bool:
+    files = {f"{name}.txt": "\n".join(_one_line(item) for item in getattr(index, name)).encode() for name in _LISTS}
+    for name, typecode in _ARRAYS.items():
+        files[f"{name}.{_suffix(typecode)}"] = array(typecode, getattr(index, name)).tobytes()
+    return _write_folder(f"segment-{key}", files, {})
+
+
+def write_store(key: str, pieces: list[tuple[str, str, int]], ids: list[str], used_by: list[int]) -> bool:
+    """Write the store of a whole catalogue whose pieces and segments are in the cache already."""
+    files = {
+        "ids.txt": "\n".join(ids).encode("utf-8"),
+        "used_by.u32": array("I", used_by).tobytes(),
+    }
+    written = _write_folder(f"store-{key}", files, {"key": key, "entries": len(ids), "pieces": pieces})
+    if written:
+        _prune(cache_dir(), keep=f"store-{key}")
+    return written
+
+
+def open_store(key: str, rebuild: Callable[[], Any]) -> Any | None:
+    """The store for `key` as a `Snapshot`, or None if there is none (or it is plainly damaged)."""
+    from .snapshot import Snapshot
+
+    try:
+        reader = StoreReader(cache_dir() / f"store-{key}")
+        if reader.meta.get("key") != key or not reader.complete():
+            return None
+        os.utime(reader.folder.path)  # marks the store as in use, so pruning spares it
+    except (StoreError, OSError, KeyError, TypeError, ValueError):
+        return None
+    return Snapshot.from_store(reader, rebuild)
+
+
+class StoreReader:
+    """Reads a whole catalogue's store and the pieces and segments it lists."""
+
+    def __init__(self, path: Path) -> None:
+        self.folder = _Folder(path)
+        self.meta = self.folder.meta
+        pieces = self.meta["pieces"]
+        self._opened: dict[int, _Folder] = {}
+        self._keys: list[tuple[str, str]] = [(str(piece), str(segment)) for piece, segment, _ in pieces]
+        self._starts = [0]
+        for _, _, count in pieces:
+            self._starts.append(self._starts[-1] + int(count))
+        self._offsets: dict[int, tuple[array[int], array[int]]] = {}
+        self._positions: dict[str, int] | None = None
+        self._used_by: array[int] | None = None
+
+    def complete(self) -> bool:
+        """True if the store's own files and every piece and segment it lists are present."""
+        root = cache_dir()
+        return (
+            self.folder.sizes_match()
+            and self._starts[-1] == self.meta["entries"]
+            and all(
+                (root / name / "meta.json").exists()
+                for piece, segment in self._keys
+                for name in (f"piece-{piece}", f"segment-{segment}")
+            )
+        )
+
+    def discard(self) -> None:
+        """Remove this store and everything it lists from the cache (it was found damaged)."""
+        import shutil
+
+        root = cache_dir()
+        for piece, segment in self._keys:
+            shutil.rmtree(root / f"piece-{piece}", ignore_errors=True)
+            shutil.rmtree(root / f"segment-{segment}", ignore_errors=True)
+        shutil.rmtree(self.folder.path, ignore_errors=True)
+
+    def _piece(self, number: int) -> _Folder:
+        if number not in self._opened:
+            self._opened[number] = _Folder(cache_dir() / f"piece-{self._keys[number][0]}")
+        return self._opened[number]
+
+    def tables(self) -> list[list[Any]]:
+        """Every entry's table, in catalogue order."""
+        lines = [
+            line for number in range(len(self._keys)) for line in self._piece(number).read("entries.jsonl").splitlines()
+        ]
+        try:
+            tables: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
+        except ValueError as error:
+            raise StoreError(f"entries.jsonl: {error}") from error
+        if len(tables) != self.meta["entries"]:
+            raise StoreError("the pieces hold another number of entries than the store lists")
+        return tables
+
+    def table(self, position: int) -> list[Any]:
+        """One entry's table, read alone."""
+        number = bisect.bisect_right(self._starts, position) - 1
+        if not 0 <= number < len(self._keys):
+            raise StoreError(f"no entry at position {position}")
+        piece = self._piece(number)
+        if number not in self._offsets:
+            self._offsets[number] = (piece.array("entries.idx", "Q"), piece.array("entries.crc", "I"))
+        offsets, crcs = self._offsets[number]
+        local = position - self._starts[number]
+        try:
+            start, end = offsets[local], offsets[local + 1]
+            with open(piece.path / "entries.jsonl", "rb") as handle:
+                handle.seek(start)
+                line = handle.read(end - start)
+            if zlib.crc32(line) != crcs[local]:
+                raise ValueError(f"line {local + 1} does not match its checksum")
+            table: list[Any] = json.loads(line)
+        except (OSError, ValueError, IndexError) as error:
+            raise StoreError(f"{piece.path.name}/entries.jsonl: {error}") from error
+        return table
+
+    def position_of(self, entry_id: str) -> int | None:
+        if self._positions is None:
+            ids = self.folder.text_lines("ids.txt")
+            self._positions = {entry_id: position for position, entry_id in enumerate(ids)}
+        return self._positions.get(entry_id)
+
+    def used_by(self, position: int) -> int:
+        if self._used_by is None:
+            self._used_by = self.folder.array("used_by.u32", "I")
+        try:
+            return self._used_by[position]
+        except IndexError as error:
+            raise StoreError("used_by.u32 is too short") from error
+
+    def segments(self) -> list[tuple[int, dict[str, Any]]]:
+        """Each segment's first catalogue position and the parts of its search index."""
+        found: list[tuple[int, dict[str, Any]]] = []
+        for number, (_, segment) in enumerate(self._keys):
+            folder = _Folder(cache_dir() / f"segment-{segment}")
+            parts: dict[str, Any] = {name: folder.text_lines(f"{name}.txt") for name in _LISTS}
+            for name, typecode in _ARRAYS.items():
+                parts[name] = folder.array(f"{name}.{_suffix(typecode)}", typecode)
+            if len(parts["entry_kinds"]) != self._starts[number + 1] - self._starts[number]:
+                raise StoreError(f"segment-{segment} indexes another number of entries than its piece holds")
+            found.append((self._starts[number], parts))
+        return found
 
 
 def _prune(folder: Path, keep: str) -> None:
-    """Remove stores and half-written temporary folders that nobody has used for a while."""
+    """Remove stores, pieces and segments (and half-written folders) nobody has used for a while."""
     import shutil
 
     now = time.time()
     try:
-        candidates = [p for p in folder.iterdir() if p.name.startswith(("store-", ".store-")) and p.name != keep]
+        children = list(folder.iterdir())
     except OSError:
         return
-    for path in candidates:
-        try:
-            if now - path.stat().st_mtime > _STALE_SECONDS:
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
+    stores = [p for p in children if p.name.startswith("store-")]
+    old_stores = [p for p in stores if p.name != keep and _age(p, now) > _STALE_SECONDS]
+    for path in old_stores:
+        shutil.rmtree(path, ignore_errors=True)
+    in_use: set[str] = set()
+    for path in stores:
+        if path in old_stores:
             continue
+        try:
+            pieces = json.loads((path / "meta.json").read_text(encoding="utf-8"))["pieces"]
+            in_use.update(name for piece, segment, _ in pieces for name in (f"piece-{piece}", f"segment-{segment}"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # a store being read or written: prune another time
+    for path in children:
+        unused = path.name.startswith(("piece-", "segment-")) and path.name not in in_use
+        if (unused or path.name.startswith(".store-")) and _age(path, now) > _STALE_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)
     legacy = folder / "catalog.json"  # the single-file cache of version 0.1.0 before stores
     if legacy.exists():
         legacy.unlink(missing_ok=True)
+
+
+def _age(path: Path, now: float) -> float:
+    try:
+        return now - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 # One encoder for all: json.dumps with options builds a new encoder on every call.

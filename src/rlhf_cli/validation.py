@@ -13,13 +13,13 @@ import operator
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from .errors import Problem
-from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Codebase, Entry, Paper, entry_from_table
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Paper, entry_from_table
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -46,25 +46,58 @@ def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
     origin: dict[str, ParsedFile] = {}
     problems: list[Problem] = []
     for parsed in files:
-        groups, table_problems = _tables(parsed)
-        problems.extend(table_problems)
-        for entry_type, tables in groups:
-            schema_problems = _schema_problems(parsed, entry_type, tables)
-            for position, table in enumerate(tables):
-                if position in schema_problems:
-                    problems.extend(schema_problems[position])
-                    continue
-                entry = entry_from_table(entry_type, table)
-                entries.append(entry)
-                problems.extend(_field_problems(parsed, entry))
-                if entry.id in origin:
-                    first = origin[entry.id]
-                    problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first.path}"))
-                else:
-                    origin[entry.id] = parsed
-    problems.extend(_link_problems(entries, origin))
-    problems.extend(_name_problems(entries, origin))
+        file_entries, file_problems = check_file(parsed)
+        problems.extend(file_problems)
+        for entry in file_entries:
+            entries.append(entry)
+            if entry.id in origin:
+                first = origin[entry.id]
+                problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first.path}"))
+            else:
+                origin[entry.id] = parsed
+    problems.extend(cross_problems([summary_of(entry) for entry in entries], origin))
     return entries, problems
+
+
+def check_file(parsed: ParsedFile) -> tuple[list[Entry], list[Problem]]:
+    """Validate one file (or piece of a file) on its own: its tables, types and each entry's
+    meaning. What needs the other files (links, names, duplicate ids) is `cross_problems`'s."""
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    groups, table_problems = _tables(parsed)
+    problems.extend(table_problems)
+    for entry_type, tables in groups:
+        schema_problems = _schema_problems(parsed, entry_type, tables)
+        for position, table in enumerate(tables):
+            if position in schema_problems:
+                problems.extend(schema_problems[position])
+                continue
+            entry = entry_from_table(entry_type, table)
+            entries.append(entry)
+            problems.extend(_field_problems(parsed, entry))
+    return entries, problems
+
+
+# What checking links and names, and indexing linked names, need of an entry: kind, id,
+# display name, names, datasets, envs, papers.
+Summary = tuple[str, str, str, list[str], list[str], list[str], list[str]]
+
+
+def summary_of(entry: Entry) -> Summary:
+    return (
+        entry.KIND,
+        entry.id,
+        entry.display_name,
+        entry.names,
+        getattr(entry, "datasets", []),
+        getattr(entry, "envs", []),
+        getattr(entry, "papers", []),
+    )
+
+
+def cross_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> list[Problem]:
+    """Problems between entries: links to missing entries or the wrong kind, names shared by two."""
+    return [*_link_problems(summaries, origin), *_name_problems(summaries, origin)]
 
 
 def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], list[Problem]]:
@@ -171,38 +204,38 @@ def _urls(entry: Entry) -> Iterator[tuple[str, str]]:
         yield f"code[{index}].url", link.url
 
 
-def _link_problems(entries: list[Entry], origin: dict[str, ParsedFile]) -> Iterator[Problem]:
-    kind_of = {entry.id: entry.KIND for entry in entries}
-    for entry in entries:
+def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
+    kind_of = {entry_id: kind for kind, entry_id, *_ in summaries}
+    for kind, entry_id, _, _, datasets, envs, papers in summaries:
         references: list[tuple[str, str, list[str]]] = []
-        if isinstance(entry, Paper | Codebase):
-            references += [("datasets", "dataset", entry.datasets), ("envs", "environment", entry.envs)]
-        if isinstance(entry, Codebase):
-            references.append(("papers", "paper", entry.papers))
-        parsed = origin.get(entry.id)
+        if kind in ("paper", "codebase"):
+            references += [("datasets", "dataset", datasets), ("envs", "environment", envs)]
+        if kind == "codebase":
+            references.append(("papers", "paper", papers))
+        parsed = origin.get(entry_id)
         if parsed is None:
             continue
         for field, wanted, ids in references:
             for index, target in enumerate(ids):
                 where = f"{field}[{index}]"
                 if ids.index(target) != index:
-                    yield _problem(parsed, entry.id, where, f"'{target}' is listed twice")
+                    yield _problem(parsed, entry_id, where, f"'{target}' is listed twice")
                 elif target not in kind_of:
                     candidates = [i for i, k in kind_of.items() if k == wanted]
                     hint = _did_you_mean(target, candidates)
-                    yield _problem(parsed, entry.id, where, f"no {wanted} with id '{target}'{hint}")
+                    yield _problem(parsed, entry_id, where, f"no {wanted} with id '{target}'{hint}")
                 elif kind_of[target] != wanted:
-                    yield _problem(parsed, entry.id, where, f"'{target}' is a {kind_of[target]}, not a {wanted}")
+                    yield _problem(parsed, entry_id, where, f"'{target}' is a {kind_of[target]}, not a {wanted}")
 
 
-def _name_problems(entries: list[Entry], origin: dict[str, ParsedFile]) -> Iterator[Problem]:
+def _name_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
     """A name or alias must pick out one entry, or `rlhf show NAME` could not answer."""
     owner: dict[str, str] = {}
-    for entry in entries:
-        for name in dict.fromkeys(name.casefold() for name in entry.names):
-            other = owner.setdefault(name, entry.id)
-            if other != entry.id and entry.id in origin:
-                yield _problem(origin[entry.id], entry.id, "aliases", f"name '{name}' also names entry '{other}'")
+    for _, entry_id, _, names, *_ in summaries:
+        for name in dict.fromkeys(name.casefold() for name in names):
+            other = owner.setdefault(name, entry_id)
+            if other != entry_id and entry_id in origin:
+                yield _problem(origin[entry_id], entry_id, "aliases", f"name '{name}' also names entry '{other}'")
 
 
 def _problem(

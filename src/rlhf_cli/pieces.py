@@ -1,0 +1,78 @@
+"""Cut a catalogue file into pieces of whole entries, so that an edit re-reads only its piece.
+
+A piece ends just before an entry's `[[paper]]` (or other kind's) header line, where the line
+after the header has a CRC-32 divisible by CUT_EVERY and the piece holds at least MIN_ENTRIES
+entries already. The cuts depend on the text around them only, so an edit moves no cut
+elsewhere in the file: inserting or changing an entry changes its own piece and no other.
+
+Parsing the pieces one by one must give what parsing the whole file gives. That holds when every
+piece parses on its own into arrays of tables, each written with as many `[[kind]]` headers as
+the piece has tables of that kind (`standalone`), and no kind's entries are split by another's
+across pieces (`in_file_order`); otherwise the loader reads the file as one piece. A header line
+inside a multi-line string, for instance, leaves the piece before it with an unterminated string
+(it does not parse) or with one header too many (it is not standalone).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from .models import TYPE_BY_TABLE
+
+MIN_ENTRIES = 500
+CUT_EVERY = 512
+
+_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(" + "|".join(TYPE_BY_TABLE) + r")[ \t]*\]\][ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class Piece:
+    path: str
+    first_line: int  # the line of the file the piece starts on
+    text: str
+
+
+def cut(path: str, text: str) -> list[Piece]:
+    """The pieces of a file's text, in order; one piece if it has no place to cut."""
+    starts = [0]
+    in_piece = 0
+    for match in _HEADER.finditer(text):
+        in_piece += 1
+        if in_piece <= MIN_ENTRIES:
+            continue
+        line_end = text.find("\n", match.end() + 1)
+        following = text[match.end() + 1 : len(text) if line_end < 0 else line_end]
+        if zlib.crc32(following.encode("utf-8", "surrogatepass")) % CUT_EVERY == 0:
+            starts.append(match.start())
+            in_piece = 1
+    pieces = []
+    line = 1
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        pieces.append(Piece(path, line, text[start:end]))
+        line += text.count("\n", start, end)
+    return pieces
+
+
+def standalone(piece: Piece, data: dict[str, Any]) -> bool:
+    """True if the piece parsed on its own (into `data`) as it would within its file: only
+    arrays of tables of known kinds, each table under its own `[[kind]]` header."""
+    headers: dict[str, int] = {}
+    for match in _HEADER.finditer(piece.text):
+        headers[match.group(1)] = headers.get(match.group(1), 0) + 1
+    return all(isinstance(tables, list) and len(tables) == headers.get(kind) for kind, tables in data.items())
+
+
+def in_file_order(kinds_of_pieces: list[list[str]]) -> bool:
+    """True if putting the pieces' entries one after another keeps their file's order, in which
+    each kind's entries come together (TOML gathers a kind's tables, wherever they stand)."""
+    seen: list[str] = []
+    for kinds in kinds_of_pieces:
+        for kind in kinds:
+            if not seen or seen[-1] != kind:
+                if kind in seen:
+                    return False
+                seen.append(kind)
+    return True
