@@ -163,14 +163,10 @@ def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot 
 
     made: list[tuple[str, list[Any], _NewPiece | None]] = []  # piece key, summary, the piece if new
     for path, raw in contents:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        cut = pieces.cut(path, text)
+        cut = pieces.cut(path, raw)
         found = _validated_pieces(cut)
         if found is None and len(cut) > 1:
-            found = _validated_pieces([pieces.Piece(path, 1, text)])
+            found = _validated_pieces([pieces.Piece(path, 1, memoryview(raw))])
         if found is None:
             return None
         made += found
@@ -205,7 +201,7 @@ def _validated_pieces(cut: list[Any]) -> list[tuple[str, list[Any], _NewPiece | 
 
     found: list[tuple[str, list[Any], _NewPiece | None]] = []
     for piece in cut:
-        piece_key = store.piece_key(piece.text.encode("utf-8"))
+        piece_key = store.piece_key(piece.data)
         cached = store.read_piece(piece_key)
         if cached is not None:
             summary, standalone = cached
@@ -230,14 +226,15 @@ def _validate_piece(piece_key: str, piece: Any) -> _NewPiece | None:
     from .validation import ParsedFile, check_file, summary_of
 
     try:
-        data = tomli.loads(piece.text)
-    except (tomli.TOMLDecodeError, RecursionError):
+        text = piece.text()
+        data = tomli.loads(text)
+    except (UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
         return None
-    entries, problems = check_file(ParsedFile(piece.path, piece.text, data))
+    entries, problems = check_file(ParsedFile(piece.path, text, data))
     if problems:
         return None
     lines = store.entry_lines([kind, row] for kind, rows in data.items() for row in rows)
-    summary = [list(summary_of(entry)) for entry in entries]
+    summary = [list(summary_of(entry, compact=True)) for entry in entries]
     return _NewPiece(piece_key, entries, lines, summary, pieces.standalone(piece, data))
 
 

@@ -25,34 +25,42 @@ from .models import TYPE_BY_TABLE
 MIN_ENTRIES = 500
 CUT_EVERY = 512
 
-_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(" + "|".join(TYPE_BY_TABLE) + r")[ \t]*\]\][ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+# Catalogue files are UTF-8, where these ASCII bytes mean what they say: a file is cut as bytes,
+# and only the pieces not in the cache are decoded.
+_HEADER = re.compile(
+    rb"^[ \t]*\[\[[ \t]*(" + "|".join(TYPE_BY_TABLE).encode() + rb")[ \t]*\]\][ \t]*(?:#[^\n]*)?$", re.MULTILINE
+)
 
 
 @dataclass(slots=True)
 class Piece:
     path: str
     first_line: int  # the line of the file the piece starts on
-    text: str
+    data: memoryview  # the piece's bytes, within its file's
+
+    def text(self) -> str:
+        return str(self.data, "utf-8")
 
 
-def cut(path: str, text: str) -> list[Piece]:
-    """The pieces of a file's text, in order; one piece if it has no place to cut."""
+def cut(path: str, raw: bytes) -> list[Piece]:
+    """The pieces of a file, in order; one piece if it has no place to cut."""
     starts = [0]
     in_piece = 0
-    for match in _HEADER.finditer(text):
+    for match in _HEADER.finditer(raw):
         in_piece += 1
         if in_piece <= MIN_ENTRIES:
             continue
-        line_end = text.find("\n", match.end() + 1)
-        following = text[match.end() + 1 : len(text) if line_end < 0 else line_end]
-        if zlib.crc32(following.encode("utf-8", "surrogatepass")) % CUT_EVERY == 0:
+        line_end = raw.find(b"\n", match.end() + 1)
+        following = raw[match.end() + 1 : len(raw) if line_end < 0 else line_end]
+        if zlib.crc32(following) % CUT_EVERY == 0:
             starts.append(match.start())
             in_piece = 1
+    whole = memoryview(raw)
     pieces = []
     line = 1
-    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
-        pieces.append(Piece(path, line, text[start:end]))
-        line += text.count("\n", start, end)
+    for start, end in zip(starts, [*starts[1:], len(raw)], strict=True):
+        pieces.append(Piece(path, line, whole[start:end]))
+        line += raw.count(b"\n", start, end)
     return pieces
 
 
@@ -60,8 +68,9 @@ def standalone(piece: Piece, data: dict[str, Any]) -> bool:
     """True if the piece parsed on its own (into `data`) as it would within its file: only
     arrays of tables of known kinds, each table under its own `[[kind]]` header."""
     headers: dict[str, int] = {}
-    for match in _HEADER.finditer(piece.text):
-        headers[match.group(1)] = headers.get(match.group(1), 0) + 1
+    for match in _HEADER.finditer(piece.data):
+        kind = match.group(1).decode()
+        headers[kind] = headers.get(kind, 0) + 1
     return all(isinstance(tables, list) and len(tables) == headers.get(kind) for kind, tables in data.items())
 
 

@@ -255,20 +255,50 @@ class SearchIndex:
 
 class SegmentedIndex:
     """The search index of a catalogue kept in segments (one per piece of a catalogue file, see
-    pieces.py), each a `SearchIndex` over its own entries; answers as one index over them all."""
+    pieces.py), each a `SearchIndex` over its own entries; answers as one index over them all.
 
-    def __init__(self, segments: list[tuple[int, SearchIndex]]) -> None:
-        self.segments = segments  # (position of the segment's first entry, its index)
+    Segments are read from the store when a search needs them. Unless `keep` is set, each is let
+    go once searched, so a search of a big catalogue holds one segment at a time. If reading one
+    fails (the store is damaged), the search is answered by the index `fallback` gives instead.
+    """
+
+    def __init__(
+        self,
+        segments: Sequence[tuple[int, Callable[[], SearchIndex]]],
+        keep: bool,
+        fallback: Callable[[], SearchIndex | SegmentedIndex],
+    ) -> None:
+        self._segments = segments  # (position of the segment's first entry, a reader of its index)
+        self._loaded: dict[int, SearchIndex] = {}
+        self._keep = keep
+        self._fallback = fallback
+
+    def _each(self) -> Iterator[tuple[int, SearchIndex]]:
+        for number, (start, load) in enumerate(self._segments):
+            index = self._loaded.get(number) or load()
+            if self._keep:
+                self._loaded[number] = index
+            yield start, index
 
     def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
+        from .store import StoreError
+
         kinds = None if kinds is None else list(kinds)
-        ranked = [pair for offset, index in self.segments for pair in index.ranked_hits(query, kinds, offset)]
+        try:
+            ranked = [pair for start, index in self._each() for pair in index.ranked_hits(query, kinds, start)]
+        except (StoreError, TypeError, ValueError):
+            return self._fallback().search(query, kinds)
         return [hit for _, hit in sorted(ranked, key=lambda pair: pair[0])]
 
     def phrase_positions(self, phrase: str) -> dict[int, str]:
+        from .store import StoreError
+
         found: dict[int, str] = {}
-        for offset, index in self.segments:
-            found |= index.phrase_positions(phrase, offset)
+        try:
+            for start, index in self._each():
+                found |= index.phrase_positions(phrase, start)
+        except (StoreError, TypeError, ValueError):
+            return self._fallback().phrase_positions(phrase)
         return found
 
 

@@ -6,6 +6,7 @@ Each part is made on first use, from a store on disk (warm) or from the entries 
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,11 @@ from .store import StoreError, StoreReader
 
 if TYPE_CHECKING:
     from .search import SearchIndex, SegmentedIndex
+
+
+# Up to this many entries, a search keeps the segments it has read, for the next search of the
+# same run (a query with several terms); beyond, it holds one segment at a time, to bound memory.
+_KEEP_SEGMENTS = 20_000
 
 
 @contextmanager
@@ -72,15 +78,24 @@ class Snapshot:
 
         if self._index is None:
             if self._reader is not None:
-                try:
+                reader = self._reader
+
+                def load(number: int) -> SearchIndex:
                     with paused_gc():
-                        segments = self._store().segments()
-                        self._index = SegmentedIndex([(start, SearchIndex(**parts)) for start, parts in segments])
-                except (StoreError, TypeError, ValueError):
-                    self._use_fresh()
+                        return SearchIndex(**reader.segment(number))
+
+                starts = reader.segment_starts()
+                segments = [(start, functools.partial(load, number)) for number, start in enumerate(starts)]
+                self._index = SegmentedIndex(segments, reader.meta["entries"] <= _KEEP_SEGMENTS, self._fresh_index)
             if self._index is None:
                 self._index = SearchIndex.build(self.catalogue)
         return self._index
+
+    def _fresh_index(self) -> SearchIndex | SegmentedIndex:
+        """The index made afresh, for a search that found the store damaged."""
+        self._use_fresh()
+        self._index = None
+        return self.index
 
     def record(self, position: int) -> dict[str, Any]:
         """The JSON record of the entry at `position` (as `--format json` prints it)."""

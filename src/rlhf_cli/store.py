@@ -96,8 +96,10 @@ def key_for(files: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def piece_key(text: bytes) -> str:
-    return blake2b(_code_digest() + b"\0piece\0" + text, digest_size=24).hexdigest()
+def piece_key(data: bytes | memoryview) -> str:
+    digest = blake2b(_code_digest() + b"\0piece\0", digest_size=24)
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def segment_key(piece: str, linked_names: list[list[str]]) -> str:
@@ -348,18 +350,20 @@ class StoreReader:
         except IndexError as error:
             raise StoreError("used_by.u32 is too short") from error
 
-    def segments(self) -> list[tuple[int, dict[str, Any]]]:
-        """Each segment's first catalogue position and the parts of its search index."""
-        found: list[tuple[int, dict[str, Any]]] = []
-        for number, (_, segment) in enumerate(self._keys):
-            folder = _Folder(cache_dir() / f"segment-{segment}")
-            parts: dict[str, Any] = {name: folder.text_lines(f"{name}.txt") for name in _LISTS}
-            for name, typecode in _ARRAYS.items():
-                parts[name] = folder.array(f"{name}.{_suffix(typecode)}", typecode)
-            if len(parts["entry_kinds"]) != self._starts[number + 1] - self._starts[number]:
-                raise StoreError(f"segment-{segment} indexes another number of entries than its piece holds")
-            found.append((self._starts[number], parts))
-        return found
+    def segment_starts(self) -> list[int]:
+        """The catalogue position of each segment's first entry."""
+        return self._starts[:-1]
+
+    def segment(self, number: int) -> dict[str, Any]:
+        """The parts of one segment's search index (see search.SearchIndex)."""
+        segment = self._keys[number][1]
+        folder = _Folder(cache_dir() / f"segment-{segment}")
+        parts: dict[str, Any] = {name: folder.text_lines(f"{name}.txt") for name in _LISTS}
+        for name, typecode in _ARRAYS.items():
+            parts[name] = folder.array(f"{name}.{_suffix(typecode)}", typecode)
+        if len(parts["entry_kinds"]) != self._starts[number + 1] - self._starts[number]:
+            raise StoreError(f"segment-{segment} indexes another number of entries than its piece holds")
+        return parts
 
 
 def _prune(folder: Path, keep: str) -> None:

@@ -14,6 +14,7 @@ import re
 import types
 import typing
 from collections.abc import Iterator, Mapping
+from hashlib import blake2b
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
@@ -79,16 +80,24 @@ def check_file(parsed: ParsedFile) -> tuple[list[Entry], list[Problem]]:
 
 
 # What checking links and names, and indexing linked names, need of an entry: kind, id,
-# display name, names, datasets, envs, papers.
-Summary = tuple[str, str, str, list[str], list[str], list[str], list[str]]
+# display name, names (casefolded), datasets, envs, papers.
+Summary = tuple[str, str, str, list[Any], list[str], list[str], list[str]]
 
 
-def summary_of(entry: Entry) -> Summary:
+def summary_of(entry: Entry, compact: bool = False) -> Summary:
+    """The entry's summary. `compact` ones, kept in the cache for every entry, hold a 64-bit
+    hash of each name (enough to see that two entries share one) and no display name but for
+    datasets and environments (which other entries' search texts hold)."""
+    names: list[Any] = list(dict.fromkeys(name.casefold() for name in entry.names))
+    display_name = entry.display_name
+    if compact:
+        names = [int.from_bytes(blake2b(name.encode(), digest_size=8).digest(), "little") for name in names]
+        display_name = display_name if entry.KIND in ("dataset", "environment") else ""
     return (
         entry.KIND,
         entry.id,
-        entry.display_name,
-        entry.names,
+        display_name,
+        names,
         getattr(entry, "datasets", []),
         getattr(entry, "envs", []),
         getattr(entry, "papers", []),
@@ -230,9 +239,9 @@ def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -
 
 def _name_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
     """A name or alias must pick out one entry, or `rlhf show NAME` could not answer."""
-    owner: dict[str, str] = {}
+    owner: dict[Any, str] = {}
     for _, entry_id, _, names, *_ in summaries:
-        for name in dict.fromkeys(name.casefold() for name in names):
+        for name in names:
             other = owner.setdefault(name, entry_id)
             if other != entry_id and entry_id in origin:
                 yield _problem(origin[entry_id], entry_id, "aliases", f"name '{name}' also names entry '{other}'")
