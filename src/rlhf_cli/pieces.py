@@ -2,8 +2,9 @@
 
 A piece ends just before an entry's `[[paper]]` (or other kind's) header line, where the line
 after the header has a CRC-32 divisible by CUT_EVERY and the piece holds at least MIN_ENTRIES
-entries already. The cuts depend on the text around them only, so an edit moves no cut
-elsewhere in the file: inserting or changing an entry changes its own piece and no other.
+entries already. The cuts depend on the text around them, not on where they fall in the file:
+inserting or changing an entry changes its own piece, and at most the next (where the minimum
+size may move a cut), and no other.
 
 Parsing the pieces one by one must give what parsing the whole file gives. That holds when every
 piece parses on its own into arrays of tables, each written with as many `[[kind]]` headers as

@@ -1,0 +1,190 @@
+"""Catalogue files are cached in pieces (pieces.py): whatever the pieces, and whatever the edit,
+every answer is the one a fresh read of the whole catalogue gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rlhf_cli import pieces
+
+
+@pytest.fixture(autouse=True)
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut after every few entries, so that small test files come in many pieces."""
+    monkeypatch.setattr(pieces, "MIN_ENTRIES", 2)
+    monkeypatch.setattr(pieces, "CUT_EVERY", 2)
+
+
+def paper(n: int, title: str | None = None, datasets: tuple[str, ...] = ("hh",), notes: str | None = None) -> str:
+    links = ", ".join(f'"{d}"' for d in datasets)
+    text = (
+        f'[[paper]]\nid = "p{n}"\ntitle = "{title or f"Paper {n} on reward model number {n}"}"\nyear = 2022\n'
+        f'url = "https://example.org/p{n}"\nkeywords = ["kw{n % 5}", "PPO"]\ndatasets = [{links}]\n'
+        f'envs = ["gym"]\nsources = [{{ name = "test" }}]\n'
+    )
+    if notes is not None:
+        text += f'notes = """\n{notes}\n"""\n'
+    return text + "\n"
+
+
+DATASETS = """
+[[dataset]]
+id = "hh"
+name = "Helpful and Harmless"
+sources = [{ name = "test" }]
+
+[[dataset]]
+id = "shp"
+name = "Stanford Human Preferences"
+sources = [{ name = "test" }]
+"""
+ENVS = '[[environment]]\nid = "gym"\nname = "OpenAI Gym"\nsources = [{ name = "test" }]\n'
+
+
+def catalogue(folder: Path, papers: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "papers.toml").write_text(papers, encoding="utf-8")
+    (folder / "datasets.toml").write_text(DATASETS, encoding="utf-8")
+    (folder / "environments.toml").write_text(ENVS, encoding="utf-8")
+    return folder
+
+
+COMMANDS = [
+    ["search", "reward model", "-n", "100"],
+    ["search", "ppo", "-n", "100"],
+    ["search", "helpful harmless", "-n", "100"],
+    ["search", "paper 7", "-n", "100"],
+    ["search", '"reward model number"', "-n", "100"],
+    ["papers", "--sort", "id"],
+    ["papers", "kw:kw3", "--sort", "title"],
+    ["datasets", "--sort", "uses"],
+    ["envs"],
+    ["show", "p3"],
+    ["show", "hh"],
+    ["related", "p4"],
+]
+
+
+def answers(run: Any, folder: Path, env: dict[str, str] | None = None) -> list[Any]:
+    found = []
+    for command in COMMANDS:
+        result = run(*command, "--no-bundled", "-c", str(folder), "-f", "json", env=env)
+        found.append((result.exit_code, json.loads(result.stdout) if result.exit_code == 0 else result.stderr))
+    # The graph lists entries in catalogue order, which the pieces must keep.
+    graph = run("graph", "kind:paper OR kind:dataset", "--no-bundled", "-c", str(folder), env=env)
+    found.append((graph.exit_code, graph.stdout))
+    return found
+
+
+def cut_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cut before every entry: each entry is a piece of its own."""
+    monkeypatch.setattr(pieces, "MIN_ENTRIES", 0)
+    monkeypatch.setattr(pieces, "CUT_EVERY", 1)
+
+
+def fresh_answers(run: Any, folder: Path, tmp_path: Path) -> list[Any]:
+    """The answers of a run that cannot use the cache: every file is read whole."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a cache folder would be", encoding="utf-8")
+    return answers(run, folder, env={"RLHF_CACHE_DIR": str(blocker / "cache")})
+
+
+def test_pieces_answer_as_the_whole_files_do(run, tmp_path: Path, isolated_environment: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))
+    cached = answers(run, folder)
+    assert len(list(isolated_environment.glob("piece-*"))) >= 5, "the papers should come in several pieces"
+    assert answers(run, folder) == cached  # warm
+    assert fresh_answers(run, folder, tmp_path) == cached
+
+
+def test_every_edit_gives_the_answers_of_a_fresh_read(run, tmp_path: Path, isolated_environment: Path) -> None:  # type: ignore[no-untyped-def]
+    papers = [paper(n) for n in range(40)]
+    folder = catalogue(tmp_path / "cat", "".join(papers))
+    answers(run, folder)
+    pieces_before = set(isolated_environment.glob("piece-*"))
+
+    def at(n: int) -> int:
+        return next(i for i, text in enumerate(papers) if f'id = "p{n}"\n' in text)
+
+    edits = [
+        lambda ps: ps.__setitem__(at(20), paper(20, title="A retitled paper on reward model number 20")),
+        lambda ps: ps.insert(0, paper(99, datasets=("shp",))),
+        lambda ps: ps.pop(at(30)),
+        lambda ps: ps.append("# a comment at the end\n"),
+        lambda ps: ps.__setitem__(at(5), paper(5, datasets=("hh", "shp"))),
+    ]
+    for number, edit in enumerate(edits):
+        edit(papers)
+        (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
+        assert answers(run, folder) == fresh_answers(run, folder, tmp_path), f"edit {number}"
+        if number == 0:  # one entry changed: its piece is made again, the others are reused
+            assert len(set(isolated_environment.glob("piece-*")) - pieces_before) <= 2
+    # A dataset renamed: the papers that use it are found by its new name.
+    (folder / "datasets.toml").write_text(DATASETS.replace("Helpful and Harmless", "Kind and Careful"), "utf-8")
+    renamed = answers(run, folder)
+    assert renamed == fresh_answers(run, folder, tmp_path)
+    hits = run.json("search", "kind careful", "-n", "100", "--no-bundled", "-c", str(folder))
+    assert {"p1", "p2", "p3"} <= {hit["id"] for hit in hits}
+
+
+def test_a_header_inside_a_multiline_string_is_not_a_cut(run, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cut_everywhere(monkeypatch)
+    monkey_notes = 'a note that quotes a header:\n[[paper]]\nid = "not-an-entry"'
+    text = "".join(paper(n, notes=monkey_notes if n % 3 == 0 else None) for n in range(12))
+    folder = catalogue(tmp_path / "cat", text)
+    cached = answers(run, folder)
+    assert cached == fresh_answers(run, folder, tmp_path)
+    shown = run.json("show", "p3", "--no-bundled", "-c", str(folder))
+    assert "[[paper]]" in json.dumps(shown)
+
+
+def test_kinds_interleaved_across_pieces_keep_the_file_order(run, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cut_everywhere(monkeypatch)
+    mixed = (
+        "".join(paper(n) for n in range(6))
+        + '[[dataset]]\nid = "mixed"\nname = "Mixed In"\nsources = [{ name = "test" }]\n\n'
+        + "".join(paper(n) for n in range(6, 12))
+    )
+    folder = catalogue(tmp_path / "cat", mixed)
+    assert answers(run, folder) == fresh_answers(run, folder, tmp_path)
+    hits = run.json("search", "mixed in paper", "-n", "100", "--no-bundled", "-c", str(folder))
+    assert "mixed" in [hit["id"] for hit in hits]
+
+
+def test_a_static_array_before_its_tables_is_still_an_error(run, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cut_everywhere(monkeypatch)
+    # Whole, this file is invalid TOML (`paper` cannot be both); its pieces alone would parse.
+    text = 'paper = []\n[[dataset]]\nid = "d1"\nname = "D one"\nsources = [{ name = "test" }]\n\n'
+    text += "".join(paper(n) for n in range(8))
+    folder = catalogue(tmp_path / "cat", text)
+    result = run("papers", "--no-bundled", "-c", str(folder))
+    assert result.exit_code == 3
+    assert "papers.toml" in result.stderr and "invalid TOML" in result.stderr
+
+
+def test_a_problem_in_a_late_piece_is_reported_as_a_fresh_read_reports_it(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    papers = [paper(n) for n in range(30)]
+    folder = catalogue(tmp_path / "cat", "".join(papers))
+    answers(run, folder)
+    papers[25] = papers[25].replace("year = 2022", "year = 1066")
+    (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
+    cached = run("validate", str(folder), "--no-bundled")
+    result = run("papers", "--no-bundled", "-c", str(folder))
+    line = "".join(papers).splitlines().index('id = "p25"') + 1
+    assert result.exit_code == 3
+    assert f"papers.toml:{line}: entry 'p25': year: 1066 is not a plausible year" in result.stderr
+    assert cached.exit_code == 3 and f"papers.toml:{line}: entry 'p25'" in cached.stdout
+
+
+def test_cuts_stay_put_when_an_entry_is_inserted() -> None:
+    text = "".join(paper(n) for n in range(60)).encode()
+    before = [bytes(piece.data) for piece in pieces.cut("a.toml", text)]
+    after = [bytes(piece.data) for piece in pieces.cut("a.toml", paper(999).encode() + text)]
+    assert len(before) > 5
+    # The first piece changes, and perhaps the next (the minimum size can move a cut): no more.
+    assert len(set(after) - set(before)) <= 2
+    assert after[-3:] == before[-3:]
