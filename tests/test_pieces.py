@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 
-from rlhf_cli import pieces
+from rlhf_cli import loader, pieces
 
 
 @pytest.fixture(autouse=True)
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cut after every few entries, so that small test files come in many pieces."""
+    """Cut after every few entries, so that small test files come in many pieces (and segments)."""
     monkeypatch.setattr(pieces, "MIN_ENTRIES", 2)
     monkeypatch.setattr(pieces, "CUT_EVERY", 2)
+    monkeypatch.setattr(loader, "SEGMENT_ENTRIES", 5)
 
 
 def paper(n: int, title: str | None = None, datasets: tuple[str, ...] = ("hh",), notes: str | None = None) -> str:
@@ -97,6 +98,7 @@ def test_pieces_answer_as_the_whole_files_do(run, tmp_path: Path, isolated_envir
     folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))
     cached = answers(run, folder)
     assert len(list(isolated_environment.glob("piece-*"))) >= 5, "the papers should come in several pieces"
+    assert len(list(isolated_environment.glob("segment-*"))) >= 3, "and the index in several segments"
     assert answers(run, folder) == cached  # warm
     assert fresh_answers(run, folder, tmp_path) == cached
 

@@ -156,12 +156,16 @@ class _NewPiece:
         self.key, self.entries, self.lines, self.summary, self.standalone = key, entries, lines, summary, standalone
 
 
+# A piece of the catalogue: its key, its summary, and the piece itself if validated in this run.
+_Made = tuple[str, list[Any], _NewPiece | None]
+
+
 def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot | None:
     """The catalogue's store, made from its files' pieces (pieces.py); None if some file has a
     problem or the cache cannot be written."""
     from . import pieces
 
-    made: list[tuple[str, list[Any], _NewPiece | None]] = []  # piece key, summary, the piece if new
+    made: list[_Made] = []
     for path, raw in contents:
         cut = pieces.cut(path, raw)
         found = _validated_pieces(cut)
@@ -174,32 +178,35 @@ def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot 
     if _cross_problems(summaries):
         return None
     by_id = {summary[1]: summary for summary in summaries}
-    layout: list[tuple[str, str, int]] = []
-    for piece_key, piece_summaries, new in made:
-        linked = [_linked_names(summary, by_id) for summary in piece_summaries]
-        segment = store.segment_key(piece_key, linked)
+    for piece_key, _, new in made:
         if new is not None and not store.write_piece(piece_key, new.lines, new.summary, new.standalone):
             return None
-        if not store.has_segment(segment) and not _write_segment(segment, piece_key, new, by_id):
+    segments: list[tuple[str, int]] = []
+    for group in _segment_groups(made):
+        piece_keys = [piece_key for piece_key, _, _ in group]
+        linked = [_linked_names(summary, by_id) for _, piece_summaries, _ in group for summary in piece_summaries]
+        segment = store.segment_key(piece_keys, linked)
+        if not store.has_segment(segment) and not _write_segment(segment, group, by_id):
             return None
-        layout.append((piece_key, segment, len(piece_summaries)))
+        segments.append((segment, len(linked)))
     users: dict[str, int] = {}
     for kind, _, _, _, datasets, envs, _ in summaries:
         if kind in ("paper", "codebase"):
             for target in dict.fromkeys([*datasets, *envs]):
                 users[target] = users.get(target, 0) + 1
     ids = [summary[1] for summary in summaries]
-    if not store.write_store(key, layout, ids, [users.get(entry_id, 0) for entry_id in ids]):
+    layout = [(piece_key, len(piece_summaries)) for piece_key, piece_summaries, _ in made]
+    if not store.write_store(key, layout, segments, ids, [users.get(entry_id, 0) for entry_id in ids]):
         return None
     return store.open_store(key, lambda: _build(contents, key))
 
 
-def _validated_pieces(cut: list[Any]) -> list[tuple[str, list[Any], _NewPiece | None]] | None:
+def _validated_pieces(cut: list[Any]) -> list[_Made] | None:
     """Each piece of one file, from the cache or validated now; None if one has a problem, or
     if the file is in several pieces and they do not read as the whole file would."""
     from . import pieces
 
-    found: list[tuple[str, list[Any], _NewPiece | None]] = []
+    found: list[_Made] = []
     for piece in cut:
         piece_key = store.piece_key(piece.data)
         cached = store.read_piece(piece_key)
@@ -260,16 +267,35 @@ def _linked_names(summary: list[Any], by_id: dict[str, list[Any]]) -> list[str]:
     ]
 
 
-def _write_segment(segment: str, piece_key: str, new: _NewPiece | None, by_id: dict[str, list[Any]]) -> bool:
+# A segment of the search index gathers consecutive pieces until it holds this many entries, so
+# that a catalogue of small files is searched as one segment and a big file a piece at a time.
+SEGMENT_ENTRIES = 1000
+
+
+def _segment_groups(made: list[_Made]) -> list[list[_Made]]:
+    groups: list[list[_Made]] = [[]]
+    count = 0
+    for piece in made:
+        if count >= SEGMENT_ENTRIES:
+            groups.append([])
+            count = 0
+        groups[-1].append(piece)
+        count += len(piece[1])
+    return [group for group in groups if group]
+
+
+def _write_segment(segment: str, group: list[_Made], by_id: dict[str, list[Any]]) -> bool:
     from .models import TYPE_BY_TABLE, entry_from_table
     from .search import SearchIndex
 
-    if new is not None:
-        entries = new.entries
-    else:
+    entries: list[Entry] = []
+    for piece_key, _, new in group:
+        if new is not None:
+            entries += new.entries
+            continue
         try:
             tables = [json.loads(line) for line in store.piece_lines(piece_key)]
-            entries = [entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables]
+            entries += [entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables]
         except (store.StoreError, ValueError, KeyError, TypeError, AttributeError):
             return False
     return store.write_segment(segment, SearchIndex.build(_PieceTexts(entries, by_id)))

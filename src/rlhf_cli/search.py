@@ -1,10 +1,11 @@
 """Fuzzy search over every kind of entry, ranked best first.
 
-A `SearchIndex` is built once per catalogue (and cached with it, see `store.py`): the distinct
-searchable texts of all entries, which entries and fields each text belongs to, and an index of
-the distinct words in those texts. A query is then scored against each distinct text and each
-distinct word once, however many entries share them, so search stays fast on large catalogues
-and never needs the entries themselves until it has its hits.
+A `SearchIndex` is built over a set of entries: their distinct searchable texts, which entries
+and fields each text belongs to, and an index of the distinct words in those texts. A query is
+then scored against each distinct text and each distinct word once, however many entries share
+them, so search stays fast on large catalogues and never needs the entries themselves until it
+has its hits. The cache keeps one index per piece of a catalogue file (see store.py), and a
+`SegmentedIndex` searches them as one.
 """
 
 from __future__ import annotations

@@ -8,10 +8,13 @@ of folder, each named after a key of its content and holding data only, never co
   entries.idx the byte offset of each line and entries.crc its CRC-32, so a search reads (and
   checks) only the entries it shows; summary.json what other pieces need to know of each entry
   (kind, id, names, links), so that checking links never reads the entries themselves.
-- segment-KEY: the search index of one piece (search.py); the key also covers the names of the
-  datasets and environments that the piece's entries link to, since those are searchable too.
-- store-KEY: a whole catalogue (the key covers the path and bytes of every file): the list of its
-  pieces and segments in catalogue order, ids.txt and used_by.u32 (how many entries use each).
+- segment-KEY: the search index (search.py) of consecutive pieces holding about a thousand
+  entries between them: one piece of a big file, or several small files. The key covers the
+  pieces and the names of the datasets and environments their entries link to, since those are
+  searchable too.
+- store-KEY: a whole catalogue (the key covers the path and bytes of every file): the lists of
+  its pieces and of its segments in catalogue order, each with its number of entries, ids.txt
+  and used_by.u32 (how many entries use each).
 
 An edit to one entry therefore makes one new piece and segment and a small new store; the rest
 is found in the cache. Every folder has a meta.json with the size and BLAKE2 digest of each of
@@ -102,9 +105,9 @@ def piece_key(data: bytes | memoryview) -> str:
     return digest.hexdigest()
 
 
-def segment_key(piece: str, linked_names: list[list[str]]) -> str:
-    names = json.dumps(linked_names, ensure_ascii=False).encode("utf-8")
-    return blake2b(f"{piece}\0segment\0".encode() + names, digest_size=24).hexdigest()
+def segment_key(pieces: list[str], linked_names: list[list[str]]) -> str:
+    names = json.dumps([pieces, linked_names], ensure_ascii=False).encode("utf-8")
+    return blake2b(b"segment\0" + names, digest_size=24).hexdigest()
 
 
 class _Folder:
@@ -231,13 +234,16 @@ def write_segment(key: str, index: Any) -> bool:
     return _write_folder(f"segment-{key}", files, {})
 
 
-def write_store(key: str, pieces: list[tuple[str, str, int]], ids: list[str], used_by: list[int]) -> bool:
+def write_store(
+    key: str, pieces: list[tuple[str, int]], segments: list[tuple[str, int]], ids: list[str], used_by: list[int]
+) -> bool:
     """Write the store of a whole catalogue whose pieces and segments are in the cache already."""
     files = {
         "ids.txt": "\n".join(ids).encode("utf-8"),
         "used_by.u32": array("I", used_by).tobytes(),
     }
-    written = _write_folder(f"store-{key}", files, {"key": key, "entries": len(ids), "pieces": pieces})
+    meta = {"key": key, "entries": len(ids), "pieces": pieces, "segments": segments}
+    written = _write_folder(f"store-{key}", files, meta)
     if written:
         _prune(cache_dir(), keep=f"store-{key}")
     return written
@@ -263,49 +269,48 @@ class StoreReader:
     def __init__(self, path: Path) -> None:
         self.folder = _Folder(path)
         self.meta = self.folder.meta
-        pieces = self.meta["pieces"]
+        self._pieces: list[str] = [str(piece) for piece, _ in self.meta["pieces"]]
+        self._segments: list[str] = [str(segment) for segment, _ in self.meta["segments"]]
+        self._starts = _starts(count for _, count in self.meta["pieces"])
+        self._segment_starts = _starts(count for _, count in self.meta["segments"])
         self._opened: dict[int, _Folder] = {}
-        self._keys: list[tuple[str, str]] = [(str(piece), str(segment)) for piece, segment, _ in pieces]
-        self._starts = [0]
-        for _, _, count in pieces:
-            self._starts.append(self._starts[-1] + int(count))
         self._offsets: dict[int, tuple[array[int], array[int]]] = {}
         self._positions: dict[str, int] | None = None
         self._used_by: array[int] | None = None
 
+    def _folders(self) -> list[str]:
+        return [f"piece-{piece}" for piece in self._pieces] + [f"segment-{segment}" for segment in self._segments]
+
     def complete(self) -> bool:
         """True if the store's own files and every piece and segment it lists are present."""
         root = cache_dir()
+        entries = self.meta["entries"]
         return (
             self.folder.sizes_match()
-            and self._starts[-1] == self.meta["entries"]
-            and all(
-                (root / name / "meta.json").exists()
-                for piece, segment in self._keys
-                for name in (f"piece-{piece}", f"segment-{segment}")
-            )
+            and self._starts[-1] == entries
+            and self._segment_starts[-1] == entries
+            and all((root / name / "meta.json").exists() for name in self._folders())
         )
 
     def discard(self) -> None:
         """Remove this store and everything it lists from the cache (it was found damaged)."""
         import shutil
 
-        root = cache_dir()
-        for piece, segment in self._keys:
-            shutil.rmtree(root / f"piece-{piece}", ignore_errors=True)
-            shutil.rmtree(root / f"segment-{segment}", ignore_errors=True)
+        for name in self._folders():
+            shutil.rmtree(cache_dir() / name, ignore_errors=True)
         shutil.rmtree(self.folder.path, ignore_errors=True)
 
     def _piece(self, number: int) -> _Folder:
         if number not in self._opened:
-            self._opened[number] = _Folder(cache_dir() / f"piece-{self._keys[number][0]}")
+            self._opened[number] = _Folder(cache_dir() / f"piece-{self._pieces[number]}")
         return self._opened[number]
+
+    def _entries_of(self, number: int) -> list[bytes]:
+        return self._piece(number).read("entries.jsonl").splitlines()
 
     def tables(self) -> list[list[Any]]:
         """Every entry's table, in catalogue order."""
-        lines = [
-            line for number in range(len(self._keys)) for line in self._piece(number).read("entries.jsonl").splitlines()
-        ]
+        lines = [line for number in range(len(self._pieces)) for line in self._entries_of(number)]
         try:
             tables: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
         except ValueError as error:
@@ -317,7 +322,7 @@ class StoreReader:
     def table(self, position: int) -> list[Any]:
         """One entry's table, read alone."""
         number = bisect.bisect_right(self._starts, position) - 1
-        if not 0 <= number < len(self._keys):
+        if not 0 <= number < len(self._pieces):
             raise StoreError(f"no entry at position {position}")
         piece = self._piece(number)
         if number not in self._offsets:
@@ -352,18 +357,26 @@ class StoreReader:
 
     def segment_starts(self) -> list[int]:
         """The catalogue position of each segment's first entry."""
-        return self._starts[:-1]
+        return self._segment_starts[:-1]
 
     def segment(self, number: int) -> dict[str, Any]:
         """The parts of one segment's search index (see search.SearchIndex)."""
-        segment = self._keys[number][1]
+        segment = self._segments[number]
         folder = _Folder(cache_dir() / f"segment-{segment}")
         parts: dict[str, Any] = {name: folder.text_lines(f"{name}.txt") for name in _LISTS}
         for name, typecode in _ARRAYS.items():
             parts[name] = folder.array(f"{name}.{_suffix(typecode)}", typecode)
-        if len(parts["entry_kinds"]) != self._starts[number + 1] - self._starts[number]:
-            raise StoreError(f"segment-{segment} indexes another number of entries than its piece holds")
+        if len(parts["entry_kinds"]) != self._segment_starts[number + 1] - self._segment_starts[number]:
+            raise StoreError(f"segment-{segment} indexes another number of entries than the store lists")
         return parts
+
+
+def _starts(counts: Iterable[int]) -> list[int]:
+    """The position of each part's first entry, then the total."""
+    starts = [0]
+    for count in counts:
+        starts.append(starts[-1] + int(count))
+    return starts
 
 
 def _prune(folder: Path, keep: str) -> None:
@@ -384,8 +397,9 @@ def _prune(folder: Path, keep: str) -> None:
         if path in old_stores:
             continue
         try:
-            pieces = json.loads((path / "meta.json").read_text(encoding="utf-8"))["pieces"]
-            in_use.update(name for piece, segment, _ in pieces for name in (f"piece-{piece}", f"segment-{segment}"))
+            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+            in_use.update(f"piece-{piece}" for piece, _ in meta["pieces"])
+            in_use.update(f"segment-{segment}" for segment, _ in meta["segments"])
         except (OSError, ValueError, KeyError, TypeError):
             return  # a store being read or written: prune another time
     for path in children:
