@@ -46,8 +46,18 @@ except ImportError:  # a Python built without it
 
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
 FORMAT = 5
-# Changes to these files can change what counts as valid or how entries become records.
-_CODE_FILES = ("models.py", "validation.py", "records.py", "search.py", "catalog.py", "pieces.py")
+# Changes to these files can change what counts as valid, how entries become records, or what
+# the cache holds.
+_CODE_FILES = (
+    "models.py",
+    "validation.py",
+    "records.py",
+    "search.py",
+    "catalog.py",
+    "pieces.py",
+    "loader.py",
+    "store.py",
+)
 _ARRAYS = {
     "text_ref_offsets": "I",
     "text_refs": "I",
@@ -148,15 +158,19 @@ class _Folder:
         return text.split("\n") if text else []
 
 
-def _write_folder(name: str, files: dict[str, bytes], meta: dict[str, Any]) -> bool:
-    """Write a cache folder atomically; True if it is in place (written now or by another process)."""
+def _write_folder(name: str, files: dict[str, bytes], meta: dict[str, Any], replace: bool = False) -> bool:
+    """Write a cache folder atomically; True if it is in place (written now or by another process).
+
+    A folder already there is kept (its name says what it holds), unless it is incomplete or
+    `replace` is set (for a store that failed to open).
+    """
     import shutil  # only writers need these; readers start faster without them
     import tempfile
 
     folder = cache_dir()
-    if (folder / name / "meta.json").exists():
+    if not replace and (folder / name / "meta.json").exists():
         return True
-    if (folder / name).exists():  # what is left of a damaged folder
+    if (folder / name).exists():
         shutil.rmtree(folder / name, ignore_errors=True)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -243,7 +257,8 @@ def write_store(
         "used_by.u32": array("I", used_by).tobytes(),
     }
     meta = {"key": key, "entries": len(ids), "pieces": pieces, "segments": segments}
-    written = _write_folder(f"store-{key}", files, meta)
+    # The store is written only when it could not be opened: whatever is there is damaged.
+    written = _write_folder(f"store-{key}", files, meta, replace=True)
     if written:
         _prune(cache_dir(), keep=f"store-{key}")
     return written
