@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rlhf_cli import loader, pieces
 
@@ -190,3 +192,49 @@ def test_cuts_stay_put_when_an_entry_is_inserted() -> None:
     # The first piece changes, and perhaps the next (the minimum size can move a cut): no more.
     assert len(set(after) - set(before)) <= 2
     assert after[-3:] == before[-3:]
+
+
+NOTE_LINES = st.sampled_from(
+    ["[[paper]]", "[[dataset]]", "  [[paper]]  # not a header here", 'id = "p0"', "paper = []", "# a comment", "", "x"]
+)
+ENTRY = st.tuples(st.booleans(), st.lists(NOTE_LINES, max_size=4), st.sampled_from(["", "\n", "# between\n"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ENTRY, min_size=1, max_size=14), st.integers(0, 3), st.integers(1, 3))
+def test_any_file_loads_through_pieces_as_it_loads_whole(entries: list[Any], minimum: int, every: int) -> None:
+    import os
+    import tempfile
+
+    from rlhf_cli.errors import CatalogError
+
+    text = ""
+    for number, (with_notes, lines, gap) in enumerate(entries):
+        body = paper(number).rstrip("\n") + "\n"
+        if with_notes:  # a multi-line literal string: anything may stand in it but '''
+            body += "notes = '''\n" + "\n".join(lines) + "\n'''\n"
+        text += body + gap
+
+    def loaded(cache: str) -> Any:
+        os.environ["RLHF_CACHE_DIR"] = cache
+        try:
+            catalogue = loader.load([folder])
+        except CatalogError as error:
+            return [str(problem) for problem in error.problems]
+        return [(e.KIND, e.id, e.display_name, getattr(e, "notes", None)) for e in catalogue.entries]
+
+    saved = os.environ.get("RLHF_CACHE_DIR")
+    saved_cut = pieces.MIN_ENTRIES, pieces.CUT_EVERY
+    pieces.MIN_ENTRIES, pieces.CUT_EVERY = minimum, every
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            folder = catalogue(Path(directory) / "cat", text)
+            blocker = Path(directory) / "blocker"
+            blocker.write_text("not a folder", encoding="utf-8")
+            whole = loaded(str(blocker / "cache"))
+            assert loaded(str(Path(directory) / "cache")) == whole  # built from pieces
+            assert loaded(str(Path(directory) / "cache")) == whole  # and read back from the cache
+    finally:
+        pieces.MIN_ENTRIES, pieces.CUT_EVERY = saved_cut
+        if saved is not None:
+            os.environ["RLHF_CACHE_DIR"] = saved
