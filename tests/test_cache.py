@@ -126,3 +126,18 @@ def test_cache_dir_follows_xdg(monkeypatch, tmp_path) -> None:  # type: ignore[n
     monkeypatch.delenv("RLHF_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert store.cache_dir() == tmp_path / "rlhf"
+
+
+def test_pruning_keeps_what_a_store_uses_and_drops_the_rest(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    titles(run, folder)
+    first = {path.name for path in isolated_environment.iterdir()}
+    hour_ago = os.stat(isolated_environment).st_mtime - 2 * 3600
+    for name in first:  # everything of the first catalogue is old now
+        os.utime(isolated_environment / name, (hour_ago, hour_ago))
+    (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
+    assert titles(run, folder) == ["Second title"]  # writes a new store, then prunes
+    left = {path.name for path in isolated_environment.iterdir()}
+    assert not first & left, "the old store, piece and segment were unused for an hour"
+    assert {name.split("-")[0] for name in left} == {"store", "piece", "segment"}
+    assert titles(run, folder) == ["Second title"]
