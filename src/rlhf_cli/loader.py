@@ -297,6 +297,7 @@ def _write_segment(segment: str, group: list[_Made], by_id: dict[str, list[Any]]
             tables = [json.loads(line) for line in store.piece_lines(piece_key)]
             entries += [entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables]
         except (store.StoreError, ValueError, KeyError, TypeError, AttributeError):
+            store.drop_piece(piece_key)  # damaged: the next run validates the piece afresh
             return False
     return store.write_segment(segment, SearchIndex.build(_PieceTexts(entries, by_id)))
 

@@ -222,11 +222,15 @@ def read_piece(key: str) -> tuple[list[Any], bool] | None:
         if not folder.sizes_match() or len(summary) != folder.meta["entries"] or not isinstance(standalone, bool):
             raise StoreError(f"{path.name} is damaged")
     except (StoreError, ValueError, KeyError, TypeError):
-        import shutil
-
-        shutil.rmtree(path, ignore_errors=True)  # damaged: it is made afresh
+        drop_piece(key)  # damaged: it is made afresh
         return None
     return summary, standalone
+
+
+def drop_piece(key: str) -> None:
+    import shutil
+
+    shutil.rmtree(cache_dir() / f"piece-{key}", ignore_errors=True)
 
 
 def piece_lines(key: str) -> list[bytes]:
