@@ -239,10 +239,16 @@ class SearchIndex:
                 score = round(text_score * FIELDS[field][1], 1)
                 if score < MIN_SCORE:
                     continue
-                # Of an entry's equally good texts, the one first in FIELDS order, then in
-                # alphabetical order: the same answer however the index is cut into segments.
+                # Of an entry's equally good texts, the shortest (the closest to the query), then
+                # the first in FIELDS order, then in alphabetical order: one answer, however the
+                # index is cut into segments.
                 current = best.get(position)
-                if current is None or (-score, field, text) < (-current[0], current[1], current[2]):
+                if current is None or (-score, len(text), field, text) < (
+                    -current[0],
+                    len(current[2]),
+                    current[1],
+                    current[2],
+                ):
                     best[position] = (score, field, text)
         order = {KIND_CODES[kind]: rank for rank, kind in enumerate(KIND_ORDER)}
         return [
