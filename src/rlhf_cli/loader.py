@@ -10,13 +10,16 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import store
 from .catalog import Catalogue
 from .errors import CatalogError, Problem
 from .models import Codebase, Entry, Paper
 from .snapshot import Snapshot, paused_gc
+
+if TYPE_CHECKING:
+    from .pieces import Piece
 
 CATALOG_ENV = "RLHF_CATALOG"
 NO_BUNDLED_ENV = "RLHF_NO_BUNDLED"
@@ -142,7 +145,7 @@ def _build_whole(contents: list[tuple[str, bytes]]) -> Snapshot:
     from .search import SearchIndex
 
     with paused_gc():
-        _, entries, problems = _parse_and_check(contents)
+        entries, problems = _parse_and_check(contents)
         if problems:
             raise CatalogError(problems)
         catalogue = Catalogue(entries)
@@ -152,8 +155,8 @@ def _build_whole(contents: list[tuple[str, bytes]]) -> Snapshot:
 class _NewPiece:
     """A piece validated in this run: what goes into the cache, and its entries for indexing."""
 
-    def __init__(self, key: str, entries: list[Entry], lines: list[bytes], summary: list[Any], standalone: bool):
-        self.key, self.entries, self.lines, self.summary, self.standalone = key, entries, lines, summary, standalone
+    def __init__(self, entries: list[Entry], lines: list[bytes], summary: list[Any], standalone: bool) -> None:
+        self.entries, self.lines, self.summary, self.standalone = entries, lines, summary, standalone
 
 
 # A piece of the catalogue: its key, its summary, and the piece itself if validated in this run.
@@ -201,7 +204,7 @@ def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot 
     return store.open_store(key, lambda: _build(contents, key))
 
 
-def _validated_pieces(cut: list[Any]) -> list[_Made] | None:
+def _validated_pieces(cut: list[Piece]) -> list[_Made] | None:
     """Each piece of one file, from the cache or validated now; None if one has a problem, or
     if the file is in several pieces and they do not read as the whole file would."""
     from . import pieces
@@ -214,7 +217,7 @@ def _validated_pieces(cut: list[Any]) -> list[_Made] | None:
             summary, standalone = cached
             found.append((piece_key, summary, None))
         else:
-            new = _validate_piece(piece_key, piece)
+            new = _validate_piece(piece)
             if new is None:
                 return None
             summary, standalone = new.summary, new.standalone
@@ -226,7 +229,7 @@ def _validated_pieces(cut: list[Any]) -> list[_Made] | None:
     return found
 
 
-def _validate_piece(piece_key: str, piece: Any) -> _NewPiece | None:
+def _validate_piece(piece: Piece) -> _NewPiece | None:
     import tomli
 
     from . import pieces
@@ -242,7 +245,7 @@ def _validate_piece(piece_key: str, piece: Any) -> _NewPiece | None:
         return None
     lines = store.entry_lines([kind, row] for kind, rows in data.items() for row in rows)
     summary = [list(summary_of(entry, compact=True)) for entry in entries]
-    return _NewPiece(piece_key, entries, lines, summary, pieces.standalone(piece, data))
+    return _NewPiece(entries, lines, summary, pieces.standalone(piece, data))
 
 
 def _cross_problems(summaries: list[Any]) -> bool:
@@ -327,7 +330,7 @@ def check(paths: list[Path]) -> list[Problem]:
     """Every problem in the catalogue at `paths`, never using the cache."""
     files, problems = _expand(paths)
     contents, unreadable = _read(files)
-    return problems + unreadable + _parse_and_check(contents)[2]
+    return problems + unreadable + _parse_and_check(contents)[1]
 
 
 def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
@@ -341,9 +344,7 @@ def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
     return contents, problems
 
 
-def _parse_and_check(
-    contents: list[tuple[str, bytes]],
-) -> tuple[list[tuple[str, dict[str, Any]]], list[Entry], list[Problem]]:
+def _parse_and_check(contents: list[tuple[str, bytes]]) -> tuple[list[Entry], list[Problem]]:
     import tomli  # only the cold path parses TOML
 
     from .validation import ParsedFile, check_files
@@ -366,7 +367,7 @@ def _parse_and_check(
     entries, file_problems = check_files(parsed)
     problems += file_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
-    return [(item.path, item.data) for item in parsed], entries, problems
+    return entries, problems
 
 
 def _toml_problem(path: str, error: Exception) -> Problem:
