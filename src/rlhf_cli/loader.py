@@ -173,7 +173,7 @@ def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot 
         cut = pieces.cut(path, raw)
         found = _validated_pieces(cut)
         if found is None and len(cut) > 1:
-            found = _validated_pieces([pieces.Piece(path, 1, memoryview(raw))])
+            found = _validated_pieces([pieces.Piece(path, memoryview(raw))])
         if found is None:
             return None
         made += found

@@ -35,8 +35,7 @@ _HEADER = re.compile(
 
 @dataclass(slots=True)
 class Piece:
-    path: str
-    first_line: int  # the line of the file the piece starts on
+    path: str  # of its file
     data: memoryview  # the piece's bytes, within its file's
 
     def text(self) -> str:
@@ -57,12 +56,7 @@ def cut(path: str, raw: bytes) -> list[Piece]:
             starts.append(match.start())
             in_piece = 1
     whole = memoryview(raw)
-    pieces = []
-    line = 1
-    for start, end in zip(starts, [*starts[1:], len(raw)], strict=True):
-        pieces.append(Piece(path, line, whole[start:end]))
-        line += raw.count(b"\n", start, end)
-    return pieces
+    return [Piece(path, whole[start:end]) for start, end in zip(starts, [*starts[1:], len(raw)], strict=True)]
 
 
 def standalone(piece: Piece, data: dict[str, Any]) -> bool:
