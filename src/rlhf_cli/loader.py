@@ -152,15 +152,8 @@ def _build_whole(contents: list[tuple[str, bytes]]) -> Snapshot:
         return Snapshot(catalogue=catalogue, index=SearchIndex.build(catalogue))
 
 
-class _NewPiece:
-    """A piece validated in this run: what goes into the cache, and its entries for indexing."""
-
-    def __init__(self, entries: list[Entry], lines: list[bytes], summary: list[Any], standalone: bool) -> None:
-        self.entries, self.lines, self.summary, self.standalone = entries, lines, summary, standalone
-
-
-# A piece of the catalogue: its key, its summary, and the piece itself if validated in this run.
-_Made = tuple[str, list[Any], _NewPiece | None]
+# A piece of the catalogue, in the cache: its key and its summary.
+_Made = tuple[str, list[Any]]
 
 
 def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot | None:
@@ -177,17 +170,14 @@ def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot 
         if found is None:
             return None
         made += found
-    summaries = [summary for _, piece_summaries, _ in made for summary in piece_summaries]
+    summaries = [summary for _, piece_summaries in made for summary in piece_summaries]
     if _cross_problems(summaries):
         return None
     by_id = {summary[1]: summary for summary in summaries}
-    for piece_key, _, new in made:
-        if new is not None and not store.write_piece(piece_key, new.lines, new.summary, new.standalone):
-            return None
     segments: list[tuple[str, int]] = []
     for group in _segment_groups(made):
-        piece_keys = [piece_key for piece_key, _, _ in group]
-        linked = [_linked_names(summary, by_id) for _, piece_summaries, _ in group for summary in piece_summaries]
+        piece_keys = [piece_key for piece_key, _ in group]
+        linked = [_linked_names(summary, by_id) for _, piece_summaries in group for summary in piece_summaries]
         segment = store.segment_key(piece_keys, linked)
         if not store.has_segment(segment) and not _write_segment(segment, group, by_id):
             return None
@@ -198,38 +188,35 @@ def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot 
             for target in dict.fromkeys([*datasets, *envs]):
                 users[target] = users.get(target, 0) + 1
     ids = [summary[1] for summary in summaries]
-    layout = [(piece_key, len(piece_summaries)) for piece_key, piece_summaries, _ in made]
+    layout = [(piece_key, len(piece_summaries)) for piece_key, piece_summaries in made]
     if not store.write_store(key, layout, segments, ids, [users.get(entry_id, 0) for entry_id in ids]):
         return None
     return store.open_store(key, lambda: _build(contents, key))
 
 
 def _validated_pieces(cut: list[Piece]) -> list[_Made] | None:
-    """Each piece of one file, from the cache or validated now; None if one has a problem, or
-    if the file is in several pieces and they do not read as the whole file would."""
+    """Each piece of one file, from the cache or validated now (and put in the cache at once, so
+    that a big file is never held whole); None if one has a problem or cannot be cached, or if
+    the file is in several pieces and they do not read as the whole file would."""
     from . import pieces
 
     found: list[_Made] = []
     for piece in cut:
         piece_key = store.piece_key(piece.data)
-        cached = store.read_piece(piece_key)
-        if cached is not None:
-            summary, standalone = cached
-            found.append((piece_key, summary, None))
-        else:
-            new = _validate_piece(piece)
-            if new is None:
-                return None
-            summary, standalone = new.summary, new.standalone
-            found.append((piece_key, summary, new))
+        cached = store.read_piece(piece_key) or _validate_piece(piece_key, piece)
+        if cached is None:
+            return None
+        summary, standalone = cached
         if len(cut) > 1 and not standalone:
             return None
-    if len(cut) > 1 and not pieces.in_file_order([[entry[0] for entry in summary] for _, summary, _ in found]):
+        found.append((piece_key, summary))
+    if len(cut) > 1 and not pieces.in_file_order([[entry[0] for entry in summary] for _, summary in found]):
         return None
     return found
 
 
-def _validate_piece(piece: Piece) -> _NewPiece | None:
+def _validate_piece(piece_key: str, piece: Piece) -> tuple[list[Any], bool] | None:
+    """Validate a piece and put it in the cache; its summary and whether it is standalone."""
     import tomli
 
     from . import pieces
@@ -245,7 +232,8 @@ def _validate_piece(piece: Piece) -> _NewPiece | None:
         return None
     lines = store.entry_lines([kind, row] for kind, rows in data.items() for row in rows)
     summary = [list(summary_of(entry, compact=True)) for entry in entries]
-    return _NewPiece(entries, lines, summary, pieces.standalone(piece, data))
+    standalone = pieces.standalone(piece, data)
+    return (summary, standalone) if store.write_piece(piece_key, lines, summary, standalone) else None
 
 
 def _cross_problems(summaries: list[Any]) -> bool:
@@ -292,10 +280,7 @@ def _write_segment(segment: str, group: list[_Made], by_id: dict[str, list[Any]]
     from .search import SearchIndex
 
     entries: list[Entry] = []
-    for piece_key, _, new in group:
-        if new is not None:
-            entries += new.entries
-            continue
+    for piece_key, _ in group:
         try:
             tables = [json.loads(line) for line in store.piece_lines(piece_key)]
             entries += [entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables]
