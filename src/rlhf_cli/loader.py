@@ -144,12 +144,11 @@ def _build_whole(contents: list[tuple[str, bytes]]) -> Snapshot:
     every problem, and the fallback when the cache cannot be written."""
     from .search import SearchIndex
 
-    with paused_gc():
-        entries, problems = _parse_and_check(contents)
-        if problems:
-            raise CatalogError(problems)
-        catalogue = Catalogue(entries)
-        return Snapshot(catalogue=catalogue, index=SearchIndex.build(catalogue))
+    entries, problems = _parse_and_check(contents)  # (the caller has paused the GC)
+    if problems:
+        raise CatalogError(problems)
+    catalogue = Catalogue(entries)
+    return Snapshot(catalogue=catalogue, index=SearchIndex.build(catalogue))
 
 
 # A piece of the catalogue, in the cache: its key and its summary.

@@ -146,7 +146,7 @@ class SearchIndex:
         "summarization" finds "summarize"), and, for scripts written without spaces such as
         Chinese, as a substring ("强化学习" within "逆向强化学习").
         """
-        return [hit for _, hit in sorted(self.ranked_hits(query, kinds), key=lambda pair: pair[0])]
+        return _best_first(self.ranked_hits(query, kinds))
 
     def ranked_hits(self, query: str, kinds: Iterable[str] | None = None, offset: int = 0) -> list[RankedHit]:
         """The hits of `query`, unsorted, each with its sort key; positions are shifted by `offset`
@@ -226,7 +226,8 @@ class SearchIndex:
             yield word_id, score
 
     def _rank(self, text_scores: dict[int, float], kinds: set[int] | None, offset: int) -> list[RankedHit]:
-        best: dict[int, tuple[float, int, str]] = {}  # entry position -> (score, field code, text)
+        # entry position -> (-score, len(text), field code, text) of its best text, smallest first
+        best: dict[int, tuple[float, int, int, str]] = {}
         top_weight = max(weight for _, weight in FIELDS)
         for text_id, text_score in text_scores.items():
             if text_score * top_weight < MIN_SCORE:
@@ -242,21 +243,16 @@ class SearchIndex:
                 # Of an entry's equally good texts, the shortest (the closest to the query), then
                 # the first in FIELDS order, then in alphabetical order: one answer, however the
                 # index is cut into segments.
-                current = best.get(position)
-                if current is None or (-score, len(text), field, text) < (
-                    -current[0],
-                    len(current[2]),
-                    current[1],
-                    current[2],
-                ):
-                    best[position] = (score, field, text)
+                candidate = (-score, len(text), field, text)
+                if position not in best or candidate < best[position]:
+                    best[position] = candidate
         order = {KIND_CODES[kind]: rank for rank, kind in enumerate(KIND_ORDER)}
         return [
             (
-                (-score, order[self.entry_kinds[position]], self.entry_titles[position].casefold(), offset + position),
-                Hit(offset + position, score, FIELDS[field][0], text),
+                (least, order[self.entry_kinds[position]], self.entry_titles[position].casefold(), offset + position),
+                Hit(offset + position, -least, FIELDS[field][0], text),
             )
-            for position, (score, field, text) in best.items()
+            for position, (least, _, field, text) in best.items()
         ]
 
 
@@ -295,7 +291,7 @@ class SegmentedIndex:
             ranked = [pair for start, index in self._each() for pair in index.ranked_hits(query, kinds, start)]
         except (StoreError, TypeError, ValueError):
             return self._fallback().search(query, kinds)
-        return [hit for _, hit in sorted(ranked, key=lambda pair: pair[0])]
+        return _best_first(ranked)
 
     def phrase_positions(self, phrase: str) -> dict[int, str]:
         from .store import StoreError
@@ -307,6 +303,10 @@ class SegmentedIndex:
         except (StoreError, TypeError, ValueError):
             return self._fallback().phrase_positions(phrase)
         return found
+
+
+def _best_first(ranked: list[RankedHit]) -> list[Hit]:
+    return [hit for _, hit in sorted(ranked, key=lambda pair: pair[0])]
 
 
 def display_text(candidates: Iterable[str], normalised: str) -> str:
