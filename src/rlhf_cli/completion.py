@@ -2,15 +2,47 @@
 
 Completion runs on every <TAB>, so it reads the catalogue's store like any warm command and
 never fails loudly: a broken catalogue simply offers nothing.
+
+What a completion prints is read by shell code: zsh `eval`s it (twice: the completion script
+evals the output, then `_arguments` evals the `((...))` list), bash splits it into COMPREPLY
+and inserts the words as they are, fish splits it on new lines. Escaping for three grammars at
+two depths is how the zsh hole of issue 15 came about, so values are not escaped but chosen:
+only a value made of letters and digits (of any script), single spaces and `- _ . , + /` is
+ever offered, and such a value means the same in every shell. Anything else (a keyword with a
+quote, a backslash, `$`, a bracket, a control character...) is simply not offered; it can still
+be typed. Bash alone needs its spaces escaped, since it inserts a word as it is.
 """
 
 from __future__ import annotations
 
+import os
+
 from .errors import RlhfError
+
+_SAFE_PUNCTUATION = frozenset("-_.,+/")
+
+
+def completable(value: str) -> bool:
+    """True if `value` can be offered to every shell as one word that means itself."""
+    if not value or value != value.strip() or "  " in value or value.startswith("-"):
+        return False
+    return all((char.isalnum() and char.isprintable()) or char == " " or char in _SAFE_PUNCTUATION for char in value)
+
+
+def shell_word(value: str, shell: str) -> str:
+    """A completable value as the shell's completion script wants it printed."""
+    return value.replace(" ", "\\ ") if shell == "bash" else value
+
+
+def requesting_shell() -> str | None:
+    """The shell asking for completions now (from the variable its script sets), if any."""
+    return {"complete_bash": "bash", "complete_zsh": "zsh", "complete_fish": "fish"}.get(
+        os.environ.get("_RLHF_COMPLETE", "")
+    )
 
 
 def candidates(what: str, kinds: tuple[str, ...] | None, incomplete: str) -> list[str]:
-    """Completions for `incomplete` (case-insensitive prefix), sorted, at most 200."""
+    """Completions for `incomplete` (case-insensitive prefix), sorted, at most 200, each completable."""
     from .loader import catalog_paths, open_snapshot
 
     try:
@@ -26,4 +58,4 @@ def candidates(what: str, kinds: tuple[str, ...] | None, incomplete: str) -> lis
     else:
         values = [entry.id for entry in catalogue.entries if kinds is None or entry.KIND in kinds]
     prefix = incomplete.casefold()
-    return [value for value in values if value.casefold().startswith(prefix)][:200]
+    return [value for value in values if completable(value) and value.casefold().startswith(prefix)][:200]

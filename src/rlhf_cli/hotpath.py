@@ -77,7 +77,7 @@ POSITIONAL: dict[str, tuple[Offer | None, int]] = {
 def run(argv: list[str]) -> int | None:
     """The exit code of `rlhf argv` if the hot path answered it, else None (the caller uses Typer)."""
     if os.environ.get("_RLHF_COMPLETE"):
-        return _complete(os.environ["_RLHF_COMPLETE"])
+        return _complete()
     if argv[:1] == ["search"]:
         return _search(argv[1:])
     return None
@@ -167,9 +167,11 @@ def _search(args: list[str]) -> int | None:
     return guarded(lambda: search_words(open_snapshot(catalog or None, no_bundled), said, kinds or None, limit, fmt))
 
 
-def _complete(instruction: str) -> int | None:
+def _complete() -> int | None:
     """A completion request from the script of `rlhf --install-completion`, answered as Typer would."""
-    shell = {"complete_bash": "bash", "complete_zsh": "zsh", "complete_fish": "fish"}.get(instruction)
+    from .completion import requesting_shell
+
+    shell = requesting_shell()
     if shell is None:
         return None
     if shell == "bash":
@@ -189,11 +191,11 @@ def _complete(instruction: str) -> int | None:
     offer = _what_completes(args, incomplete)
     if offer is None:
         return None
-    from .completion import candidates
+    from .completion import candidates, shell_word
 
     what, kinds = offer
     # Typer keeps only the candidates that start with what was typed, case and all: so do we.
-    values = [value for value in candidates(what, kinds, incomplete) if value.startswith(incomplete)]
+    values = [shell_word(value, shell) for value in candidates(what, kinds, incomplete) if value.startswith(incomplete)]
     if shell == "fish":
         action = os.environ.get("_TYPER_COMPLETE_FISH_ACTION", "")
         if action == "is-args":
@@ -239,4 +241,5 @@ def _what_completes(args: list[str], incomplete: str) -> Offer | None:
 
 
 def _zsh_escape(value: str) -> str:
+    # Typer's own escaping, so both paths print the same; completion.py offers no value it could mangle.
     return value.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")

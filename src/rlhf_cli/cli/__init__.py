@@ -105,9 +105,10 @@ def _complete(kinds: tuple[str, ...] | None = None, what: str = "names") -> Call
     """A completion callback offering catalogue values that start with what was typed."""
 
     def complete(incomplete: str) -> list[str]:
-        from ..completion import candidates
+        from ..completion import candidates, requesting_shell, shell_word
 
-        return candidates(what, kinds, incomplete)
+        shell = requesting_shell() or ""
+        return [shell_word(value, shell) for value in candidates(what, kinds, incomplete)]
 
     return complete
 
