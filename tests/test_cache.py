@@ -141,3 +141,94 @@ def test_pruning_keeps_what_a_store_uses_and_drops_the_rest(run, write_catalog, 
     assert not first & left, "the old store, piece and segment were unused for an hour"
     assert {name.split("-")[0] for name in left} == {"store", "piece", "segment"}
     assert titles(run, folder) == ["Second title"]
+
+
+def test_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("RLHF_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert store.cache_dir() == Path.home() / ".cache" / "rlhf"
+
+
+def _age_everything(folder: Path) -> None:
+    old = os.stat(folder).st_mtime - 2 * 3600
+    for path in folder.rglob("*"):
+        os.utime(path, (old, old))
+
+
+def test_pruning_never_touches_what_the_cache_did_not_write(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    mine = tmp_path / "my-documents"
+    (mine / "piece-of-work").mkdir(parents=True)
+    (mine / "piece-of-work" / "chapter.txt").write_text("mine", encoding="utf-8")
+    (mine / "piece-of-work" / "drafts").mkdir()
+    (mine / "segment-1").mkdir()
+    (mine / "store-room").write_text("mine", encoding="utf-8")
+    (mine / "catalog.json").write_text("{}", encoding="utf-8")
+    (mine / ".store-old").mkdir()
+    mine.chmod(0o700)
+    before = sorted(str(path.relative_to(mine)) for path in mine.rglob("*"))
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(mine))
+    folder = write_catalog("a.toml", ONE)
+    for title in ("First", "Second", "Third"):  # each edit writes a new store and prunes
+        (folder / "a.toml").write_text(ONE.replace("First", title), encoding="utf-8")
+        _age_everything(mine)
+        assert titles(run, folder) == [f"{title} title"]
+    after = {str(path.relative_to(mine)) for path in mine.rglob("*")}
+    assert set(before) <= after
+    assert (mine / "piece-of-work" / "chapter.txt").read_text(encoding="utf-8") == "mine"
+    assert len(list(mine.glob("store-*"))) == 2, "the store in use and the user's file; old stores were pruned"
+
+
+def _forge(cache: Path, old: bytes, new: bytes) -> None:
+    """Rewrite cached text as a local attacker would, with every digest recomputed to match."""
+    import zlib
+    from array import array
+
+    for path in cache.rglob("*"):
+        if path.is_file() and path.name != "meta.json" and old in path.read_bytes():
+            path.write_bytes(path.read_bytes().replace(old, new))
+    for piece in cache.glob("piece-*"):
+        lines = (piece / "entries.jsonl").read_bytes().splitlines(keepends=True)
+        (piece / "entries.crc").write_bytes(array("I", (zlib.crc32(line) for line in lines)).tobytes())
+    for meta_path in cache.glob("*/meta.json"):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        for name in meta["files"]:
+            data = (meta_path.parent / name).read_bytes()
+            meta["files"][name] = [len(data), store.blake2b(data, digest_size=20).hexdigest()]
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", [0o770, 0o707])
+def test_a_cache_others_can_write_is_not_trusted(run, write_catalog, isolated_environment, mode: int) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    assert titles(run, folder) == ["First title"]
+    _forge(isolated_environment, b"First title", b"Fakes title")
+    assert titles(run, folder) == ["Fakes title"], "the forgery works on a cache the attacker could write"
+    isolated_environment.chmod(mode)
+    result = run("papers", "--no-bundled", "-c", str(folder), "--format", "json")
+    assert result.exit_code == 0
+    assert [p["title"] for p in json.loads(result.stdout)] == ["First title"]
+    assert "is not used: other users can write to it" in result.stderr
+
+
+def test_a_symlinked_cache_dir_is_not_used(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(elsewhere)
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(tmp_path / "link"))
+    folder = write_catalog("a.toml", ONE)
+    result = run("papers", "--no-bundled", "-c", str(folder), "--format", "json")
+    assert result.exit_code == 0 and "is not used: it is a symbolic link" in result.stderr
+    assert [p["title"] for p in json.loads(result.stdout)] == ["First title"]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_cache_dir_of_another_user_is_not_used(monkeypatch, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    assert store.cache_problem() is None
+    monkeypatch.setattr(store.os, "geteuid", lambda: os.getuid() + 1)
+    assert store.cache_problem() == "it belongs to another user"
+
+
+def test_a_new_cache_dir_is_private(isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    assert not isolated_environment.exists()
+    assert store.cache_problem() is None
+    assert isolated_environment.stat().st_mode & 0o777 == 0o700

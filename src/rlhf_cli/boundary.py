@@ -33,6 +33,8 @@ def open_snapshot(catalog: list[Path] | None, no_bundled: bool, tolerant: bool =
     from .loader import open_snapshot as open_paths
 
     snapshot = open_paths(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
+    if snapshot.cache_warning:
+        render.note(f"rlhf: warning: {snapshot.cache_warning}")
     LEFT_OUT.extend(snapshot.left_out)
     return snapshot
 

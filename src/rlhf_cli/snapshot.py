@@ -55,6 +55,7 @@ class Snapshot:
         self._reader = reader
         self._rebuild = rebuild
         self.left_out: list[Problem] = []  # problems of catalogue files left out (tolerant loads)
+        self.cache_warning: str | None = None  # why the cache was not used, when it was unsafe
 
     @classmethod
     def from_store(cls, reader: StoreReader, rebuild: Callable[[], Snapshot]) -> Snapshot:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import stat
 import sys
 import time
 import zlib
@@ -68,6 +69,9 @@ _ARRAYS = {
 _LISTS = ("texts", "words", "entry_titles")
 # Cache folders not used for this long are removed when a new store is written.
 _STALE_SECONDS = 3600.0
+# Every folder the cache writes holds this file first, and only folders holding it are ever
+# removed: $RLHF_CACHE_DIR may name a folder of the user's own, with their own `piece-*`.
+MARKER = ".rlhf-cache"
 
 
 class StoreError(Exception):
@@ -79,8 +83,33 @@ def cache_dir() -> Path:
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
         return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rlhf"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec: a relative path in $XDG_CACHE_HOME is invalid and is to be ignored.
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "rlhf"
+
+
+def cache_problem() -> str | None:
+    """Why the cache folder must not be used, or None if it may (it is created, 0700, if missing).
+
+    Whoever can write the cache can make the tool print and open their own data as validated
+    (the digests prove only that files were not torn, not who wrote them), so the folder must be
+    a real folder of this user's that nobody else can write to.
+    """
+    folder = cache_dir()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except OSError as error:
+        return f"it cannot be created: {error.strerror or error}"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    if info.st_uid != os.geteuid():
+        return "it belongs to another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "other users can write to it"
+    return None
 
 
 _CODE_DIGEST: list[bytes] = []
@@ -164,20 +193,19 @@ def _write_folder(name: str, files: dict[str, bytes], meta: dict[str, Any], repl
     A folder already there is kept (its name says what it holds), unless it is incomplete or
     `replace` is set (for a store that failed to open).
     """
-    import shutil  # only writers need these; readers start faster without them
-    import tempfile
+    import tempfile  # only writers need it; readers start faster without it
 
     folder = cache_dir()
     if not replace and (folder / name / "meta.json").exists():
         return True
     if (folder / name).exists():
-        shutil.rmtree(folder / name, ignore_errors=True)
+        remove_folder(folder / name)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(prefix=".store-", dir=folder))
     except OSError:
         return False
     try:
+        (temporary / MARKER).write_bytes(b"")
         recorded: dict[str, list[Any]] = {}
         for file_name, data in files.items():
             (temporary / file_name).write_bytes(data)
@@ -186,7 +214,7 @@ def _write_folder(name: str, files: dict[str, bytes], meta: dict[str, Any], repl
         os.rename(temporary, folder / name)
     except OSError:
         # Unwritable, full, or another process renamed the same folder into place first.
-        shutil.rmtree(temporary, ignore_errors=True)
+        remove_folder(temporary)
         return (folder / name / "meta.json").exists()
     return True
 
@@ -228,9 +256,7 @@ def read_piece(key: str) -> tuple[list[Any], bool] | None:
 
 
 def drop_piece(key: str) -> None:
-    import shutil
-
-    shutil.rmtree(cache_dir() / f"piece-{key}", ignore_errors=True)
+    remove_folder(cache_dir() / f"piece-{key}")
 
 
 def piece_lines(key: str) -> list[bytes]:
@@ -313,11 +339,9 @@ class StoreReader:
 
     def discard(self) -> None:
         """Remove this store and everything it lists from the cache (it was found damaged)."""
-        import shutil
-
         for name in self._folders():
-            shutil.rmtree(cache_dir() / name, ignore_errors=True)
-        shutil.rmtree(self.folder.path, ignore_errors=True)
+            remove_folder(cache_dir() / name)
+        remove_folder(self.folder.path)
 
     def _piece(self, number: int) -> _Folder:
         if number not in self._opened:
@@ -400,8 +424,6 @@ def _starts(counts: Iterable[int]) -> list[int]:
 
 def _prune(folder: Path, keep: str) -> None:
     """Remove stores, pieces and segments (and half-written folders) nobody has used for a while."""
-    import shutil
-
     now = time.time()
     try:
         children = list(folder.iterdir())
@@ -410,7 +432,7 @@ def _prune(folder: Path, keep: str) -> None:
     stores = [p for p in children if p.name.startswith("store-")]
     old_stores = [p for p in stores if p.name != keep and _age(p, now) > _STALE_SECONDS]
     for path in old_stores:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_folder(path)
     in_use: set[str] = set()
     for path in stores:
         if path in old_stores:
@@ -424,10 +446,25 @@ def _prune(folder: Path, keep: str) -> None:
     for path in children:
         unused = path.name.startswith(("piece-", "segment-")) and path.name not in in_use
         if (unused or path.name.startswith(".store-")) and _age(path, now) > _STALE_SECONDS:
-            shutil.rmtree(path, ignore_errors=True)
-    legacy = folder / "catalog.json"  # the single-file cache of version 0.1.0 before stores
-    if legacy.exists():
-        legacy.unlink(missing_ok=True)
+            remove_folder(path)
+
+
+def remove_folder(path: Path) -> None:
+    """Remove a folder the cache wrote, and nothing else: never recursively, never through a link.
+
+    Only a real folder of this user's that holds the cache's marker is touched; its plain files
+    are removed, then the folder if that left it empty. Anything else is left as it is.
+    """
+    try:
+        info = path.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or not (path / MARKER).is_file():
+            return
+        for child in path.iterdir():
+            if stat.S_ISREG(child.lstat().st_mode):
+                child.unlink()
+        path.rmdir()
+    except OSError:
+        pass  # in use by another process, or not ours after all: the cache only ever saves time
 
 
 def _age(path: Path, now: float) -> float:
