@@ -123,9 +123,9 @@ def _open(contents: list[tuple[str, bytes]]) -> Snapshot:
     unsafe = store.cache_problem()
     if unsafe is not None:
         with paused_gc():
-            snapshot = _build_whole(contents)
-        snapshot.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
-        return snapshot
+            uncached = _build_whole(contents)
+        uncached.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
+        return uncached
     key = store.key_for(contents)
 
     def rebuild() -> Snapshot:
