@@ -193,7 +193,7 @@ def test_write_failures_exit_4_and_leave_files_alone(run, tmp_path: Path, monkey
 
     monkeypatch.setattr(tempfile, "mkstemp", read_only)
     monkeypatch.setattr(tempfile, "mkdtemp", read_only)
-    result = run("export", str(target))
+    result = run("export", str(target), "--force")  # not a database: only --force goes on to write it
     assert result.exit_code == 4 and "Read-only file system" in result.stderr
     assert target.read_bytes() == b"the old file"
     listing = tmp_path / "l.md"

@@ -6,11 +6,10 @@ never leaves a half-written database where the old one was. Values go in as para
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 
+from .atomic import replace_file
 from .catalog import Catalogue
 from .models import Codebase, Paper
 
@@ -35,19 +34,19 @@ CREATE INDEX keywords_keyword ON keywords(keyword);
 
 
 def export(catalogue: Catalogue, destination: Path) -> None:
-    """Write the catalogue to `destination` (replaced atomically if it exists)."""
-    folder = destination.resolve().parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    try:
+    """Write the catalogue to `destination`, a checked path (atomic.writable_destination)."""
+
+    def write(temporary: Path) -> None:
         with sqlite3.connect(temporary) as connection:
             connection.executescript(SCHEMA)
             _fill(connection, catalogue)
         connection.close()
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    replace_file(destination, write)
+
+
+def looks_like_sqlite(head: bytes) -> bool:
+    return head.startswith(b"SQLite format 3\x00")
 
 
 def _fill(connection: sqlite3.Connection, catalogue: Catalogue) -> None:

@@ -133,58 +133,75 @@ class ListLanguage(StrEnum):
 @command()
 def export(
     destination: Annotated[
-        Path, typer.Argument(help="The file to write (replaced if it exists); '-' for stdout (markdown).")
+        Path,
+        typer.Argument(
+            help="The file to write; '-' for stdout (markdown). An existing file is replaced only if it "
+            "is a regular file holding the same format (or with --force)."
+        ),
     ],
     output: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.SQLITE,
     language: Annotated[
         ListLanguage, typer.Option("--lang", help="Headings of the Markdown list: English or Chinese.")
     ] = ListLanguage.EN,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file even if it holds something else.")
+    ] = False,
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Export the whole catalogue: a SQLite database, or an awesome list in Markdown."""
     import sqlite3
 
-    from ..export_sqlite import export as export_sqlite
+    from ..atomic import replace_file, writable_destination
 
-    if output is ExportFormat.MARKDOWN:
-        from ..export_markdown import export as export_markdown
-
-        # Strict: an export must not silently miss the entries of a broken file.
-        text = export_markdown(open_snapshot(catalog, no_bundled, tolerant=False).catalogue, language.value)
-        if str(destination) == "-":
-            render.write(text)
-            return
-        try:
-            _write_atomically(destination, text)
-        except OSError as error:
-            raise WriteError(f"export: cannot write {destination}: {error.strerror or error}") from None
-        return
     if str(destination) == "-":
-        raise UsageError("export: a SQLite database cannot go to stdout; give a file name")
-    if destination.is_dir():
-        raise UsageError(f"export: {destination} is a folder; give a file name")
-    if not destination.resolve().parent.is_dir():
-        raise UsageError(f"export: the folder {destination.resolve().parent} does not exist")
-    catalogue = open_snapshot(catalog, no_bundled, tolerant=False).catalogue
+        if output is not ExportFormat.MARKDOWN:
+            raise UsageError("export: a SQLite database cannot go to stdout; give a file name")
+        render.write(_markdown(catalog, no_bundled, language))
+        return
+    if output is ExportFormat.MARKDOWN:
+        looks_like, what, extensions = _looks_like_text, "a text file", _MARKDOWN_EXTENSIONS
+    else:
+        from ..export_sqlite import looks_like_sqlite
+
+        looks_like, what, extensions = looks_like_sqlite, "a SQLite database", _SQLITE_EXTENSIONS
     try:
-        export_sqlite(catalogue, destination)
+        target = writable_destination(destination, looks_like, what, force)
+    except UsageError as error:
+        raise UsageError(f"export: {error}") from None
+    if destination.suffix.lower() not in extensions:
+        render.note(f"rlhf: warning: writing {output.value} to {destination}, a name not ending in {extensions[0]}")
+    try:
+        if output is ExportFormat.MARKDOWN:
+            text = _markdown(catalog, no_bundled, language)
+            replace_file(target, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+            return
+        from ..export_sqlite import export as export_sqlite
+
+        catalogue = open_snapshot(catalog, no_bundled, tolerant=False).catalogue
+        export_sqlite(catalogue, target)
     except (OSError, sqlite3.Error) as error:
         raise WriteError(f"export: cannot write {destination}: {getattr(error, 'strerror', None) or error}") from None
     render.note(f"wrote {len(catalogue.entries)} entries to {destination}")
 
 
-def _write_atomically(destination: Path, text: str) -> None:
-    import os
-    import tempfile
+_MARKDOWN_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".txt")
+_SQLITE_EXTENSIONS: tuple[str, ...] = (".sqlite", ".sqlite3", ".db", ".db3")
 
-    if destination.is_dir() or not destination.resolve().parent.is_dir():
-        raise UsageError(f"export: cannot write {destination}: not a file in an existing folder")
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.resolve().parent)
+
+def _markdown(catalog: list[Path] | None, no_bundled: bool, language: ListLanguage) -> str:
+    from ..export_markdown import export as export_markdown
+
+    # Strict: an export must not silently miss the entries of a broken file.
+    return export_markdown(open_snapshot(catalog, no_bundled, tolerant=False).catalogue, language.value)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """True for a file a Markdown export may replace: UTF-8 text (a cut-off last character is fine)."""
+    if b"\x00" in head:
+        return False
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3 and len(head) == 8192
+    return True
