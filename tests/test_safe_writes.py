@@ -90,3 +90,97 @@ def test_export_through_a_link_keeps_the_link(run, tmp_path: Path, small: list[s
     link.symlink_to(real)
     assert run("export", str(link), "--format", "markdown", *small).exit_code == 0
     assert link.is_symlink() and "First title" in real.read_text(encoding="utf-8")
+
+
+LIST = "## Papers\n### 2023\n" + "".join(
+    f"- [Paper number {n}](https://arxiv.org/abs/2301.{n:05d})\n" for n in range(1, 4)
+)
+
+
+def _other_list(tmp_path: Path, name: str, start: int, count: int) -> Path:
+    path = tmp_path / name
+    items = "".join(f"- [Another paper {n}](https://arxiv.org/abs/2302.{n:05d})\n" for n in range(start, start + count))
+    path.write_text("## Papers\n### 2023\n" + items, encoding="utf-8")
+    return path
+
+
+def test_import_keeps_tables_of_other_kinds_and_comments(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    kept = (
+        "# My own papers file: keep this comment.\n"
+        '[[paper]]\nid = "own-paper"  # and this one\ntitle = "My Own Paper"\nyear = 2022\n'
+        'url = "https://example.org/own"\nsources = [{ name = "me" }]\n\n'
+        '[[dataset]]\nid = "own-data"\nname = "My Own Data"\nurl = "https://example.org/data"\n'
+        'sources = [{ name = "me" }]\n'
+    )
+    (folder / "papers.toml").write_text(kept, encoding="utf-8")
+    listing = tmp_path / "list.md"
+    listing.write_text(LIST, encoding="utf-8")
+    result = run("import", str(listing), "--into", str(folder), "--no-bundled")
+    assert result.exit_code == 0, result.stderr
+    text = (folder / "papers.toml").read_text(encoding="utf-8")
+    assert text.startswith(kept.rstrip("\n")), "what was there is kept byte for byte"
+    ids = run("search", "paper", "--no-bundled", "-c", str(folder), "-f", "ids", "-n", "50").stdout.split()
+    assert "own-data" in run("datasets", "--no-bundled", "-c", str(folder), "-f", "ids").stdout.split()
+    assert {"own-paper", "paper-number-1", "paper-number-3"} <= set(ids)
+
+
+def test_import_merging_into_an_entry_edits_it_in_place(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "mine"
+    listing = tmp_path / "list.md"
+    listing.write_text(LIST, encoding="utf-8")
+    assert run("import", str(listing), "--into", str(folder), "--no-bundled").exit_code == 0
+    papers = folder / "papers.toml"
+    papers.write_text("# my note\n" + papers.read_text(encoding="utf-8"), encoding="utf-8")
+    papers.chmod(0o640)
+    richer = tmp_path / "richer.md"
+    richer.write_text(
+        LIST.replace("(https://arxiv.org/abs/2301.00001)", "(https://arxiv.org/abs/2301.00001)\n  - Keyword: RLHF"),
+        encoding="utf-8",
+    )
+    result = run("import", str(richer), "--into", str(folder), "--no-bundled", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "merged" in {action["action"] for action in __import__("json").loads(result.stdout)}
+    text = papers.read_text(encoding="utf-8")
+    assert text.startswith("# my note\n") and text.count("[[paper]]") == 3
+    assert stat.S_IMODE(papers.stat().st_mode) == 0o640
+
+
+def test_import_refuses_a_fifo_in_the_target_folder(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    os.mkfifo(folder / "papers.toml")
+    listing = tmp_path / "list.md"
+    listing.write_text(LIST, encoding="utf-8")
+    result = run("import", str(listing), "--into", str(folder), "--no-bundled")  # would hang before
+    assert result.exit_code == 3 and "not a regular file" in result.stderr
+    assert stat.S_ISFIFO((folder / "papers.toml").lstat().st_mode)
+
+
+def test_an_import_waits_for_another_to_finish(tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    from rlhf_cli.importer import locked
+
+    from .test_entry_point import RLHF, rlhf_env
+
+    folder = tmp_path / "mine"
+    first, second = _other_list(tmp_path, "a.md", 1, 40), _other_list(tmp_path, "b.md", 100, 40)
+    env = rlhf_env(tmp_path, RLHF_NO_BUNDLED="1")
+    command = [RLHF, "import", "--into", str(folder), "-f", "ids"]
+    with locked(folder):  # as if another import were writing
+        waiting = subprocess.Popen([*command, str(first)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # type: ignore[list-item]
+        time.sleep(1.0)
+        assert waiting.poll() is None, "the import must wait for the lock"
+    waiting.communicate(timeout=60)
+    assert waiting.returncode == 0
+    both = [
+        subprocess.Popen([*command, str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for path in (first, second)
+    ]  # type: ignore[list-item]
+    outputs = [process.communicate(timeout=60) for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    titles = (folder / "papers.toml").read_text(encoding="utf-8")
+    assert all(f'Another paper {n}"' in titles for n in [*range(1, 41), *range(100, 140)])

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
+import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .awesome import ARXIV_URL, Item, Link, near_identical, parse
 from .catalog import Catalogue
-from .errors import CatalogError, Problem
+from .errors import CatalogError, Problem, WriteError
 from .tomlwrite import tables_to_toml
 
 FILES = {
@@ -31,6 +34,7 @@ FILES = {
     "blog": "blogs.toml",
     "book": "books.toml",
 }
+LOCK_FILE = ".rlhf-import.lock"
 _VENUE_YEARS = (
     re.compile(r"aclanthology\.org/(\d{4})\."),
     re.compile(r"/(?:CVPR|ICCV|ECCV|WACV)(\d{4})/", re.I),
@@ -69,6 +73,29 @@ def plan_import(
     return Plan(planner.actions, planner.tables, planner.changed)
 
 
+@contextmanager
+def locked(folder: Path, wait: float = 30.0) -> Iterator[None]:
+    """Hold the target folder's import lock: two imports at once would each write what they read,
+    and one's entries would be lost. A second import waits for the first (up to `wait` seconds)."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK_FILE).open("a") as lock:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WriteError(f"import: another import is writing to {folder}; try again later") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def read_target(folder: Path) -> dict[str, list[dict[str, Any]]]:
     """The tables already in the target folder, by kind (files that do not exist count as empty)."""
     import tomli
@@ -78,6 +105,9 @@ def read_target(folder: Path) -> dict[str, list[dict[str, Any]]]:
     for kind, name in FILES.items():
         path = folder / name
         if not path.exists():
+            continue
+        if not path.is_file():  # a FIFO would hang the read, and a device must not be replaced
+            problems.append(Problem(str(path), "not a regular file; an import rewrites this file"))
             continue
         try:
             data = tomli.loads(path.read_text(encoding="utf-8"))
@@ -98,8 +128,10 @@ def write_plan(plan: Plan, folder: Path, in_use: list[Path]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=folder))
     try:
         for kind in plan.changed:
-            header = f"# {kind.title()} entries imported by rlhf; facts come from the lists named in `sources`."
-            (staging / FILES[kind]).write_text(tables_to_toml(kind, plan.tables[kind], header), encoding="utf-8")
+            written, existing = staging / FILES[kind], folder / FILES[kind]
+            written.write_text(_new_text(kind, plan.tables[kind], existing), encoding="utf-8")
+            if existing.is_file():
+                shutil.copymode(existing, written)
         unchanged = [folder / FILES[k] for k in FILES if k not in plan.changed and (folder / FILES[k]).exists()]
         others = [path for path in in_use if path.resolve() != folder.resolve()]
         problems = check([*others, *unchanged, staging])
@@ -112,6 +144,31 @@ def write_plan(plan: Plan, folder: Path, in_use: list[Path]) -> None:
         for leftover in staging.glob("*"):
             leftover.unlink(missing_ok=True)
         staging.rmdir()
+
+
+def _new_text(kind: str, tables: list[dict[str, Any]], existing: Path) -> str:
+    """The file `existing` with `tables` in place of its `kind` tables, all else kept as it was.
+
+    The planner keeps the file's tables first and in order, then the new ones: the old tables are
+    edited in place through tomlkit (so comments, other kinds' tables and layout survive) and the
+    new ones appended in the bundled files' style.
+    """
+    if not existing.is_file():
+        header = f"# {kind.title()} entries imported by rlhf; facts come from the lists named in `sources`."
+        return tables_to_toml(kind, tables, header)
+    import tomlkit
+
+    document = tomlkit.parse(existing.read_text(encoding="utf-8"))
+    old = document.get(kind)
+    count = len(old) if old is not None else 0
+    for table, merged in zip(old or [], tables[:count], strict=True):
+        for key, value in merged.items():
+            if key not in table or table[key].unwrap() != value:
+                table[key] = value
+    text = tomlkit.dumps(document)
+    if len(tables) > count:
+        text = text.rstrip("\n") + "\n\n" + tables_to_toml(kind, tables[count:])
+    return text
 
 
 def slug(text: str) -> str:

@@ -36,7 +36,7 @@ def import_list(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Import an awesome list into catalogue TOML, merging with what is already there."""
-    from ..importer import plan_import, read_target, write_plan
+    from ..importer import locked, plan_import, read_target, write_plan
     from ..loader import catalog_paths, load, user_catalog_dir
 
     text = _read_text(markdown)
@@ -46,11 +46,14 @@ def import_list(
     in_use = catalog_paths(catalog, bundled=not no_bundled)
     if folder.is_dir() and all(path.resolve() != folder.resolve() for path in in_use):
         in_use.append(folder)
-    catalogue = load(in_use)
-    plan = plan_import(text, source or markdown.stem, catalogue, read_target(folder), _progress)
-    if not dry_run and plan.changed:
+    if dry_run:
+        plan = plan_import(text, source or markdown.stem, load(in_use), read_target(folder), _progress)
+    else:
         try:
-            write_plan(plan, folder, in_use)
+            with locked(folder):  # read, plan and write as one step: another import waits
+                plan = plan_import(text, source or markdown.stem, load(in_use), read_target(folder), _progress)
+                if plan.changed:
+                    write_plan(plan, folder, in_use)
         except OSError as error:
             raise WriteError(f"import: cannot write to {folder}: {error.strerror or error}") from None
     records = [
