@@ -184,3 +184,53 @@ def test_an_import_waits_for_another_to_finish(tmp_path: Path) -> None:
     assert [process.returncode for process in both] == [0, 0], outputs
     titles = (folder / "papers.toml").read_text(encoding="utf-8")
     assert all(f'Another paper {n}"' in titles for n in [*range(1, 41), *range(100, 140)])
+
+
+HOSTILE_URLS = """
+[[paper]]
+id = "shell-link"
+title = "A paper whose link a shell would run"
+year = 2021
+url = "https://example.org/a$(touch${IFS}PWNED);touch${IFS}PWNED2&touch${IFS}PWNED3`touch${IFS}PWNED4`"
+sources = [{ name = "test" }]
+
+[[paper]]
+id = "credential-link"
+title = "A paper whose link carries a password"
+year = 2021
+url = "https://user:secret@example.org/paper"
+sources = [{ name = "test" }]
+
+[[paper]]
+id = "idn-link"
+title = "A paper on a look-alike host"
+year = 2021
+url = "https://exаmple.org/pаper?q=a"
+sources = [{ name = "test" }]
+"""
+
+
+def test_open_through_a_shell_wrapper_browser_runs_nothing(write_catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from .test_entry_point import RLHF, rlhf_env
+
+    folder = write_catalog("hostile.toml", HOSTILE_URLS)
+    env = rlhf_env(tmp_path, RLHF_CATALOG=str(folder), RLHF_NO_BUNDLED="1", BROWSER="sh -c 'echo %s > opened.txt'")
+    done = subprocess.run([RLHF, "open", "shell-link"], env=env, cwd=tmp_path, capture_output=True, text=True)  # type: ignore[list-item]
+    assert done.returncode == 0, done.stderr
+    assert not list(tmp_path.glob("PWNED*")), "the link ran as shell code"
+    opened = (tmp_path / "opened.txt").read_text(encoding="utf-8").strip()
+    assert (
+        opened
+        == "https://example.org/a%24%28touch%24%7BIFS%7DPWNED%29%3Btouch%24%7BIFS%7DPWNED2%26touch%24%7BIFS%7DPWNED3%60touch%24%7BIFS%7DPWNED4%60"
+    )
+
+
+def test_open_refuses_credentials_and_prints_punycode(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("hostile.toml", HOSTILE_URLS)
+    refused = run("open", "credential-link", "--print", "--no-bundled", "-c", str(folder))
+    assert refused.exit_code == 2 and "user name or password" in refused.stderr and "secret" not in refused.stdout
+    shown = run("open", "idn-link", "--print", "--no-bundled", "-c", str(folder))
+    assert shown.exit_code == 0
+    assert shown.stdout == "https://xn--exmple-4nf.org/p%D0%B0per?q=a\n"

@@ -95,14 +95,19 @@ def open_entry(
             raise UsageError(f"open: {entry.id} has no code link")
     if not url:
         raise UsageError(f"open: {entry.id} has no link")
-    if not url.lower().startswith(("http://", "https://")):
-        raise UsageError(f"open: refusing to open '{render.visible(url)}': not an http(s) link")
+    from ..urls import UnsafeUrl, browser_url
+
+    try:
+        url = browser_url(url)
+    except UnsafeUrl as reason:
+        raise UsageError(f"open: refusing to open '{render.visible(url)}': {reason}") from None
     if print_only:
         render.write(url + "\n")
         return
     import webbrowser
 
-    # webbrowser runs the browser without a shell; the URL is passed as one argument.
+    # No shell is run, and the URL is in a form no shell would act on either (urls.py), since
+    # $BROWSER may be a shell wrapper.
     if not webbrowser.open(url):
         render.write(url + "\n")
         render.note("rlhf: no browser found; the link is printed above")
