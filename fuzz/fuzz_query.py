@@ -1,6 +1,6 @@
 """Fuzz the query parser: any text must parse or raise QueryError pointing inside the query.
 
-    python fuzz/fuzz_query.py -max_total_time=60 /tmp/rlhf-corpus-query fuzz/corpus/query
+python fuzz/fuzz_query.py -max_total_time=60 /tmp/rlhf-corpus-query fuzz/corpus/query
 """
 
 from __future__ import annotations

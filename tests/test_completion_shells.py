@@ -110,3 +110,42 @@ def test_values_stay_one_word_in_every_shell(shell: str, line: str, hostile_cata
 def test_prefix_with_a_space_completes_in_bash(hostile_catalog: Path, tmp_path: Path) -> None:
     output = _completion(tmp_path, hostile_catalog, "bash", "rlhf papers --keyword rew")
     assert output == "reward\\ model\n"
+
+
+def _formatted(values: list[str], shell: str) -> str:
+    """What the hot path prints for `values` (tests/test_hotpath.py holds Typer's output to the same)."""
+    from rlhf_cli.completion import shell_word
+    from rlhf_cli.hotpath import _zsh_escape
+
+    words = [shell_word(value, shell) for value in values]
+    if shell == "zsh":
+        return "_arguments '*: :((" + "\n".join(f'"{_zsh_escape(word)}"' for word in words) + "))'\n"
+    return "\n".join(words) + "\n"
+
+
+@pytest.mark.parametrize("shell", ["zsh", "bash", "fish"])
+def test_any_completable_value_round_trips_as_one_word(shell: str, tmp_path: Path) -> None:
+    """Property: every value `completable` lets through reads back from the real shell as itself."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from rlhf_cli.completion import completable
+
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed (.ci/run installs it with apt-get where it can)")
+    batches: list[list[str]] = []
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=30))
+    def collect(values: list[str]) -> None:
+        batches.append(sorted({value for value in values if completable(value)}))
+
+    collect()
+    alphabet = "".join(chr(c) for c in range(32, 127)) + "é强\u00a0\u2028"
+    import random
+
+    rng = random.Random(15)
+    batches.append(sorted({v for v in ("".join(rng.choices(alphabet, k=8)) for _ in range(3000)) if completable(v)}))
+    values = sorted({value for batch in batches for value in batch})
+    assert len(values) > 50, "the generators should reach many completable values"
+    assert _read_by_shell(tmp_path, shell, _formatted(values, shell)) == values
