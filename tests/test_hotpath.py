@@ -57,6 +57,8 @@ HOT_SEARCHES = [
     ["ppo", "-f", "markdown"],
     ["ppo", "-f", "table"],
     ["强化学习"],
+    ["2203.02155"],
+    ["arXiv:2203.02155v2", "-f", "json"],
     ["zzzzqqqq"],
     ["ppo", "--no-bundled", "-c", "{broken}"],
     ["proximal", "-c", "{broken}"],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from .errors import NotFoundError
+from .errors import AmbiguousError, NotFoundError
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Paper, Topic
 
 E = TypeVar("E", bound=Entry)
@@ -16,6 +16,17 @@ def normalise_url(url: str) -> str:
     """A form of a URL for comparing links: no scheme, case-folded host part, no trailing slash."""
     bare = url.split("://", 1)[-1].rstrip("/")
     return bare.removesuffix(".git").casefold()
+
+
+def entry_urls(entry: Entry) -> Iterator[tuple[str, str]]:
+    """Every link an entry carries, with the field it is in."""
+    url = getattr(entry, "url", None)
+    if url is not None:
+        yield "url", url
+    for index, other in enumerate(getattr(entry, "other_urls", [])):
+        yield f"other_urls[{index}]", other
+    for index, link in enumerate(getattr(entry, "code", [])):
+        yield f"code[{index}].url", link.url
 
 
 class Catalogue:
@@ -37,6 +48,7 @@ class Catalogue:
             if isinstance(entry, Codebase):
                 for paper_id in entry.papers:
                     self._implementations[paper_id].append(entry)
+        self._by_key: dict[str, list[Entry]] | None = None
         self._by_url: dict[str, Entry] = {}
         for entry in self.entries:
             url = getattr(entry, "url", None)
@@ -75,19 +87,56 @@ class Catalogue:
         return self.of_type(Topic)
 
     def find(self, name: str, kinds: Iterable[Kind] | None = None) -> Entry | None:
-        """The entry whose id, title, name or alias is `name` (ignoring case), if any."""
+        """The one entry `name` stands for (see `lookup`), if exactly one."""
+        found = self.lookup(name, kinds)
+        return found[0] if len(found) == 1 else None
+
+    def lookup(self, name: str, kinds: Iterable[Kind] | None = None) -> list[Entry]:
+        """The entries `name` may stand for: the one whose id, title, name or alias it is (any case);
+        else those of the surest key it gives (identifiers.query_keys: an arXiv id in any spelling,
+        a DOI, an OpenReview id, a link, a citekey, the name as typed, spaces and hyphens aside)."""
+        wanted = None if kinds is None else set(kinds)
         entry = self._by_name.get(name.strip().casefold())
-        if entry is None or (kinds is not None and entry.KIND not in set(kinds)):
-            return None
-        return entry
+        if entry is not None and (wanted is None or entry.KIND in wanted):
+            return [entry]
+        from .identifiers import query_keys
+
+        by_key = self._keys()
+        for key in query_keys(name):
+            found = [entry for entry in by_key.get(key, []) if wanted is None or entry.KIND in wanted]
+            if found:
+                return found
+        return []
 
     def resolve(self, name: str, kinds: Iterable[Kind] | None = None, what: str = "entry") -> Entry:
-        """Like `find`, but raise NotFoundError with close names when nothing matches."""
+        """Like `find`, but raise NotFoundError with close names when nothing matches, and
+        AmbiguousError listing the candidates when several do."""
         wanted = None if kinds is None else tuple(kinds)
-        entry = self.find(name, wanted)
-        if entry is None:
+        found = self.lookup(name, wanted)
+        if not found:
             raise NotFoundError(what, name, self.suggest(name, wanted))
-        return entry
+        if len(found) > 1:
+            raise AmbiguousError(what, name, [(entry.id, entry.display_name) for entry in found])
+        return found[0]
+
+    def _keys(self) -> dict[str, list[Entry]]:
+        """Every entry's lookup keys (identifiers.entry_keys), made on the first inexact lookup."""
+        if self._by_key is None:
+            from .cite import citekey_base
+            from .identifiers import entry_keys
+
+            self._by_key = {}
+            for entry in self.entries:
+                urls = [url for _, url in entry_urls(entry)]
+                authors: list[str] = getattr(entry, "authors", [])
+                organisation = getattr(entry, "authors_org", None) or getattr(entry, "publisher", None)
+                year = getattr(entry, "year", None)
+                citekey = citekey_base(entry.id, entry.display_name, authors, organisation, year)
+                for key in entry_keys(entry.names, urls, getattr(entry, "arxiv", None), citekey):
+                    found = self._by_key.setdefault(key, [])
+                    if entry not in found:
+                        found.append(entry)
+        return self._by_key
 
     def suggest(self, name: str, kinds: Iterable[Kind] | None = None, limit: int = 3) -> list[str]:
         """Names close to `name` (ids first), for "did you mean" hints."""

@@ -129,11 +129,20 @@ def ris(records: list[Record]) -> str:
 
 
 def _citekey_base(record: Record) -> str:
-    authors = record.get("authors") or []
-    who = _surname(authors[0]) if authors else record.get("authors_org") or record.get("publisher") or record["id"]
-    first_word = next((w for w in _words(record["title"]) if w not in _STOP_WORDS), "")
-    year = record.get("year") or ""
-    return f"{_ascii_word(who)}{year}{first_word}" or record["id"].replace("-", "")
+    return citekey_base(
+        record["id"],
+        record["title"],
+        record.get("authors") or [],
+        record.get("authors_org") or record.get("publisher"),
+        record.get("year"),
+    )
+
+
+def citekey_base(entry_id: str, title: str, authors: list[str], organisation: str | None, year: int | None) -> str:
+    """An entry's citekey before any a/b/... that tells it from another cited with it."""
+    who = _surname(authors[0]) if authors else organisation or entry_id
+    first_word = next((w for w in _words(title) if w not in _STOP_WORDS), "")
+    return f"{_ascii_word(who)}{year or ''}{first_word}" or entry_id.replace("-", "")
 
 
 def _surname(name: str) -> str:

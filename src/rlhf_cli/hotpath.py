@@ -97,6 +97,8 @@ def search_words(snapshot: Snapshot, words: str, kinds: list[str] | None, limit:
     from .errors import ExitCode, Stop
     from .records import hit_record
 
+    if _by_identifier(snapshot, words, kinds, limit, output):
+        return
     hits = snapshot.index.search(words, kinds)
     if not hits and LEFT_OUT:
         raise Stop(ExitCode.NO_MATCH)
@@ -109,6 +111,30 @@ def search_words(snapshot: Snapshot, words: str, kinds: list[str] | None, limit:
     render.listing(records, search_columns(), output or render.default_format())
     if len(shown) < len(hits) and sys.stderr.isatty():
         render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
+
+
+def looks_like_identifier(words: str) -> bool:
+    """True if `words` is an arXiv id, DOI, OpenReview id, link or citekey rather than words."""
+    from .identifiers import query_keys
+
+    return any(not key.startswith("name:") for key in query_keys(words))
+
+
+def _by_identifier(snapshot: Snapshot, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> bool:
+    """Show the entries an identifier names (`rlhf search 2203.02155`), if it is one and names any."""
+    if not looks_like_identifier(words):
+        return False
+    from . import render
+    from .records import entry_record
+
+    catalogue = snapshot.catalogue
+    found = [entry for entry in catalogue.lookup(words) if kinds is None or entry.KIND in kinds]
+    if not found:
+        return False
+    matched = {"field": "identifier", "text": words}
+    records = [{"score": 100.0, "matched": matched} | entry_record(entry, catalogue) for entry in found[:limit]]
+    render.listing(records, search_columns(), output or render.default_format())
+    return True
 
 
 def search_columns() -> list[Column]:
@@ -157,7 +183,7 @@ def _search(args: list[str]) -> int | None:
         else:  # --help, --explain, `--`, a query's exclusion, an option spelt another way...
             return None
     text = " ".join(words)
-    if not text.strip() or not plain_words(text):
+    if not text.strip() or not (plain_words(text) or looks_like_identifier(text.strip())):
         return None
     from .boundary import guarded, open_snapshot
     from .render import Format

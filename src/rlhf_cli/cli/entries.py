@@ -2,17 +2,25 @@
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .. import render
-from ..errors import ExitCode, Stop, UsageError
+from ..errors import AmbiguousError, ExitCode, NotFoundError, RlhfError, Stop, UsageError
 from ..render import Column, field
 from . import CatalogOption, FormatOption, NoBundledOption, _complete, command, open_snapshot
 
+if TYPE_CHECKING:
+    from ..models import Entry
+
 NameArgument = Annotated[
-    str, typer.Argument(help="An id, title, name or alias (any case).", autocompletion=_complete())
+    str,
+    typer.Argument(
+        help="An id, title, name or alias (any case, spaces and hyphens aside), an arXiv id or URL in any "
+        "spelling, a DOI, an OpenReview id, a link the entry carries, or a citekey `rlhf cite` printed.",
+        autocompletion=_complete(),
+    ),
 ]
 
 
@@ -136,11 +144,21 @@ def cite(
     if not wanted:
         raise UsageError("cite: no ids given (stdin was empty)")
     catalogue = open_snapshot(catalog, no_bundled).catalogue
-    entries = list(dict.fromkeys(catalogue.resolve(name) for name in wanted))
-    records = [entry_record(entry, catalogue) for entry in entries]
-    if style is CiteFormat.BIBTEX:
+    found: list[Entry] = []
+    unknown: list[RlhfError] = []
+    for name in wanted:
+        try:
+            found.append(catalogue.resolve(name))
+        except (NotFoundError, AmbiguousError) as error:
+            unknown.append(error)  # the others are still cited; the bad ones are named after
+    records = [entry_record(entry, catalogue) for entry in dict.fromkeys(found)]
+    if records and style is CiteFormat.BIBTEX:
         render.write(citations.bibtex(records, ascii_only=ascii_only))
-    elif style is CiteFormat.CSL_JSON:
+    elif records and style is CiteFormat.CSL_JSON:
         render.write(citations.csl_json(records))
-    else:
+    elif records:
         render.write(citations.ris(records))
+    for problem in unknown:
+        render.error(str(problem))
+    if unknown:
+        raise Stop(ExitCode.NO_MATCH)

@@ -14,7 +14,7 @@ import typer
 
 from .. import render
 from ..errors import ExitCode, Stop, UsageError
-from ..hotpath import SEARCH_LIMIT, plain_words, search_columns, search_words
+from ..hotpath import SEARCH_LIMIT, looks_like_identifier, plain_words, search_columns, search_words
 from ..render import Column, Format, field
 from . import (
     LEFT_OUT,
@@ -164,7 +164,7 @@ def search(
     if not text.strip():
         raise UsageError("search: give at least one word to look for")
     kinds = [k.value for k in kind] if kind else None
-    if plain_words(text) and not explain:
+    if (plain_words(text) or looks_like_identifier(text.strip())) and not explain:
         # Free words alone, the common case: no need to load the query language at all.
         search_words(open_snapshot(catalog, no_bundled), " ".join(text.split()), kinds, limit, output)
         return
