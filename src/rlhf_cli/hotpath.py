@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .render import Column, Format
-    from .snapshot import Snapshot
+    from .view import CatalogueView
 
 SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
@@ -90,22 +90,22 @@ def plain_words(text: str) -> bool:
     return not any(char in text for char in ':"()') and not any(w.startswith("-") or w in ("OR", "AND") for w in words)
 
 
-def search_words(snapshot: Snapshot, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
+def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
     """Free words alone: rank with the search index and read only the hits shown from the store."""
     from . import render
-    from .boundary import LEFT_OUT
     from .errors import ExitCode, Stop
     from .records import hit_record
 
-    hits = snapshot.index.search(words, kinds)
-    if not hits and LEFT_OUT:
+    hits = view.index().search(words, kinds)
+    if not hits and view.problems:
         raise Stop(ExitCode.NO_MATCH)
     if not hits:
         render.error(f"nothing matches '{words}'")
         render.note("hint: try fewer or shorter words")
         raise Stop(ExitCode.NO_MATCH)
     shown = hits[:limit]
-    records = [hit_record(hit, snapshot.record(hit.position)) for hit in shown]
+    view.entries_at([hit.position for hit in shown])  # read in one query, not one each
+    records = [hit_record(hit, view.record(hit.position)) for hit in shown]
     render.listing(records, search_columns(), output or render.default_format())
     if len(shown) < len(hits) and sys.stderr.isatty():
         render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
@@ -159,12 +159,14 @@ def _search(args: list[str]) -> int | None:
     text = " ".join(words)
     if not text.strip() or not plain_words(text):
         return None
-    from .boundary import guarded, open_snapshot
+    from .boundary import guarded
     from .render import Format
 
     fmt = Format(output) if output else None
     said = " ".join(text.split())
-    return guarded(lambda: search_words(open_snapshot(catalog or None, no_bundled), said, kinds or None, limit, fmt))
+    return guarded(
+        lambda session: search_words(session.open(catalog or None, no_bundled), said, kinds or None, limit, fmt)
+    )
 
 
 def _complete(instruction: str) -> int | None:
