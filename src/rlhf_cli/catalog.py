@@ -29,6 +29,33 @@ def entry_urls(entry: Entry) -> Iterator[tuple[str, str]]:
         yield f"code[{index}].url", link.url
 
 
+def close_names(name: str, names: Iterable[tuple[str, str]], limit: int = 3) -> list[str]:
+    """The ids of the entries with names close to `name` (a later entry's name wins a tie), for
+    "did you mean" hints; `names` holds (name, id) pairs in catalogue order."""
+    from rapidfuzz import fuzz, process, utils
+
+    candidates = dict(names)
+    matches = process.extract(
+        name, list(candidates), scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=75
+    )
+    matches.sort(key=lambda match: (-match[1], match[0]))
+    # Only names about as close as the best one: a long tail of weak matches is noise.
+    close = [match for match in matches if match[1] >= matches[0][1] - 5] if matches else []
+    return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
+
+
+def lookup_keys(entry: Entry) -> set[str]:
+    """The keys an entry answers to besides its exact names (identifiers.entry_keys)."""
+    from .cite import citekey_base
+    from .identifiers import entry_keys
+
+    urls = [url for _, url in entry_urls(entry)]
+    authors: list[str] = getattr(entry, "authors", [])
+    organisation = getattr(entry, "authors_org", None) or getattr(entry, "publisher", None)
+    citekey = citekey_base(entry.id, entry.display_name, authors, organisation, getattr(entry, "year", None))
+    return entry_keys(entry.names, urls, getattr(entry, "arxiv", None), citekey)
+
+
 class Catalogue:
     """All entries, with lookups by id and name and the links between entries in both directions."""
 
@@ -120,19 +147,11 @@ class Catalogue:
         return found[0]
 
     def _keys(self) -> dict[str, list[Entry]]:
-        """Every entry's lookup keys (identifiers.entry_keys), made on the first inexact lookup."""
+        """Every entry's lookup keys (`lookup_keys`), made on the first inexact lookup."""
         if self._by_key is None:
-            from .cite import citekey_base
-            from .identifiers import entry_keys
-
             self._by_key = {}
             for entry in self.entries:
-                urls = [url for _, url in entry_urls(entry)]
-                authors: list[str] = getattr(entry, "authors", [])
-                organisation = getattr(entry, "authors_org", None) or getattr(entry, "publisher", None)
-                year = getattr(entry, "year", None)
-                citekey = citekey_base(entry.id, entry.display_name, authors, organisation, year)
-                for key in entry_keys(entry.names, urls, getattr(entry, "arxiv", None), citekey):
+                for key in lookup_keys(entry):
                     found = self._by_key.setdefault(key, [])
                     if entry not in found:
                         found.append(entry)
@@ -140,22 +159,9 @@ class Catalogue:
 
     def suggest(self, name: str, kinds: Iterable[Kind] | None = None, limit: int = 3) -> list[str]:
         """Names close to `name` (ids first), for "did you mean" hints."""
-        from rapidfuzz import fuzz, process, utils
-
         wanted = None if kinds is None else set(kinds)
-        candidates = {
-            entry_name: entry.id
-            for entry in self.entries
-            if wanted is None or entry.KIND in wanted
-            for entry_name in entry.names
-        }
-        matches = process.extract(
-            name, list(candidates), scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=75
-        )
-        matches.sort(key=lambda match: (-match[1], match[0]))
-        # Only names about as close as the best one: a long tail of weak matches is noise.
-        close = [match for match in matches if match[1] >= matches[0][1] - 5] if matches else []
-        return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
+        names = [(n, e.id) for e in self.entries if wanted is None or e.KIND in wanted for n in e.names]
+        return close_names(name, names, limit)
 
     def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
         return [linked for i in entry.datasets if isinstance(linked := self.by_id.get(i), Dataset)]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .catalog import Catalogue
 from .models import Codebase, Dataset, Entry, Environment, Paper
+
+if TYPE_CHECKING:
+    from .records import Neighbours
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +19,7 @@ class Edge:
     label: str  # "uses", "implements"
 
 
-def edges(catalogue: Catalogue, selection: list[Entry]) -> tuple[list[Entry], list[Edge]]:
+def edges(catalogue: Neighbours, selection: list[Entry]) -> tuple[list[Entry], list[Edge]]:
     """The selected entries, their neighbours, and the links between them."""
     nodes: dict[str, Entry] = {entry.id: entry for entry in selection}
     found: list[Edge] = []

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .render import Column, Format
-    from .snapshot import Snapshot
+    from .view import CatalogueView
 
 SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
@@ -90,24 +90,24 @@ def plain_words(text: str) -> bool:
     return not any(char in text for char in ':"()') and not any(w.startswith("-") or w in ("OR", "AND") for w in words)
 
 
-def search_words(snapshot: Snapshot, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
+def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
     """Free words alone: rank with the search index and read only the hits shown from the store."""
     from . import render
-    from .boundary import LEFT_OUT
     from .errors import ExitCode, Stop
     from .records import hit_record
 
-    if _by_identifier(snapshot, words, kinds, limit, output):
+    if _by_identifier(view, words, kinds, limit, output):
         return
-    hits = snapshot.index.search(words, kinds)
-    if not hits and LEFT_OUT:
+    hits = view.index().search(words, kinds)
+    if not hits and view.problems:
         raise Stop(ExitCode.NO_MATCH)
     if not hits:
         render.error(f"nothing matches '{words}'")
         render.note("hint: try fewer or shorter words")
         raise Stop(ExitCode.NO_MATCH)
     shown = hits[:limit]
-    records = [hit_record(hit, snapshot.record(hit.position)) for hit in shown]
+    view.entries_at([hit.position for hit in shown])  # read in one query, not one each
+    records = [hit_record(hit, view.record(hit.position)) for hit in shown]
     render.listing(records, search_columns(), output or render.default_format())
     if len(shown) < len(hits) and sys.stderr.isatty():
         render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
@@ -120,19 +120,18 @@ def looks_like_identifier(words: str) -> bool:
     return any(not key.startswith("name:") for key in query_keys(words))
 
 
-def _by_identifier(snapshot: Snapshot, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> bool:
+def _by_identifier(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> bool:
     """Show the entries an identifier names (`rlhf search 2203.02155`), if it is one and names any."""
     if not looks_like_identifier(words):
         return False
     from . import render
     from .records import entry_record
 
-    catalogue = snapshot.catalogue
-    found = [entry for entry in catalogue.lookup(words) if kinds is None or entry.KIND in kinds]
+    found = [entry for entry in view.lookup(words) if kinds is None or entry.KIND in kinds]
     if not found:
         return False
     matched = {"field": "identifier", "text": words}
-    records = [{"score": 100.0, "matched": matched} | entry_record(entry, catalogue) for entry in found[:limit]]
+    records = [{"score": 100.0, "matched": matched} | entry_record(entry, view) for entry in found[:limit]]
     render.listing(records, search_columns(), output or render.default_format())
     return True
 
@@ -185,12 +184,14 @@ def _search(args: list[str]) -> int | None:
     text = " ".join(words)
     if not text.strip() or not (plain_words(text) or looks_like_identifier(text.strip())):
         return None
-    from .boundary import guarded, open_snapshot
+    from .boundary import guarded
     from .render import Format
 
     fmt = Format(output) if output else None
     said = " ".join(text.split())
-    return guarded(lambda: search_words(open_snapshot(catalog or None, no_bundled), said, kinds or None, limit, fmt))
+    return guarded(
+        lambda session: search_words(session.open(catalog or None, no_bundled), said, kinds or None, limit, fmt)
+    )
 
 
 def _complete() -> int | None:

@@ -4,8 +4,7 @@ A `SearchIndex` is built over a set of entries: their distinct searchable texts,
 and fields each text belongs to, and an index of the distinct words in those texts. A query is
 then scored against each distinct text and each distinct word once, however many entries share
 them, so search stays fast on large catalogues and never needs the entries themselves until it
-has its hits. The cache keeps one index per piece of a catalogue file (see store.py), and a
-`SegmentedIndex` searches them as one.
+has its hits. A catalogue's store keeps its index (schema.py), read back in one piece.
 """
 
 from __future__ import annotations
@@ -66,7 +65,7 @@ class Named(Protocol):
 
 class TextSource(Protocol):
     """What building an index needs: entries, and the names of the datasets and environments
-    they link to (a Catalogue, or a piece of one with the names of the whole, see loader.py)."""
+    they link to (a Catalogue)."""
 
     @property
     def entries(self) -> Sequence[Entry]: ...
@@ -105,7 +104,7 @@ class SearchIndex:
         refs: list[list[int]] = []
         for position, entry in enumerate(catalogue.entries):
             base = position << FIELD_BITS
-            for field, text in _search_texts(catalogue, entry):
+            for field, text in search_texts(catalogue, entry):
                 processed = processed_of.get(text)
                 if processed is None:
                     processed = processed_of[text] = utils.default_process(text)
@@ -150,7 +149,7 @@ class SearchIndex:
 
     def ranked_hits(self, query: str, kinds: Iterable[str] | None = None, offset: int = 0) -> list[RankedHit]:
         """The hits of `query`, unsorted, each with its sort key; positions are shifted by `offset`
-        (the index of one segment of a catalogue, see `SegmentedIndex`)."""
+        (for an index over part of a catalogue)."""
         from rapidfuzz import fuzz, process, utils
 
         processed = utils.default_process(query)
@@ -256,55 +255,6 @@ class SearchIndex:
         ]
 
 
-class SegmentedIndex:
-    """The search index of a catalogue kept in segments (one per piece of a catalogue file, see
-    pieces.py), each a `SearchIndex` over its own entries; answers as one index over them all.
-
-    Segments are read from the store when a search needs them. Unless `keep` is set, each is let
-    go once searched, so a search of a big catalogue holds one segment at a time. If reading one
-    fails (the store is damaged), the search is answered by the index `fallback` gives instead.
-    """
-
-    def __init__(
-        self,
-        segments: Sequence[tuple[int, Callable[[], SearchIndex]]],
-        keep: bool,
-        fallback: Callable[[], SearchIndex | SegmentedIndex],
-    ) -> None:
-        self._segments = segments  # (position of the segment's first entry, a reader of its index)
-        self._loaded: dict[int, SearchIndex] = {}
-        self._keep = keep
-        self._fallback = fallback
-
-    def _each(self) -> Iterator[tuple[int, SearchIndex]]:
-        for number, (start, load) in enumerate(self._segments):
-            index = self._loaded.get(number) or load()
-            if self._keep:
-                self._loaded[number] = index
-            yield start, index
-
-    def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
-        from .store import StoreError
-
-        kinds = None if kinds is None else list(kinds)
-        try:
-            ranked = [pair for start, index in self._each() for pair in index.ranked_hits(query, kinds, start)]
-        except (StoreError, TypeError, ValueError):
-            return self._fallback().search(query, kinds)
-        return _best_first(ranked)
-
-    def phrase_positions(self, phrase: str) -> dict[int, str]:
-        from .store import StoreError
-
-        found: dict[int, str] = {}
-        try:
-            for start, index in self._each():
-                found |= index.phrase_positions(phrase, start)
-        except (StoreError, TypeError, ValueError):
-            return self._fallback().phrase_positions(phrase)
-        return found
-
-
 def _best_first(ranked: list[RankedHit]) -> list[Hit]:
     return [hit for _, hit in sorted(ranked, key=lambda pair: pair[0])]
 
@@ -352,7 +302,7 @@ def _csr(rows: Iterable[list[int]]) -> tuple[array[int], array[int]]:
     return offsets, data
 
 
-def _search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str]]:
+def search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str]]:
     """The texts an entry can be found by, with the field each comes from."""
     for name in dict.fromkeys(entry.names):
         yield "name", name

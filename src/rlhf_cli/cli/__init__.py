@@ -9,6 +9,7 @@ completion requests usually never get here: hotpath.py answers them without Type
 """
 
 import functools
+import inspect
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -17,25 +18,36 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from .. import __version__
-from ..boundary import LEFT_OUT, guarded, open_snapshot
+from ..boundary import Session, guarded
 from ..errors import ExitCode
 from ..render import Format
 
 if TYPE_CHECKING:
     from ..querylang import Node
 
-__all__ = ["LEFT_OUT", "command", "open_snapshot", "user_query"]  # what the command modules share
+__all__ = ["Session", "command", "user_query"]  # what the command modules share
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _error_boundary(command: F) -> F:
+    """Run a command in the error boundary. A first parameter named `session` gets the run's
+    `Session` (which opens catalogues and keeps what they left out) from here, not from the user."""
+    signature = inspect.signature(command)
+    parameters = list(signature.parameters.values())
+    takes_session = bool(parameters) and parameters[0].name == "session"
+
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        code = guarded(lambda: command(*args, **kwargs))
+        if takes_session:
+            code = guarded(lambda session: command(session, *args, **kwargs))
+        else:
+            code = guarded(lambda _: command(*args, **kwargs))
         if code != ExitCode.OK:
             raise typer.Exit(code)
 
+    if takes_session:  # Typer reads the parameters from here: the session is not an option
+        run.__signature__ = signature.replace(parameters=parameters[1:])  # type: ignore[attr-defined]
     return run  # type: ignore[return-value]  # functools.wraps keeps F's signature; mypy cannot see it
 
 
@@ -46,7 +58,7 @@ _REGISTERED: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
 COMMAND_MODULES = {
     **dict.fromkeys(["search", "papers", "codebases", "datasets", "envs", "blogs", "books", "topics"], "listings"),
     **dict.fromkeys(["show", "related", "cite", "open"], "entries"),
-    **dict.fromkeys(["stats", "graph", "export", "validate"], "tools"),
+    **dict.fromkeys(["stats", "graph", "export", "validate", "cache"], "tools"),
     **dict.fromkeys(["import", "lint"], "lists"),
 }
 _MODULE_ORDER = ("listings", "entries", "tools", "lists")  # the order of `rlhf --help`

@@ -9,7 +9,7 @@ import typer
 from .. import render
 from ..errors import AmbiguousError, ExitCode, NotFoundError, RlhfError, Stop, UsageError
 from ..render import Column, field
-from . import CatalogOption, FormatOption, NoBundledOption, _complete, command, open_snapshot
+from . import CatalogOption, FormatOption, NoBundledOption, Session, _complete, command
 
 if TYPE_CHECKING:
     from ..models import Entry
@@ -32,6 +32,7 @@ class CiteFormat(StrEnum):
 
 @command()
 def show(
+    session: Session,
     name: NameArgument,
     output: FormatOption = None,
     catalog: CatalogOption = None,
@@ -43,13 +44,14 @@ def show(
     fmt = output or render.default_format()
     if fmt not in render.DETAIL_FORMATS:
         raise UsageError(f"show: --format {fmt.value} is for lists; use one of table, json, csv, tsv")
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
-    entry = catalogue.resolve(name)
-    render.detail(entry_record(entry, catalogue), links_record(entry, catalogue), fmt)
+    view = session.open(catalog, no_bundled)
+    entry = view.resolve(name)
+    render.detail(entry_record(entry, view), links_record(entry, view), fmt)
 
 
 @command()
 def related(
+    session: Session,
     name: NameArgument,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = 15,
     output: FormatOption = None,
@@ -60,13 +62,14 @@ def related(
     from ..records import entry_record
     from ..relations import related as find_related
 
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
-    entry = catalogue.resolve(name)
-    found = find_related(catalogue, entry)
+    view = session.open(catalog, no_bundled)
+    entry = view.resolve(name)
+    found, _ = find_related(view, entry, limit)
     if not found:
         render.error(f"nothing in the catalogue is linked to {entry.id}")
         raise Stop(ExitCode.NO_MATCH)
-    records = [{"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, catalogue) for r in found[:limit]]
+    view.prefetch_links([view.position(r.entry) for r in found])
+    records = [{"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, view) for r in found]
     columns = [
         field("score", "Score"),
         field("kind", "Kind"),
@@ -79,6 +82,7 @@ def related(
 
 @command("open")
 def open_entry(
+    session: Session,
     name: NameArgument,
     code: Annotated[bool, typer.Option("--code", help="Open the entry's code instead of its page.")] = False,
     print_only: Annotated[bool, typer.Option("--print", help="Print the URL instead of opening a browser.")] = False,
@@ -88,7 +92,7 @@ def open_entry(
     """Open an entry's page (or its code) in the web browser; only http(s) links are ever opened."""
     from ..models import Codebase, Paper
 
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    catalogue = session.open(catalog, no_bundled)
     entry = catalogue.resolve(name)
     url: str | None = getattr(entry, "url", None)
     if code:
@@ -123,6 +127,7 @@ def open_entry(
 
 @command()
 def cite(
+    session: Session,
     names: Annotated[
         list[str],
         typer.Argument(
@@ -143,7 +148,7 @@ def cite(
     wanted = [line.strip() for name in names for line in (sys.stdin if name == "-" else [name]) if line.strip()]
     if not wanted:
         raise UsageError("cite: no ids given (stdin was empty)")
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    catalogue = session.open(catalog, no_bundled)
     found: list[Entry] = []
     unknown: list[RlhfError] = []
     for name in wanted:
