@@ -98,13 +98,13 @@ def open_entry(
     if not url.lower().startswith(("http://", "https://")):
         raise UsageError(f"open: refusing to open '{render.visible(url)}': not an http(s) link")
     if print_only:
-        render.write(url + "\n")
+        render.write(render.visible(url) + "\n")
         return
     import webbrowser
 
     # webbrowser runs the browser without a shell; the URL is passed as one argument.
     if not webbrowser.open(url):
-        render.write(url + "\n")
+        render.write(render.visible(url) + "\n")
         render.note("rlhf: no browser found; the link is printed above")
 
 
