@@ -1,7 +1,9 @@
 """Citations of catalogue records: BibTeX, CSL-JSON (Zotero and others) and RIS.
 
 Everything works on records (the JSON objects of records.py), so any listing can be cited.
-Citekeys are first author's surname + year + first word of the title that is not a stop word
+Text goes through `_one_line`, so no control character reaches the output (BibTeX then
+escapes the backslash of `\\x1b` like any other). Citekeys are first author's surname + year +
+first word of the title that is not a stop word
 ("ouyang2022training"), made unique within one output by a, b, c suffixes.
 """
 
@@ -11,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from .render import visible
 
 Record = dict[str, Any]
 
@@ -115,7 +119,7 @@ def ris(records: list[Record]) -> str:
         if record.get("year"):
             lines.append(f"PY  - {record['year']}")
         if record.get("url"):
-            lines.append(f"UR  - {record['url']}")
+            lines.append(f"UR  - {_one_line(record['url'])}")
         if record.get("arxiv"):
             lines.append(f"DO  - 10.48550/arXiv.{record['arxiv']}")
             lines.append("PB  - arXiv")
@@ -264,4 +268,6 @@ def _ris_name(name: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line, with controls, bidirectional and zero-width characters shown as escapes:
+    citations are printed to terminals, and a raw ESC in a .bib or .ris file helps nobody."""
+    return " ".join(visible(text).split())

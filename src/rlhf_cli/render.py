@@ -1,8 +1,8 @@
 """Write records to stdout as a Rich table, JSON, CSV or TSV; messages go to stderr.
 
 Catalogue text is never interpreted: Rich markup is not parsed (cells are `Text`, not markup
-strings) and control characters are shown as visible escapes in tables, TSV and messages.
-JSON and CSV keep every string exactly as stored.
+strings) and control characters are shown as visible escapes in tables, TSV, CSV, Markdown
+and messages. JSON keeps every string exactly as stored.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
     elif output is Format.JSONL:
         write("".join(json_text(record) + "\n" for record in records))
     elif output is Format.IDS:
-        write("".join(f"{record['id']}\n" for record in records))
+        write("".join(f"{visible(record['id'])}\n" for record in records))
     elif output is Format.MARKDOWN:
         write(_markdown(records, [column for column in columns if column.in_table]))
     elif output is Format.CSV:
@@ -165,6 +165,26 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+# What a Markdown link target cannot hold as it is: white space (which ends it), controls,
+# bidirectional and zero-width characters, angle brackets and backslashes (which CommonMark
+# reads as escapes, so `\)` would keep a link open that other readers close).
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f<>\\\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Parentheses a link target may keep: balanced, one level deep (Wikipedia's "Foo_(bar)"), which
+# is what both CommonMark and the awesome-list reader (awesome.LINK) accept.
+_BALANCED_TARGET = re.compile(r"(?:[^()]|\([^()]*\))*")
+
+
+def _percent_encoded(text: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in text.encode("utf-8", "surrogatepass"))
+
+
+def markdown_url(url: str) -> str:
+    """A URL written so that it is exactly one Markdown link target: what would end it early or
+    start a second link (`x)[click](javascript:...)`) is percent-encoded, as in the URL itself."""
+    encoded = _URL_UNSAFE.sub(lambda match: _percent_encoded(match.group()), url)
+    if not _BALANCED_TARGET.fullmatch(encoded):
+        encoded = encoded.replace("(", "%28").replace(")", "%29")
+    return encoded
 
 
 def markdown_text(text: str) -> str:
@@ -182,7 +202,7 @@ def _markdown(records: Sequence[Record], columns: Sequence[Column]) -> str:
             cell = markdown_text(cell_text(column.cell(record)))
             url = record.get("url")
             if column.header in ("Title", "Name") and url and url.startswith(("http://", "https://")):
-                cell = f"[{cell}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
+                cell = f"[{cell}](<{markdown_url(url)}>)"
             cells.append(cell)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -216,13 +236,15 @@ def _csv_cell(value: Any) -> str:
 
 
 def _csv_text(value: Any) -> str:
+    """A cell's text, with controls shown as escapes (CSV is read in terminals too; line breaks
+    stay, in a quoted field)."""
     if isinstance(value, list):
         return "; ".join(_csv_text(item) for item in value)
     if isinstance(value, dict):
-        return " ".join(f"{key}={val}" for key, val in value.items())
+        return " ".join(f"{key}={_csv_text(val)}" for key, val in value.items())
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else visible(str(value))
 
 
 def _console() -> Any:

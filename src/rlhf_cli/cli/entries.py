@@ -114,14 +114,14 @@ def open_entry(
     except UnsafeUrl as reason:
         raise UsageError(f"open: refusing to open '{render.visible(url)}': {reason}") from None
     if print_only:
-        render.write(url + "\n")
+        render.write(render.visible(url) + "\n")
         return
     import webbrowser
 
     # No shell is run, and the URL is in a form no shell would act on either (urls.py), since
     # $BROWSER may be a shell wrapper.
     if not webbrowser.open(url):
-        render.write(url + "\n")
+        render.write(render.visible(url) + "\n")
         render.note("rlhf: no browser found; the link is printed above")
 
 
