@@ -61,6 +61,8 @@ INDEX_ARRAYS = {
     "word_text_offsets": "I",
     "word_texts": "I",
     "entry_kinds": "B",
+    "entry_field_counts": "B",
+    "entry_links": "H",
 }
 # What the `terms` table holds, by field: the texts that the query language's title:, author:,
 # keyword: and source: terms look in, and that `related` compares.

@@ -75,8 +75,13 @@ class TextSource(Protocol):
     def envs_of(self, entry: Paper | Codebase) -> Sequence[Named]: ...
 
 
-# A hit and the key it sorts by: best score, then kind, title and catalogue position.
-RankedHit = tuple[tuple[float, int, str, int], Hit]
+# A hit and the key it sorts by (see SearchIndex.search).
+RankedHit = tuple[tuple[int, float, float, int, int, str, int], Hit]
+# Fields of equal weight are one tier: where a match is ranks first (names, then keywords and
+# tasks, then authors, then linked names, then summaries).
+FIELD_TIERS = {name: sorted({w for _, w in FIELDS}, reverse=True).index(weight) for name, weight in FIELDS}
+# Fields whose texts are a list of topics: one match among many covers less of the entry.
+LISTED_FIELDS = frozenset({"keywords", "tasks", "authors", "dataset", "environment"})
 
 
 @dataclass(slots=True)
@@ -94,6 +99,10 @@ class SearchIndex:
     word_texts: array[int]  # text ids
     entry_kinds: array[int]  # KIND_CODES of each entry
     entry_titles: list[str]  # display names, for breaking ties
+    # How many texts each entry has in each field (len(FIELDS) a row, at most 255), and how many
+    # links it has to and from other entries (at most 65535): for ranking equal matches.
+    entry_field_counts: array[int]
+    entry_links: array[int]
 
     @classmethod
     def build(cls, catalogue: TextSource) -> SearchIndex:
@@ -102,9 +111,12 @@ class SearchIndex:
         processed_of: dict[str, str] = {}  # many texts repeat (authors, dataset names): normalise each once
         text_ids: dict[str, int] = {}
         refs: list[list[int]] = []
+        field_counts = array("B")
         for position, entry in enumerate(catalogue.entries):
             base = position << FIELD_BITS
+            counts = [0] * len(FIELDS)
             for field, text in search_texts(catalogue, entry):
+                counts[FIELD_CODES[field]] += 1
                 processed = processed_of.get(text)
                 if processed is None:
                     processed = processed_of[text] = utils.default_process(text)
@@ -118,6 +130,7 @@ class SearchIndex:
                 row = refs[text_id]
                 if not row or row[-1] != ref:
                     row.append(ref)
+            field_counts.extend(min(count, 255) for count in counts)
         texts = list(text_ids)
         word_rows: dict[str, list[int]] = {}
         for text_id, text in enumerate(texts):
@@ -135,10 +148,19 @@ class SearchIndex:
             word_texts=word_texts,
             entry_kinds=array("B", (KIND_CODES[entry.KIND] for entry in catalogue.entries)),
             entry_titles=[entry.display_name for entry in catalogue.entries],
+            entry_field_counts=field_counts,
+            entry_links=array("H", (min(_connections(catalogue, entry), 65535) for entry in catalogue.entries)),
         )
 
     def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
-        """Entries matching `query`, best first; ties broken by kind, then title, then catalogue order.
+        """Entries matching `query`, best first.
+
+        Ranked by where the best match is (FIELD_TIERS: a name or title before a keyword before an
+        author before a linked name), then by its score, then by how much of the entry the match
+        covers (the query's share of the matched text's words; for a list of keywords, tasks or
+        authors, divided by the length of the list: the whole short name beats one keyword of ten),
+        then by how connected the entry is (links to and from other entries: code, datasets,
+        papers), and only then by kind, title and catalogue order.
 
         Each text is scored three ways and the best counts: as a whole against the whole query
         (forgives typos: "instruct gtp"), word by word (forgives word order and word forms:
@@ -166,7 +188,8 @@ class SearchIndex:
                 processed, self.texts, scorer=scorer, processor=None, limit=None, score_cutoff=cutoff / scale
             ):
                 scores[text_id] = max(scores.get(text_id, 0.0), score * scale)
-        return self._rank(scores, None if kinds is None else {KIND_CODES[kind] for kind in kinds}, offset)
+        wanted = None if kinds is None else {KIND_CODES[kind] for kind in kinds}
+        return self._rank(scores, wanted, offset, len(set(processed.split())))
 
     def phrase_positions(self, phrase: str, offset: int = 0) -> dict[int, str]:
         """Entries with a searchable text that contains the phrase as whole words, and the field
@@ -224,9 +247,11 @@ class SearchIndex:
         for word_id in range(start, end):
             yield word_id, score
 
-    def _rank(self, text_scores: dict[int, float], kinds: set[int] | None, offset: int) -> list[RankedHit]:
-        # entry position -> (-score, len(text), field code, text) of its best text, smallest first
-        best: dict[int, tuple[float, int, int, str]] = {}
+    def _rank(
+        self, text_scores: dict[int, float], kinds: set[int] | None, offset: int, query_words: int
+    ) -> list[RankedHit]:
+        # entry position -> (tier, -score, len(text), field code, text) of its best text, smallest first
+        best: dict[int, tuple[int, float, int, int, str]] = {}
         top_weight = max(weight for _, weight in FIELDS)
         for text_id, text_score in text_scores.items():
             if text_score * top_weight < MIN_SCORE:
@@ -242,17 +267,27 @@ class SearchIndex:
                 # Of an entry's equally good texts, the shortest (the closest to the query), then
                 # the first in FIELDS order, then in alphabetical order: one answer, however the
                 # index is cut into segments.
-                candidate = (-score, len(text), field, text)
+                candidate = (FIELD_TIERS[FIELDS[field][0]], -score, len(text), field, text)
                 if position not in best or candidate < best[position]:
                     best[position] = candidate
         order = {KIND_CODES[kind]: rank for rank, kind in enumerate(KIND_ORDER)}
-        return [
-            (
-                (least, order[self.entry_kinds[position]], self.entry_titles[position].casefold(), offset + position),
-                Hit(offset + position, -least, FIELDS[field][0], text),
+        ranked: list[RankedHit] = []
+        for position, (tier, least, _, field, text) in best.items():
+            name = FIELDS[field][0]
+            coverage = min(1.0, query_words / max(1, len(text.split())))
+            if name in LISTED_FIELDS:
+                coverage /= max(1, self.entry_field_counts[position * len(FIELDS) + field])
+            key = (
+                tier,
+                least,
+                -round(coverage, 3),
+                -self.entry_links[position],
+                order[self.entry_kinds[position]],
+                self.entry_titles[position].casefold(),
+                offset + position,
             )
-            for position, (least, _, field, text) in best.items()
-        ]
+            ranked.append((key, Hit(offset + position, -least, name, text)))
+        return ranked
 
 
 def _best_first(ranked: list[RankedHit]) -> list[Hit]:
@@ -286,6 +321,19 @@ def field_texts(record: dict[str, object], field: str) -> list[str]:
         elif isinstance(value, list):
             texts.extend(item for item in value if isinstance(item, str))
     return texts
+
+
+def _connections(catalogue: TextSource, entry: Entry) -> int:
+    """Links to and from other entries: code, datasets, environments, papers, users, implementations."""
+    count = len(getattr(entry, "code", [])) + len(getattr(entry, "datasets", []))
+    count += len(getattr(entry, "envs", [])) + len(getattr(entry, "papers", []))
+    users_count = getattr(catalogue, "users_count", None)
+    if users_count is not None:
+        count += users_count(entry)
+    implementations_of = getattr(catalogue, "implementations_of", None)
+    if implementations_of is not None and isinstance(entry, Paper):
+        count += len(implementations_of(entry))
+    return count
 
 
 def _allowed_typos(word: str) -> int:
