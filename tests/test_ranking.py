@@ -52,3 +52,24 @@ def test_a_connected_entry_outranks_an_isolated_one_that_matches_as_well(run, wr
         'code = [{ url = "https://github.com/x/y" }]\nsources = [{ name = "t" }]\n',
     )
     assert ranked_ids(run, "ppo", "--no-bundled", "-c", str(folder)) == ["zzz-linked", "aaa-alone"]
+
+
+def test_listings_filter_free_text_more_strictly_than_search(run) -> None:  # type: ignore[no-untyped-def]
+    # Search finds the near misses ("reward shaping", "online RL optimization")...
+    assert "dense-reward-for-free" in ranked_ids(run, "reward", "hacking")
+    assert "back-to-basics-reinforce" in ranked_ids(run, "overoptimization")
+    # ... a listing does not, unless asked to.
+    assert run("papers", "year:2024 reward hacking").exit_code == 1
+    listed = run.json("papers", "overoptimization")
+    assert {paper["id"] for paper in listed} == {"reward-overoptimization", "reward-overopt-diffusion"}
+    loose = run.json("papers", "overoptimization", "--min-score", "70")
+    assert "back-to-basics-reinforce" in {paper["id"] for paper in loose}
+
+
+def test_a_listing_with_free_text_shows_each_entry_score(run) -> None:  # type: ignore[no-untyped-def]
+    listed = run.json("papers", "overoptimization")
+    assert all(isinstance(paper["score"], float) and paper["score"] >= 85 for paper in listed)
+    table = run("papers", "overoptimization", "-f", "csv").stdout.splitlines()
+    assert table[0].startswith("score,")
+    assert "score" not in run.json("papers", "--year", "2022")[0]
+    assert not run("papers", "--year", "2022", "-f", "csv").stdout.startswith("score")

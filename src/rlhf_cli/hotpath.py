@@ -41,7 +41,7 @@ _KEYWORDS = ("keywords", None)
 _DATASETS = ("names", ("dataset",))
 _ENVS = ("names", ("environment",))
 _USERS = ("names", ("paper", "codebase"))
-_LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None}
+_LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None, "--min-score": None}
 VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     "papers": _LISTING_OPTIONS
     | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}

@@ -44,11 +44,13 @@ class Query:
     again term by term (`match`), which gives each match its score and reasons.
     """
 
-    def __init__(self, view: CatalogueView, node: Node | None) -> None:
+    def __init__(self, view: CatalogueView, node: Node | None, min_score: float | None = None) -> None:
         self.view = view
         self.node = node
+        self.min_score = min_score  # free-text hits below it do not match (None: search's own threshold)
         self._tests: dict[int, _Test] = {}
         self._texts: dict[int, dict[int, Hit]] = {}
+        self._ranks: dict[int, dict[int, int]] = {}
         self._phrases: dict[int, dict[int, str]] = {}
         self._tables: dict[int, str] = {}
         if node is not None:
@@ -56,6 +58,18 @@ class Query:
 
     def describe(self) -> str:
         return "everything" if self.node is None else describe(self.node)
+
+    def has_text(self) -> bool:
+        """True if the query has a free-text term (whose matches have a score)."""
+        return bool(self._texts)
+
+    def text_rank(self, entry: Entry) -> int:
+        """Where search ranks this entry for the first free-text term that found it (0 is best)."""
+        position = self.view.position(entry)
+        for ranks in self._ranks.values():
+            if position in ranks:
+                return ranks[position]
+        return 1 << 30  # found by no free-text term
 
     def text_hit(self, entry: Entry) -> Hit | None:
         """The search hit behind the first free-text term that found this entry, if any."""
@@ -125,8 +139,12 @@ class Query:
         if isinstance(node, Field):
             self._tests[id(node)] = _field_test(self.view, node)
         elif isinstance(node, Text):
-            hits = {hit.position: hit for hit in self.view.index().search(node.words)}
+            ranked = self.view.index().search(node.words)
+            if self.min_score is not None:
+                ranked = [hit for hit in ranked if hit.score >= self.min_score]
+            hits = {hit.position: hit for hit in ranked}
             self._texts[id(node)] = hits
+            self._ranks[id(node)] = {hit.position: rank for rank, hit in enumerate(ranked)}
             self._tables[id(node)] = self.view.position_table(hits)
         elif isinstance(node, Phrase):
             found = self.view.index().phrase_positions(node.text)

@@ -148,6 +148,17 @@ FormatOption = Annotated[
     ),
 ]
 LimitOption = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")]
+MinScoreOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-score",
+        min=0,
+        max=100,
+        help="How well (0-100) a free-text word of the query must match to keep an entry. Default: 85 in "
+        "listings (stricter than search's 72, so 'reward hacking' does not keep 'reward shaping').",
+        show_default=False,
+    ),
+]
 QueryArgument = Annotated[
     list[str] | None,
     typer.Argument(

@@ -21,6 +21,7 @@ from . import (
     FormatOption,
     KindChoice,
     LimitOption,
+    MinScoreOption,
     NoBundledOption,
     QueryArgument,
     Session,
@@ -28,6 +29,10 @@ from . import (
     command,
     user_query,
 )
+
+# Free text in a listing's query filters more strictly than in search: a listing answers "which
+# papers are about X", where a near miss ("reward shaping" for "reward hacking") is wrong.
+LISTING_MIN_SCORE = 85.0
 
 if TYPE_CHECKING:
     from ..querylang import Node
@@ -74,23 +79,32 @@ def _listing(
     output: Format | None,
     limit: int | None,
     explain: bool,
+    min_score: float | None = None,
     ranked: bool = False,
 ) -> None:
     """Run the query over the entries the store selects (an SQL condition on `entries`, its
-    parameters and an order), then print the matches or say why there are none (exit 1)."""
+    parameters and an order), then print the matches or say why there are none (exit 1).
+
+    A ranked listing (search) keeps what search finds; an ordered one (papers, datasets...) keeps
+    only free-text matches of at least `min_score` (LISTING_MIN_SCORE by default), and shows each
+    entry's score when the query has free text."""
     from ..query import Query, empty_hint, terms_label
     from ..records import entry_record
     from ..search import KIND_ORDER
 
     base, parameters, order = selection
-    query = Query(view, node)
+    threshold = None if ranked else LISTING_MIN_SCORE if min_score is None else min_score
+    query = Query(view, node, threshold)
     if explain:
         render.note(f"query: {query.describe()}")
     # A ranked listing needs every match to rank them; an ordered one builds only those shown.
     results, total = query.select(base, parameters, order, None if ranked else limit)
-    if ranked:
+    if ranked:  # by score, then as search ranks equal matches (where, coverage, links), then by kind and title
         rank = {kind: place for place, kind in enumerate(KIND_ORDER)}
-        results.sort(key=lambda r: (-(r[1].score or 0.0), rank[r[0].KIND], r[0].display_name.casefold()))
+        results.sort(
+            key=lambda r: (-(r[1].score or 0.0), query.text_rank(r[0]), rank[r[0].KIND], r[0].display_name.casefold())
+        )
+    scored = not ranked and query.has_text()
     if not results:
         if view.problems:  # the broken files, reported next, are the likelier story
             raise Stop(ExitCode.NO_MATCH)
@@ -112,13 +126,15 @@ def _listing(
                 {"field": hit.field, "text": hit.text} if hit else {"field": "query", "text": "; ".join(match.reasons)}
             )
             record = {"score": None if match.score is None else round(match.score, 1), "matched": matched} | record
+        elif scored:
+            record = {"score": None if match.score is None else round(match.score, 1)} | record
         if explain:
             record["explain"] = list(match.reasons)
             if fmt not in (Format.JSON, Format.JSONL):
                 score = "" if match.score is None else f" ({match.score:.1f})"
                 render.note(f"{entry.id}{score}: " + "; ".join(match.reasons))
         records.append(record)
-    render.listing(records, columns, fmt)
+    render.listing(records, [field("score", "Score"), *columns] if scored else columns, fmt)
     if len(shown) < total and sys.stderr.isatty():
         render.note(f"showing {len(shown)} of {total}; use --limit to see more")
 
@@ -135,6 +151,7 @@ def _kind_listing(
     output: Format | None,
     limit: int | None,
     explain: bool,
+    min_score: float | None,
 ) -> None:
     """The listing of one kind of entry, in catalogue order: those of `selection` (an SQL
     condition and its parameters) that match the QUERY."""
@@ -153,6 +170,7 @@ def _kind_listing(
         output,
         limit,
         explain,
+        min_score,
     )
 
 
@@ -293,6 +311,7 @@ def papers(
     sort: Annotated[
         PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
     ] = PaperSort.YEAR,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -317,7 +336,7 @@ def papers(
         PaperSort.ID: "id",
     }[sort]
     whole = conjunction(option_term("kind", "kind", "paper"), *terms, node)
-    _listing("papers", view, ("kind = 'paper'", (), order), whole, PAPER_COLUMNS, output, limit, explain)
+    _listing("papers", view, ("kind = 'paper'", (), order), whole, PAPER_COLUMNS, output, limit, explain, min_score)
 
 
 @command()
@@ -345,6 +364,7 @@ def codebases(
             "--env", "-e", help="Only codebases using this environment.", autocompletion=_complete(("environment",))
         ),
     ] = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -365,7 +385,7 @@ def codebases(
     ]
     whole = conjunction(option_term("kind", "kind", "codebase"), *terms, node)
     selection = ("kind = 'codebase'", (), "title_key, position")
-    _listing("codebases", view, selection, whole, columns, output, limit, explain)
+    _listing("codebases", view, selection, whole, columns, output, limit, explain, min_score)
 
 
 @command()
@@ -384,6 +404,7 @@ def datasets(
     sort: Annotated[
         DatasetSort, typer.Option("--sort", "-s", help="Order: name, or uses (most used first).")
     ] = DatasetSort.NAME,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -412,13 +433,14 @@ def datasets(
         field("url", "URL", in_table=False),
     ]
     whole = conjunction(option_term("kind", "kind", "dataset"), node)
-    _listing(noun, view, (*base, order), whole, columns, output, limit, explain)
+    _listing(noun, view, (*base, order), whole, columns, output, limit, explain, min_score)
 
 
 @command()
 def envs(
     session: Session,
     query: QueryArgument = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -439,6 +461,7 @@ def envs(
         output,
         limit,
         explain,
+        min_score,
     )
 
 
@@ -447,6 +470,7 @@ def blogs(
     session: Session,
     query: QueryArgument = None,
     language: Annotated[Language | None, typer.Option("--language", "-l", help="Only posts in this language.")] = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -466,13 +490,16 @@ def blogs(
     selection: tuple[str, tuple[object, ...]] = ("1", ())
     if language is not None:
         selection = ("json_extract(data, '$.language') = ?", (language.value,))
-    _kind_listing(session, "blog", noun, selection, columns, query, catalog, no_bundled, output, limit, explain)
+    _kind_listing(
+        session, "blog", noun, selection, columns, query, catalog, no_bundled, output, limit, explain, min_score
+    )
 
 
 @command()
 def books(
     session: Session,
     query: QueryArgument = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -481,7 +508,9 @@ def books(
 ) -> None:
     """List books about RLHF."""
     columns = [field("id", "ID"), field("title", "Title", wide=True), field("url", "URL", in_table=False)]
-    _kind_listing(session, "book", "books", ("1", ()), columns, query, catalog, no_bundled, output, limit, explain)
+    _kind_listing(
+        session, "book", "books", ("1", ()), columns, query, catalog, no_bundled, output, limit, explain, min_score
+    )
 
 
 @command()
@@ -491,6 +520,7 @@ def topics(
     category: Annotated[
         Category | None, typer.Option("--category", help="Only techniques, or only application areas.")
     ] = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -504,4 +534,6 @@ def topics(
     selection: tuple[str, tuple[object, ...]] = ("1", ())
     if category is not None:
         selection = ("json_extract(data, '$.category') = ?", (category.value,))
-    _kind_listing(session, "topic", noun, selection, columns, query, catalog, no_bundled, output, limit, explain)
+    _kind_listing(
+        session, "topic", noun, selection, columns, query, catalog, no_bundled, output, limit, explain, min_score
+    )
