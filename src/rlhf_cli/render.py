@@ -259,22 +259,66 @@ def _console() -> Any:
     return console
 
 
+# Columns whose cells are short codes: never wrapped (an id broken over two lines cannot be copied).
+UNWRAPPED_HEADERS = frozenset({"ID", "Score", "Kind", "Year"})
+# A column that is neither unwrapped nor wide needs about this much room to be worth showing.
+NARROW_MIN_WIDTH = 10
+
+
 def _table(records: Sequence[Record], columns: Sequence[Column]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(header_style="bold", expand=False)
     columns = [column for column in columns if column.in_table]
-    for column in columns:
+    cells = [[shown(cell_text(column.cell(record))) for column in columns] for record in records]
+    width = _console().width
+    kept = _columns_that_fit(columns, cells, width)
+    if kept is None:  # too narrow for any table: one block per entry
+        _print_as_list(columns, cells)
+        return
+    table = Table(header_style="bold", expand=False)
+    for index in kept:
+        column = columns[index]
+        unwrapped = column.header in UNWRAPPED_HEADERS
         table.add_column(
             shown(column.header),
             overflow="fold",
+            no_wrap=unwrapped,
             ratio=1 if column.wide else None,
             min_width=WIDE_MIN_WIDTH if column.wide else None,
         )
-    for record in records:
-        table.add_row(*(Text(shown(cell_text(column.cell(record)))) for column in columns))
+    for row in cells:
+        table.add_row(*(Text(row[index]) for index in kept))
     _print(table)
+
+
+def _columns_that_fit(columns: Sequence[Column], cells: list[list[str]], width: int) -> list[int] | None:
+    """The columns (by index) a table of `width` can show: all, or without the last optional ones
+    (neither unwrapped nor wide) until the unwrapped ones keep their full width; None if even
+    the unwrapped and wide columns alone do not fit."""
+
+    def need(index: int) -> int:
+        column = columns[index]
+        if column.header in UNWRAPPED_HEADERS:
+            return max([len(column.header), *(len(row[index]) for row in cells)])
+        return WIDE_MIN_WIDTH if column.wide else NARROW_MIN_WIDTH
+
+    kept = list(range(len(columns)))
+    while sum(need(index) + 3 for index in kept) + 1 > width:
+        optional = [i for i in kept if columns[i].header not in UNWRAPPED_HEADERS and not columns[i].wide]
+        if not optional:
+            return None
+        kept.remove(optional[-1])
+    return kept
+
+
+def _print_as_list(columns: Sequence[Column], cells: list[list[str]]) -> None:
+    """Each entry as a block of `Header: value` lines, for terminals too narrow for a table."""
+    lines: list[str] = []
+    for row in cells:
+        lines += [f"{column.header}: {cell}" for column, cell in zip(columns, row, strict=True) if cell]
+        lines.append("")
+    write("\n".join(lines))
 
 
 def _print(*renderables: Any) -> None:
