@@ -81,6 +81,12 @@ class Catalogue:
             url = getattr(entry, "url", None)
             if url:
                 self._by_url.setdefault(normalise_url(url), entry)
+        # A paper whose code link is a dataset's (or environment's) own repository uses it, as
+        # surely as one that lists it: HH-RLHF is the code of the papers that made it.
+        for entry in self.entries:
+            if isinstance(entry, Paper):
+                for used in self.used_through_code(entry):
+                    self._users[used.id].append(entry)
 
     def of_type(self, entry_type: type[E]) -> list[E]:
         return [entry for entry in self.entries if isinstance(entry, entry_type)]
@@ -187,6 +193,15 @@ class Catalogue:
         """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""
         targets = (self._by_url.get(normalise_url(link.url)) for link in paper.code)
         return list(dict.fromkeys(target for target in targets if target is not None and target is not paper))
+
+    def used_through_code(self, paper: Paper) -> list[Dataset | Environment]:
+        """Datasets and environments a paper's code links point at, and that it does not list."""
+        listed = {*paper.datasets, *paper.envs}
+        return [
+            target
+            for target in self.code_targets(paper)
+            if isinstance(target, Dataset | Environment) and target.id not in listed
+        ]
 
     def papers_linking_code_to(self, entry: Entry) -> list[Paper]:
         """Papers whose code links point at this entry's URL."""

@@ -142,3 +142,14 @@ def query_keys(text: str) -> list[str]:
     if name:
         keys.append(f"name:{name}")
     return list(dict.fromkeys(keys))
+
+
+_CODE_HOST = re.compile(
+    r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/(?P<owner>[A-Za-z0-9_.-]+)/", re.I
+)
+
+
+def code_owner(url: str) -> str | None:
+    """The account that owns a GitHub, GitLab or Hugging Face repository (a lab's, often)."""
+    match = _CODE_HOST.match(url.strip())
+    return match.group("owner") if match else None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .errors import NotFoundError
 from .models import Codebase, Entry, Kind, Paper
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
+from .schema import labs_of
 
 if TYPE_CHECKING:
     from .search import Hit
@@ -204,7 +205,12 @@ def empty_hint(query: Query, base: str, parameters: tuple[object, ...], noun: st
 
 
 # The `terms` rows (schema.py) that each text field of the query language looks in.
-_TERM_FIELDS = {"title": ("title",), "author": ("author", "org"), "keyword": ("keyword", "task"), "source": ("source",)}
+_TERM_FIELDS = {
+    "title": ("title",),
+    "author": ("author", "org", "lab"),
+    "keyword": ("keyword", "task"),
+    "source": ("source",),
+}
 
 
 def _field_test(view: CatalogueView, node: Field) -> _Test:
@@ -239,20 +245,28 @@ def _field_test(view: CatalogueView, node: Field) -> _Test:
         kind: Kind = "dataset" if node.name == "dataset" else "environment"
         target = view.resolve(value, kinds=[kind], what=kind)
 
-        def uses(entry: Entry) -> bool:
+        def listed(entry: Entry) -> bool:
             return isinstance(entry, Paper | Codebase) and target.id in (
                 entry.datasets if kind == "dataset" else entry.envs
             )
 
+        def by_code(entry: Entry) -> bool:
+            return isinstance(entry, Paper) and target in view.used_through_code(entry)
+
+        def reason(entry: Entry) -> str:
+            if listed(entry):
+                return f"uses {kind} {target.display_name}"
+            return f"uses {kind} {target.display_name} (its code link is the {kind}'s repository)"
+
         return _Test(
-            "position IN (SELECT source FROM links WHERE relation = ? AND target = ?)",
-            (node.name, view.position(target)),
-            uses,
-            lambda e: f"uses {kind} {target.display_name}",
+            "position IN (SELECT source FROM links WHERE relation IN (?, ?) AND target = ?)",
+            (node.name, f"{node.name}-by-code", view.position(target)),
+            lambda entry: listed(entry) or by_code(entry),
+            reason,
         )
     texts_of: Callable[[Entry], list[str]] = {
         "title": lambda e: [name for name in e.names if name != e.id],
-        "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)])],
+        "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)]), *labs_of(e)],
         "keyword": lambda e: [*getattr(e, "keywords", []), *getattr(e, "tasks", [])],
         "source": lambda e: [source.name for source in e.sources],
     }[node.name]

@@ -31,6 +31,8 @@ class Neighbours(Links, Protocol):
 
     def code_targets(self, paper: Paper) -> list[Entry]: ...
 
+    def used_through_code(self, paper: Paper) -> list[Dataset | Environment]: ...
+
     def papers_linking_code_to(self, entry: Entry) -> list[Paper]: ...
 
 
@@ -123,7 +125,11 @@ def links_record(entry: Entry, catalogue: Neighbours) -> dict[str, list[Record]]
     if isinstance(entry, Paper):
         implementations = catalogue.implementations_of(entry)
         links["implemented_by"] = list(implementations)
-        links["code_entries"] = [t for t in catalogue.code_targets(entry) if t not in implementations]
+        through_code = catalogue.used_through_code(entry)
+        links["uses_through_code"] = list(through_code)  # datasets/environments whose repository is its code
+        links["code_entries"] = [
+            t for t in catalogue.code_targets(entry) if t not in implementations and t not in through_code
+        ]
     if isinstance(entry, Codebase):
         links["implements"] = list(catalogue.papers_of(entry))
     if isinstance(entry, Dataset | Environment):

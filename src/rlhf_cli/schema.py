@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .catalog import Catalogue, normalise_url
-from .models import Codebase, Entry, Paper
+from .models import Codebase, Dataset, Entry, Paper
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,7 +66,7 @@ INDEX_ARRAYS = {
 }
 # What the `terms` table holds, by field: the texts that the query language's title:, author:,
 # keyword: and source: terms look in, and that `related` compares.
-TERM_FIELDS = ("title", "author", "org", "keyword", "task", "source")
+TERM_FIELDS = ("title", "author", "org", "lab", "keyword", "task", "source")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -151,6 +151,17 @@ def _key_rows(entries: list[Entry]) -> Iterator[tuple[str, int]]:
             yield key, position
 
 
+def labs_of(entry: Entry) -> list[str]:
+    """The accounts owning an entry's official code (a paper's, or a codebase's own link): where a
+    list gives the lab's own repository as the code, that names the lab (`author:anthropic`)."""
+    from .identifiers import code_owner
+
+    urls = [link.url for link in getattr(entry, "code", []) if link.official]
+    if isinstance(entry, Codebase) and entry.url:
+        urls.append(entry.url)
+    return list(dict.fromkeys(owner for owner in map(code_owner, urls) if owner))
+
+
 def term_texts(entry: Entry) -> Iterator[tuple[str, str]]:
     """(field, text) of every text in TERM_FIELDS, in the order the entry gives them."""
     for name in entry.names:
@@ -161,6 +172,8 @@ def term_texts(entry: Entry) -> Iterator[tuple[str, str]]:
     organisation: str | None = getattr(entry, "authors_org", None)
     if organisation:
         yield "org", organisation
+    for lab in labs_of(entry):
+        yield "lab", lab
     for word in getattr(entry, "keywords", []):
         yield "keyword", word
     for word in getattr(entry, "tasks", []):
@@ -188,6 +201,10 @@ def _link_rows(catalogue: Catalogue, position_of: dict[str, int]) -> Iterator[tu
         if isinstance(entry, Paper):
             for rank, target in enumerate(catalogue.code_targets(entry)):
                 yield position, "code", rank, position_of[target.id]
+            # It uses a dataset or environment whose repository is its code (Catalogue.used_through_code).
+            for rank, target in enumerate(catalogue.used_through_code(entry)):
+                relation = "dataset-by-code" if isinstance(target, Dataset) else "env-by-code"
+                yield position, relation, rank, position_of[target.id]
 
 
 def _code_rows(entries: list[Entry]) -> Iterator[tuple[int, int, str, str, int]]:

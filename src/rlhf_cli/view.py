@@ -233,7 +233,8 @@ class CatalogueView:
     def users_of(self, entry: Entry) -> list[Paper | Codebase]:
         """Papers and codebases that list this dataset or environment."""
         found = self.rows(
-            "SELECT DISTINCT source FROM links WHERE target = ? AND relation IN ('dataset', 'env') ORDER BY source",
+            "SELECT DISTINCT source FROM links WHERE target = ? "
+            "AND relation IN ('dataset', 'env', 'dataset-by-code', 'env-by-code') ORDER BY source",
             (self.position(entry),),
         )
         return [user for user in self.entries_at([row[0] for row in found]) if isinstance(user, Paper | Codebase)]
@@ -248,6 +249,11 @@ class CatalogueView:
     def code_targets(self, paper: Paper) -> list[Entry]:
         """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""
         return self._linked(paper, "code")
+
+    def used_through_code(self, paper: Paper) -> list[Dataset | Environment]:
+        """Datasets and environments a paper's code links point at, and that it does not list."""
+        found = [*self._linked(paper, "dataset-by-code"), *self._linked(paper, "env-by-code")]
+        return [target for target in found if isinstance(target, Dataset | Environment)]
 
     def papers_linking_code_to(self, entry: Entry) -> list[Paper]:
         """Papers whose code links point at this entry's URL."""

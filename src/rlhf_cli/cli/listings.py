@@ -420,7 +420,7 @@ def datasets(
     noun = "datasets"
     if used_by is not None:
         user = view.resolve(used_by, kinds=["paper", "codebase"], what="paper or codebase")
-        used = "position IN (SELECT target FROM links WHERE source = ? AND relation = 'dataset')"
+        used = "position IN (SELECT target FROM links WHERE source = ? AND relation IN ('dataset', 'dataset-by-code'))"
         base = (f"kind = 'dataset' AND {used}", (view.position(user),))
         noun = f"datasets used by {user.display_name}"
     # By name (then catalogue order); most used first keeps that order among equals.
