@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import store
 from .catalog import Catalogue
-from .errors import CatalogError, Problem
+from .errors import DANGLING, CatalogError, Problem
 from .models import Entry
 
 if TYPE_CHECKING:
@@ -102,9 +102,11 @@ def load(paths: list[Path]) -> Catalogue:
 def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     """The catalogue at `paths`, from its store when every file is unchanged, else built afresh.
 
-    Strict (the default), any problem raises CatalogError. Tolerant, files with problems are left
-    out (as many rounds as it takes, since leaving out one file can break another's links) and
-    the rest is used; the problems travel in the view (`view.problems`) for the caller to report.
+    Strict (the default), any problem raises CatalogError. Tolerant, what has a problem is left
+    out: a file that cannot be read or parsed, else just the bad entries (and those whose links
+    lead only to entries left out); the rest is used, and the problems travel in the view
+    (`view.problems`) for the caller to report. The store keeps the problems of the files it was
+    built from, so a warm run reports them too.
     """
     from .view import CatalogueView
 
@@ -115,26 +117,17 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
         raise CatalogError(left_out)
     name = store.set_name([path for path, _ in contents])
     unsafe = store.cache_problem()
-    while True:
-        key = store.content_key(contents)
-        connection = store.open_store(name, key) if unsafe is None else None
-        if connection is not None:
-            break
-        try:
-            connection = _build(name, key, contents, cached=unsafe is None)
-        except CatalogError as error:
-            broken = {problem.file for problem in error.problems}
-            remaining = [(path, raw) for path, raw in contents if path not in broken]
-            if not tolerant or len(remaining) == len(contents):
-                raise CatalogError(left_out + error.problems) from None
-            left_out += error.problems
-            contents = remaining
-            continue
-        break
-    final = contents
+    key = store.content_key(contents)
+    connection = store.open_store(name, key) if unsafe is None else None
+    if connection is None:
+        connection = _build(name, key, contents, cached=unsafe is None)
+    left_out += store.recorded_problems(connection)
+    if left_out and not tolerant:
+        connection.close()
+        raise CatalogError(left_out)
 
     def rebuild() -> sqlite3.Connection:
-        return _build(name, store.content_key(final), final, cached=unsafe is None)
+        return _build(name, key, contents, cached=unsafe is None)
 
     view = CatalogueView(connection, rebuild, left_out)
     if unsafe is not None:
@@ -143,17 +136,15 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
 
 
 def _build(name: str, key: str, contents: list[tuple[str, bytes]], cached: bool = True) -> sqlite3.Connection:
-    """Validate every file and write the catalogue's store; CatalogError if there is a problem."""
+    """Validate every file and write the catalogue's store: its good entries, and its problems."""
     from . import schema
 
     with paused_gc():
         entries, tables, problems = _parse_and_check(contents)
-        if problems:
-            raise CatalogError(problems)
         catalogue = Catalogue(entries)
         sizes = [(path, len(raw)) for path, raw in contents]
         return store.write_store(
-            name, lambda connection: schema.fill(connection, key, sizes, catalogue, tables), cached=cached
+            name, lambda connection: schema.fill(connection, key, sizes, catalogue, tables, problems), cached=cached
         )
 
 
@@ -194,10 +185,11 @@ def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
 def _parse_and_check(
     contents: list[tuple[str, bytes]],
 ) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
-    """Every valid entry, and its TOML table (in the same order, if there is no problem); every problem."""
+    """The good entries (validation.good_entries) and their TOML tables; every problem, the
+    root causes first (see `_root_causes_first`)."""
     import tomli  # only the cold path parses TOML
 
-    from .validation import ParsedFile, check_files
+    from .validation import ParsedFile, good_entries
 
     parsed: list[ParsedFile] = []
     problems: list[Problem] = []
@@ -214,12 +206,44 @@ def _parse_and_check(
             problems.append(_toml_problem(path, error))
         except RecursionError:  # tomli's own limit on nested arrays and tables
             problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
-    entries, file_problems = check_files(parsed)
-    problems += file_problems
+    unparsed = {problem.file for problem in problems}
+    entries, tables, entry_problems = good_entries(parsed)
+    problems += entry_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
-    # With no problem, each file's tables became its entries one for one, in this order.
-    tables = [] if problems else [row for file in parsed for rows in file.data.values() for row in rows]
-    return entries, tables, problems
+    return entries, tables, _root_causes_first(problems, [(p, raw) for p, raw in contents if p in unparsed])
+
+
+_ID_LINE = re.compile(rb'^[ \t]*id[ \t]*=[ \t]*"(?P<id>[A-Za-z0-9_.-]+)', re.M)
+
+
+def _root_causes_first(problems: list[Problem], unparsed: list[tuple[str, bytes]]) -> list[Problem]:
+    """Files that could not be parsed first; then, in one line each, the references into them
+    (to an id that such a file's text defines), which they caused; then the rest in file order,
+    the entries' own problems before the references to missing entries."""
+    defined_in = {match.group("id").decode(): path for path, raw in unparsed for match in _ID_LINE.finditer(raw)}
+    causes = [problem for problem in problems if problem.file in dict(unparsed) and problem.entry is None]
+    folded: dict[str, int] = {}
+    rest: list[Problem] = []
+    for problem in problems:
+        if problem in causes:
+            continue
+        match = DANGLING.match(problem.message)
+        if match and match.group("id") in defined_in:
+            target = defined_in[match.group("id")]
+            folded[target] = folded.get(target, 0) + 1
+        else:
+            rest.append(problem)
+    # An entry's own problems before the references they leave dangling.
+    rest.sort(key=lambda problem: DANGLING.match(problem.message) is not None)
+    ordered: list[Problem] = []
+    for cause in causes:
+        ordered.append(cause)
+        count = folded.pop(cause.file, 0)
+        if count:
+            name = Path(cause.file).name
+            references = "reference" if count == 1 else "references"
+            ordered.append(Problem(cause.file, f"and {count} {references} into {name}, which failed to parse"))
+    return ordered + rest
 
 
 def _toml_problem(path: str, error: Exception) -> Problem:

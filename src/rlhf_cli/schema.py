@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .catalog import Catalogue, normalise_url
+from .errors import Problem
 from .models import Codebase, Dataset, Entry, Paper
 
 SCHEMA = """
@@ -34,6 +35,8 @@ CREATE TABLE entries (
 );
 CREATE INDEX entries_kind ON entries (kind, year);
 CREATE INDEX entries_url ON entries (url_key) WHERE url_key IS NOT NULL;
+CREATE TABLE problems (rank INTEGER PRIMARY KEY, file TEXT NOT NULL, line INTEGER, entry TEXT, field TEXT,
+    message TEXT NOT NULL);
 CREATE TABLE names (name TEXT NOT NULL, position INTEGER NOT NULL);
 CREATE INDEX names_name ON names (name, position);
 CREATE TABLE lookup_keys (key TEXT NOT NULL, position INTEGER NOT NULL);
@@ -77,8 +80,10 @@ def fill(
     files: list[tuple[str, int]],
     catalogue: Catalogue,
     tables: list[dict[str, Any]],
+    problems: Sequence[Problem] = (),
 ) -> None:
-    """Write a validated catalogue (its entries, and the TOML table of each) into an empty store."""
+    """Write a validated catalogue (its good entries, the TOML table of each, and the problems of
+    what was left out) into an empty store."""
     from . import __version__
     from .search import SearchIndex
 
@@ -96,6 +101,10 @@ def fill(
         ),
     )
     connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries))
+    connection.executemany(
+        "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)",
+        ((rank, p.file, p.line, p.entry, p.field, p.message) for rank, p in enumerate(problems)),
+    )
     connection.executemany("INSERT INTO lookup_keys VALUES (?, ?)", _key_rows(entries))
     connection.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", _term_rows(entries))
     connection.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", _link_rows(catalogue, position_of))

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .errors import Problem
 
 try:  # hashlib loads OpenSSL, which costs most of a warm start's spare time; built-in BLAKE2 is enough
     from _blake2 import blake2b
@@ -33,7 +34,7 @@ except ImportError:  # a Python built without it
     from hashlib import blake2b
 
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Changes to these files can change what counts as valid, or what the store holds.
 _CODE_FILES = ("models.py", "validation.py", "search.py", "catalog.py", "loader.py", "store.py", "schema.py")
 # The only names this module writes in the cache folder, and so the only ones it ever deletes.
@@ -157,6 +158,12 @@ def _uri_path(path: Path) -> str:
     from urllib.parse import quote
 
     return quote(str(path.resolve()))
+
+
+def recorded_problems(connection: sqlite3.Connection) -> list[Problem]:
+    """The problems of the catalogue files a store was built from (what it left out), in order."""
+    rows = connection.execute("SELECT file, message, line, entry, field FROM problems ORDER BY rank").fetchall()
+    return [Problem(*row) for row in rows]
 
 
 def write_store(name: str, fill: Callable[[sqlite3.Connection], None], cached: bool = True) -> sqlite3.Connection:
