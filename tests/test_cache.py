@@ -191,3 +191,31 @@ def test_cache_info_and_clear(run, write_catalog, isolated_environment) -> None:
     assert cleared.exit_code == 0, cleared.output
     assert stores(isolated_environment) == [] and (isolated_environment / "notes.txt").exists()
     assert titles(run, folder) == ["First title"]
+
+
+def test_a_touched_file_keeps_its_store(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    titles(run, folder)
+    (path,) = stores(isolated_environment)
+    built = path.stat().st_ino
+    os.utime(folder / "a.toml", (1, 1))  # new times, same bytes: the store is still the catalogue's
+    assert titles(run, folder) == ["First title"]
+    assert path.stat().st_ino == built
+    (folder / "a.toml").write_text(ONE.replace("First", "Fresh"), encoding="utf-8")
+    assert titles(run, folder) == ["Fresh title"]
+    assert path.stat().st_ino != built
+
+
+def test_files_left_out_are_reported_from_the_store_too(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    write_catalog("broken.toml", "[[paper]]\nid = 'p2'\n")
+    first = run("papers", "--no-bundled", "-c", str(folder), "-f", "tsv")
+    (path,) = stores(isolated_environment)
+    built = path.stat().st_ino
+    second = run("papers", "--no-bundled", "-c", str(folder), "-f", "tsv")
+    assert first.exit_code == second.exit_code == 3
+    assert "broken.toml" in first.stderr and "file left out" in first.stderr
+    assert (second.stdout, second.stderr) == (first.stdout, first.stderr)
+    assert path.stat().st_ino == built, "the warm run read the store, not the files"
+    strict = run("export", str(isolated_environment.parent / "out.sqlite"), "--no-bundled", "-c", str(folder))
+    assert strict.exit_code == 3 and "broken.toml" in strict.stderr

@@ -6,7 +6,9 @@ the warm path finds a store of the same bytes in the cache and skips all three.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import json
 import os
 import re
 import sqlite3
@@ -105,41 +107,82 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     Strict (the default), any problem raises CatalogError. Tolerant, files with problems are left
     out (as many rounds as it takes, since leaving out one file can break another's links) and
     the rest is used; the problems travel in the view (`view.problems`) for the caller to report.
+
+    A store is used if its files have the same identities and change times as when it was built
+    (no file is read), or else the same bytes (a touched file, read and hashed).
     """
     from .view import CatalogueView
 
-    files, left_out = _expand(paths)
+    files, unfound = _expand(paths)
+    if unfound and not tolerant:
+        raise CatalogError(unfound)
+    names = [str(path) for path in files]
+    name = store.set_name(names)
+    stats = store.stat_key(names)
+    opened = store.open_store(name)
+    if opened is not None and stats is not None and opened[1].get("stat") == stats:
+        recorded = _problems(opened[1])
+        if tolerant or not recorded:  # a strict caller gets the problems of a fresh read instead
+            return CatalogueView(opened[0], lambda: _rebuild(name, files), unfound + recorded)
     contents, unreadable = _read(files)
-    left_out += unreadable
-    if left_out and not tolerant:
-        raise CatalogError(left_out)
-    name = store.set_name([path for path, _ in contents])
+    if unreadable and not tolerant:
+        raise CatalogError(unreadable)
+    key = store.content_key(contents)
+    if opened is not None and opened[1].get("key") == key:
+        recorded = _problems(opened[1])
+        if tolerant or not recorded:
+            return CatalogueView(opened[0], lambda: _rebuild(name, files), unfound + recorded)
+    if opened is not None:
+        opened[0].close()
+    try:
+        connection, left_out = _build_leaving_out(name, key, stats, contents, unreadable, tolerant)
+    except CatalogError as error:
+        raise CatalogError(unfound + error.problems) from None
+    return CatalogueView(connection, lambda: _rebuild(name, files), unfound + left_out)
+
+
+def _build_leaving_out(
+    name: str,
+    key: str,
+    stats: str | None,
+    contents: list[tuple[str, bytes]],
+    left_out: list[Problem],
+    tolerant: bool,
+) -> tuple[sqlite3.Connection, list[Problem]]:
+    """The store of the files; tolerant, of those left once files with problems are left out
+    (the problems, after `left_out`, are returned with it)."""
     while True:
-        key = store.content_key(contents)
-        connection = store.open_store(name, key)
-        if connection is not None:
-            break
         try:
-            connection = _build(name, key, contents)
+            return _build(name, key, stats, contents, left_out), left_out
         except CatalogError as error:
             broken = {problem.file for problem in error.problems}
             remaining = [(path, raw) for path, raw in contents if path not in broken]
             if not tolerant or len(remaining) == len(contents):
                 raise CatalogError(left_out + error.problems) from None
-            left_out += error.problems
+            left_out = left_out + error.problems
             contents = remaining
-            continue
-        break
-    final = contents
-
-    def rebuild() -> sqlite3.Connection:
-        return _build(name, store.content_key(final), final)
-
-    return CatalogueView(connection, rebuild, left_out)
 
 
-def _build(name: str, key: str, contents: list[tuple[str, bytes]]) -> sqlite3.Connection:
-    """Validate every file and write the catalogue's store; CatalogError if there is a problem."""
+def _rebuild(name: str, files: list[Path]) -> sqlite3.Connection:
+    """The store made afresh from the files (the one in the cache was found damaged)."""
+    contents, unreadable = _read(files)
+    key, stats = store.content_key(contents), store.stat_key([str(path) for path in files])
+    return _build_leaving_out(name, key, stats, contents, unreadable, tolerant=True)[0]
+
+
+def _problems(meta: dict[str, str]) -> list[Problem]:
+    """The problems of the files a store's build left out, as it recorded them."""
+    return [Problem(**fields) for fields in json.loads(meta.get("left_out", "[]"))]
+
+
+def _build(
+    name: str, key: str, stats: str | None, contents: list[tuple[str, bytes]], left_out: list[Problem]
+) -> sqlite3.Connection:
+    """Validate every file and write the catalogue's store; CatalogError if there is a problem.
+
+    `key` and `stats` are those of all the catalogue's files, `contents` those of the files to
+    use; `left_out` the problems of the others, recorded for the next run.
+    """
     from . import schema
 
     with paused_gc():
@@ -148,7 +191,12 @@ def _build(name: str, key: str, contents: list[tuple[str, bytes]]) -> sqlite3.Co
             raise CatalogError(problems)
         catalogue = Catalogue(entries)
         sizes = [(path, len(raw)) for path, raw in contents]
-        return store.write_store(name, lambda connection: schema.fill(connection, key, sizes, catalogue, tables))
+        meta = {
+            "key": key,
+            "stat": stats or "",
+            "left_out": json.dumps([dataclasses.asdict(problem) for problem in left_out], ensure_ascii=False),
+        }
+        return store.write_store(name, lambda connection: schema.fill(connection, meta, sizes, catalogue, tables))
 
 
 @contextmanager

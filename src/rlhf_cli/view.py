@@ -17,10 +17,12 @@ from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Kind, 
 
 if TYPE_CHECKING:
     from .catalog import Catalogue
-    from .search import SearchIndex
+    from .search import SearchIndex, SegmentedIndex
 
 # SQLite's limit on the parameters of one statement is 32766 from 3.32 on; stay well below.
 _CHUNK = 900
+# Up to this many entries, a search keeps the segments of the index it has read (see index()).
+_KEEP_SEGMENTS = 20_000
 
 
 class CatalogueView:
@@ -39,7 +41,7 @@ class CatalogueView:
         self._positions: dict[str, int] = {}
         self._used_by: dict[int, int] = {}
         self._temporary: dict[str, list[int]] = {}
-        self._index: SearchIndex | None = None
+        self._index: SegmentedIndex | None = None
 
     # -- reading rows --------------------------------------------------------------------------
 
@@ -244,14 +246,23 @@ class CatalogueView:
 
     # -- search --------------------------------------------------------------------------------
 
-    def index(self) -> SearchIndex:
-        """The search index of the whole catalogue (read from the store once a run)."""
+    def index(self) -> SegmentedIndex:
+        """The search index of the whole catalogue, read from the store a segment at a time."""
         if self._index is None:
-            from .schema import index_parts
-            from .search import SearchIndex
+            from .search import SegmentedIndex
 
-            self._index = SearchIndex(**index_parts(self.rows("SELECT part, data FROM search_index")))
+            segments = self.rows("SELECT start, entries FROM search_segments ORDER BY segment")
+            # A small catalogue keeps its segments for the next term of a query; a big one holds
+            # one at a time, to bound memory.
+            keep = sum(count for _, count in segments) <= _KEEP_SEGMENTS
+            self._index = SegmentedIndex([start for start, _ in segments], self._segment, keep)
         return self._index
+
+    def _segment(self, number: int) -> SearchIndex:
+        from .schema import index_parts
+        from .search import SearchIndex
+
+        return SearchIndex(**index_parts(self.rows("SELECT part, data FROM search_index WHERE segment = ?", (number,))))
 
     def record(self, position: int) -> dict[str, Any]:
         """The JSON record of the entry at `position` (as `--format json` prints it)."""
