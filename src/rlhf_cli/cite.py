@@ -96,7 +96,7 @@ def csl_json(records: list[Record]) -> str:
         if record.get("keywords"):
             item["keyword"] = ", ".join(record["keywords"])
         items.append(item)
-    from .render import json_text
+    from .jsontext import json_text
 
     return json_text(items, indent=2) + "\n"
 

@@ -97,8 +97,49 @@ def catalogue_files(paths: list[Path]) -> list[Path]:
 
 
 def load(paths: list[Path]) -> Catalogue:
-    """The whole catalogue at `paths`, validated, in memory."""
-    return open_view(paths).catalogue()
+    """The whole catalogue at `paths`, validated, in memory (strict: any problem raises).
+
+    Read from its store if the cache holds one; otherwise validated without writing a store
+    (the callers, such as `rlhf import`, are about to change the files anyway).
+    """
+    files, unfound = _expand(paths)
+    if unfound:
+        raise CatalogError(unfound)
+    name, stats = store.set_name([str(path) for path in files]), store.stat_key([str(path) for path in files])
+    found = _matching_store(name, stats, None, strict=True)
+    contents: list[tuple[str, bytes]] = []
+    if found is None:
+        contents, unreadable = _read(files)
+        if unreadable:
+            raise CatalogError(unreadable)
+        found = _matching_store(name, stats, store.content_key(contents), strict=True)
+    if found is not None:
+        from .view import CatalogueView
+
+        return CatalogueView(found[0], lambda: _rebuild(name, files)).catalogue()
+    with paused_gc():
+        entries, _, problems = _parse_and_check(contents)
+    if problems:
+        raise CatalogError(problems)
+    return Catalogue(entries)
+
+
+def _matching_store(
+    name: str, stats: str | None, key: str | None, strict: bool
+) -> tuple[sqlite3.Connection, list[Problem]] | None:
+    """The store `name` and the problems it recorded, if it was built from these files: the same
+    identities and change times (`stats`), or else the same bytes (`key`). A store that left files
+    out is no answer for a `strict` caller, who must see the problems of a fresh read."""
+    opened = store.open_store(name)
+    if opened is None:
+        return None
+    connection, meta = opened
+    same = (stats is not None and meta.get("stat") == stats) or (key is not None and meta.get("key") == key)
+    recorded = _problems(meta) if same else []
+    if not same or (strict and recorded):
+        connection.close()
+        return None
+    return connection, recorded
 
 
 def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
@@ -119,21 +160,16 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     names = [str(path) for path in files]
     name = store.set_name(names)
     stats = store.stat_key(names)
-    opened = store.open_store(name)
-    if opened is not None and stats is not None and opened[1].get("stat") == stats:
-        recorded = _problems(opened[1])
-        if tolerant or not recorded:  # a strict caller gets the problems of a fresh read instead
-            return CatalogueView(opened[0], lambda: _rebuild(name, files), unfound + recorded)
+    found = _matching_store(name, stats, None, strict=not tolerant)
+    if found is not None:
+        return CatalogueView(found[0], lambda: _rebuild(name, files), unfound + found[1])
     contents, unreadable = _read(files)
     if unreadable and not tolerant:
         raise CatalogError(unreadable)
     key = store.content_key(contents)
-    if opened is not None and opened[1].get("key") == key:
-        recorded = _problems(opened[1])
-        if tolerant or not recorded:
-            return CatalogueView(opened[0], lambda: _rebuild(name, files), unfound + recorded)
-    if opened is not None:
-        opened[0].close()
+    found = _matching_store(name, None, key, strict=not tolerant)
+    if found is not None:
+        return CatalogueView(found[0], lambda: _rebuild(name, files), unfound + found[1])
     try:
         connection, left_out = _build_leaving_out(name, key, stats, contents, unreadable, tolerant)
     except CatalogError as error:

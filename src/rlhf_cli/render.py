@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .jsontext import json_text
 from .records import Record
 
 
@@ -61,19 +62,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 def visible(text: str) -> str:
     """Show control, bidirectional and zero-width characters as escapes so they act on nothing."""
     return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
-
-
-# Valid in JSON strings as they are, but DEL and C1 controls can act on a terminal, and NEL and
-# the Unicode line and paragraph separators split lines for line-oriented tools (JSONL readers).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
-
-
-def json_text(value: Any, indent: int | None = None) -> str:
-    """JSON with non-ASCII text kept readable, but every character that could act escaped."""
-    import json
-
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
-    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def cell_text(value: Any) -> str:

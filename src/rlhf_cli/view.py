@@ -82,10 +82,6 @@ class CatalogueView:
 
     # -- entries -------------------------------------------------------------------------------
 
-    @property
-    def size(self) -> int:
-        return int(self.value("SELECT count(*) FROM entries"))
-
     def entries_at(self, positions: Sequence[int]) -> list[Entry]:
         """The entries at these positions, in the order given."""
         missing = [position for position in dict.fromkeys(positions) if position not in self._entries]
@@ -133,12 +129,6 @@ class CatalogueView:
         from .catalog import Catalogue
 
         return Catalogue(self.all_entries())
-
-    def by_id(self, entry_id: str) -> Entry | None:
-        if entry_id in self._positions:
-            return self._entries[self._positions[entry_id]]
-        found = self.entries_where("id = ?", (entry_id,))
-        return found[0] if found else None
 
     def _by_ids(self, ids: list[str]) -> list[Entry]:
         missing = [i for i in dict.fromkeys(ids) if i not in self._positions]
