@@ -219,3 +219,27 @@ def test_files_left_out_are_reported_from_the_store_too(run, write_catalog, isol
     assert path.stat().st_ino == built, "the warm run read the store, not the files"
     strict = run("export", str(isolated_environment.parent / "out.sqlite"), "--no-bundled", "-c", str(folder))
     assert strict.exit_code == 3 and "broken.toml" in strict.stderr
+
+
+def test_a_store_found_damaged_by_a_query_is_rebuilt_and_the_query_run_again(tmp_path: Path) -> None:
+    from rlhf_cli.view import CatalogueView
+
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)  # a header, then garbage
+    fresh = sqlite3.connect(":memory:")
+    fresh.execute("CREATE TABLE entries (position INTEGER PRIMARY KEY)")
+    fresh.executemany("INSERT INTO entries VALUES (?)", [(0,), (1,), (2,)])
+    rebuilt: list[int] = []
+
+    def rebuild() -> sqlite3.Connection:
+        rebuilt.append(1)
+        return fresh
+
+    view = CatalogueView(sqlite3.connect(damaged), rebuild)
+    table = view.position_table([2, 0])
+    assert rebuilt == [1]
+    assert view.rows(f"SELECT position FROM entries WHERE position IN (SELECT position FROM {table})") == [(0,), (2,)]
+    assert rebuilt == [1]
+    without = CatalogueView(sqlite3.connect(damaged))
+    with pytest.raises(sqlite3.DatabaseError):
+        without.rows("SELECT * FROM entries")

@@ -49,14 +49,18 @@ class CatalogueView:
         """The rows of a query; a store found damaged is rebuilt once and the query run again."""
         try:
             return self._connection.execute(sql, parameters).fetchall()
-        except sqlite3.DatabaseError:
-            if self._rebuild is None:
-                raise
+        except sqlite3.DatabaseError as error:
+            self._reconnect(error)
+        return self._connection.execute(sql, parameters).fetchall()
+
+    def _reconnect(self, error: sqlite3.DatabaseError) -> None:
+        """Use a store made afresh (with this run's temporary tables); `error` if there is none."""
+        if self._rebuild is None:
+            raise error
         self._connection = self._rebuild()
         self._rebuild = None
         for name, positions in self._temporary.items():
             self._make_temporary(name, positions)
-        return self._connection.execute(sql, parameters).fetchall()
 
     def value(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         found = self.rows(sql, parameters)
@@ -69,11 +73,8 @@ class CatalogueView:
         self._temporary[name] = listed
         try:
             self._make_temporary(name, listed)
-        except sqlite3.DatabaseError:
-            if self._rebuild is None:
-                raise
-            self.rows("SELECT 1 FROM entries WHERE 0")  # only to rebuild
-            self._make_temporary(name, listed)
+        except sqlite3.DatabaseError as error:
+            self._reconnect(error)  # which makes this table too
         return name
 
     def _make_temporary(self, name: str, positions: list[int]) -> None:
