@@ -72,7 +72,8 @@ TERM_FIELDS = ("title", "author", "org", "keyword", "task", "source")
 # big catalogue reads (and holds) one segment at a time.
 SEGMENT_ENTRIES = 10_000
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# TOML tables are trees: no need to look for cycles while encoding them.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 class _Segment:
