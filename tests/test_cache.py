@@ -243,3 +243,14 @@ def test_a_store_found_damaged_by_a_query_is_rebuilt_and_the_query_run_again(tmp
     without = CatalogueView(sqlite3.connect(damaged))
     with pytest.raises(sqlite3.DatabaseError):
         without.rows("SELECT * FROM entries")
+
+
+def test_a_cache_folder_with_uri_characters_in_its_name(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    odd = tmp_path / "we ird?#%25dir"
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(odd))
+    folder = write_catalog("a.toml", ONE)
+    assert titles(run, folder) == ["First title"]
+    (path,) = stores(odd)
+    built = path.stat().st_ino
+    assert titles(run, folder) == ["First title"]
+    assert path.stat().st_ino == built, "the second run read the store in that folder"
