@@ -91,3 +91,17 @@ class NotFoundError(RlhfError):
         if suggestions:
             message += "; did you mean " + ", ".join(f"'{s}'" for s in suggestions) + "?"
         super().__init__(message)
+
+
+class UnreadableListError(RlhfError):
+    """A list (Markdown or BibTeX) in which no item was recognised: nothing to import or lint."""
+
+    exit_code = ExitCode.CATALOG
+
+    def __init__(self, name: str, lines: list[tuple[int, str]]) -> None:
+        self.lines = lines
+        shown = "; ".join(f"line {number}: {text!r}" for number, text in lines[:3])
+        message = f"{name}: no item recognised in any layout rlhf reads"
+        super().__init__(
+            f"{message}; first lines not understood: {shown}" if shown else f"{message} (the file is empty)"
+        )

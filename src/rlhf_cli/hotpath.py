@@ -47,7 +47,7 @@ VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}
     | {"--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
     | {"--uses": ("names", ("dataset", "environment")), "-u": ("names", ("dataset", "environment"))}
-    | {"--author": None, "-a": None, "--sort": None, "-s": None},
+    | {"--author": None, "-a": None, "--venue": None, "--sort": None, "-s": None},
     "codebases": _LISTING_OPTIONS
     | {"--keyword": _KEYWORDS, "-k": _KEYWORDS, "--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS},
     "datasets": _LISTING_OPTIONS | {"--used-by": _USERS, "-u": _USERS, "--sort": None, "-s": None},

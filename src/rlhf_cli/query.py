@@ -173,6 +173,7 @@ def _field_test(catalogue: Catalogue, node: Field) -> _Test:
         "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)])],
         "keyword": lambda e: [*getattr(e, "keywords", []), *getattr(e, "tasks", [])],
         "source": lambda e: [source.name for source in e.sources],
+        "venue": lambda e: [venue] if (venue := getattr(e, "venue", None)) else [],
     }[node.name]
 
     def found(entry: Entry) -> str | None:

@@ -277,6 +277,12 @@ def papers(
     author: Annotated[
         str | None, typer.Option("--author", "-a", help="Only papers with an author whose name contains this text.")
     ] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option(
+            "--venue", help="Only papers whose venue (as a list states it, e.g. ICLR 2024) contains this text."
+        ),
+    ] = None,
     has_code: Annotated[bool, typer.Option("--has-code", help="Only papers with a link to code.")] = False,
     sort: Annotated[
         PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
@@ -297,6 +303,8 @@ def papers(
     terms += _subject_terms(snapshot, keyword, dataset, env, uses)
     if author is not None:
         terms.append(option_term("--author", "author", author))
+    if venue is not None:
+        terms.append(option_term("--venue", "venue", venue))
     if has_code:
         terms.append(option_term("--has-code", "code", "yes"))
     found: list[Paper] = list(snapshot.catalogue.papers)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @command("import")
 def import_list(
-    markdown: Annotated[Path, typer.Argument(help="The awesome list to import (Markdown).")],
+    markdown: Annotated[Path, typer.Argument(help="The list to import: an awesome list (Markdown) or a BibTeX file.")],
     into: Annotated[
         Path | None,
         typer.Option(
@@ -35,7 +35,7 @@ def import_list(
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Import an awesome list into catalogue TOML, merging with what is already there."""
+    """Import an awesome list (or a BibTeX file) into catalogue TOML, merging with what is already there."""
     from ..importer import plan_import, read_target, write_plan
     from ..loader import catalog_paths, load, user_catalog_dir
 
@@ -47,7 +47,10 @@ def import_list(
     if folder.is_dir() and all(path.resolve() != folder.resolve() for path in in_use):
         in_use.append(folder)
     catalogue = load(in_use)
-    plan = plan_import(text, source or markdown.stem, catalogue, read_target(folder), _progress)
+    bibtex = markdown.suffix.casefold() == ".bib"
+    plan = plan_import(text, source or markdown.stem, catalogue, read_target(folder), _progress, bibtex=bibtex)
+    for number, line in plan.unread:
+        render.note(f"{markdown}:{number}: not read as an item: {line}")
     if not dry_run and plan.changed:
         try:
             write_plan(plan, folder, in_use)
