@@ -78,7 +78,7 @@ _VENUE_WORDS = {
     "ijcai", "lecture", "naacl", "nature", "neurips", "science", "slides", "talk", "tmlr", "tpami", "tutorial",
     "workshop", "berkeley", "icra", "iros", "kdd", "www", "sigir", "coling", "jmlr", "uai",
 }  # fmt: skip
-_NOT_A_NAME = {"arxiv", "preprint", "paper", "pdf", "code", "blog", "link"}
+_NOT_A_NAME = {"arxiv", "preprint", "paper", "pdf", "code", "blog", "link", "technical report", "survey", "newsletter"}
 _PDF_TEXT = {"pdf", "[pdf]", "paper", "[paper]", "arxiv", "[arxiv]"}
 _TABLE_COLUMNS = {
     "title": ("title", "paper title"),
@@ -126,6 +126,8 @@ class Item:
     year: int | None = None  # a year the item's own line states (a venue year, a date column)
     categories: str | None = None  # the heading path, "Policy Optimization > Critic-Free Algorithms"
     layout: str = "link"  # link, pdf, table, bibtex
+    env_line: int | None = None  # the line of its Env/ExpEnv sub-item
+    fill_note: str | None = None  # what another list (a BibTeX file) filled in, for the entry's notes
 
     @property
     def arxiv(self) -> str | None:
@@ -375,7 +377,7 @@ class _Reader:
         paren = re.match(r"^\(([^)]+)\)", rest)
         if paren:
             value = paren.group(1).strip()
-            if kind == "paper" and re.search(r"\b(?:blog|lecture|talk|tutorial|slides)\b", value, re.I):
+            if kind == "paper" and re.search(r"\b(?:blog|lecture|talk|tutorial|slides|newsletter)\b", value, re.I):
                 item.kind = "blog"  # "(Berkeley Lecture 2025)", "(Blog 2025)": reading, not a paper
             if _is_venue(value):
                 item.venue = value if not value.casefold().startswith("arxiv") else None
@@ -462,12 +464,18 @@ class _Reader:
         if not title and not name:
             return None
         item_kind = kind
+        badge = cell("paper")
+        alt = next((c.content for c in (badge.children or []) if c.type == "image"), "") if badge else ""
+        if kind == "paper" and paper_url and alt.casefold() == "blog":
+            item_kind = "blog"  # the Paper column's badge says the link is a blog post
         if not paper_url:
             if not code_url:
                 return None
             item_kind, paper_url = "codebase", code_url  # a row with code and no paper is the code
-        item = Item(item_kind, number, title or name, paper_url, layout="table")
-        if name and title and name.casefold() != title.casefold():
+        # Code is named by its Name column ("RLinf"); its Title is the paper's, which may come later.
+        item = Item(item_kind, number, (name or title) if item_kind == "codebase" else (title or name), paper_url)
+        item.layout = "table"
+        if name and title and name.casefold() != title.casefold() and item_kind != "codebase":
             item.short_name = name
         if code_url and code_url != paper_url:
             item.code.append(Link("official", code_url, number))
@@ -590,9 +598,15 @@ def _sub_item(item: Item, inline: Token, number: int, defects: list[Defect]) -> 
         item.datasets += [Link(" ".join(link.text.split()), link.url, number) for link in links]
         for name in split_list(_without_links(children)):
             item.datasets.append(Link(name, "", number))
-    elif label.startswith(("env", "expenv", "环境")):
-        # Short names only: an ExpEnv line may be a sentence, and prose is not a fact to copy.
-        item.envs = [part for part in split_list(value) if len(part.split()) <= 5 and len(part) <= 40]
+    elif label.startswith("expenv"):
+        # Named benchmarks only ("MATH-500", "ScreenSpot"): an ExpEnv line also describes
+        # ("math & code reasoning benchmarks", whole sentences), and prose is not a fact to copy.
+        parts = [part.strip(" ()") for part in split_list(value)]
+        item.envs = [p for p in parts if re.search(r"[A-Z0-9]", p) and len(p.split()) <= 3 and len(p) <= 30]
+        item.env_line = number
+    elif label.startswith(("env", "环境")):
+        item.envs = split_list(value)
+        item.env_line = number
     else:
         item.tasks = split_list(value) if len(value) < 80 else [value.strip()]
 

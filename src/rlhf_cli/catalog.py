@@ -25,9 +25,15 @@ class Catalogue:
         self.entries: list[Entry] = list(entries)
         self.by_id: dict[str, Entry] = {entry.id: entry for entry in self.entries}
         self._by_name: dict[str, Entry] = {}
+        # A title's lead before its colon ("Direct Preference Optimization"), when one title alone has it.
+        self._by_lead: dict[str, Entry | None] = {}
         for entry in self.entries:
             for name in entry.names:
                 self._by_name.setdefault(name.casefold(), entry)
+            lead, colon, _ = entry.display_name.partition(":")
+            if colon and lead.strip():
+                key = lead.strip().casefold()
+                self._by_lead[key] = entry if key not in self._by_lead else None
         self._users: defaultdict[str, list[Paper | Codebase]] = defaultdict(list)
         self._implementations: defaultdict[str, list[Codebase]] = defaultdict(list)
         for entry in self.entries:
@@ -76,7 +82,7 @@ class Catalogue:
 
     def find(self, name: str, kinds: Iterable[Kind] | None = None) -> Entry | None:
         """The entry whose id, title, name or alias is `name` (ignoring case), if any."""
-        entry = self._by_name.get(name.strip().casefold())
+        entry = self._by_name.get(name.strip().casefold()) or self._by_lead.get(name.strip().casefold())
         if entry is None or (kinds is not None and entry.KIND not in set(kinds)):
             return None
         return entry

@@ -77,10 +77,13 @@ def plan_import(
     target: dict[str, list[dict[str, Any]]],
     progress: Callable[[Iterable[Item]], Iterable[Item]] = lambda items: items,
     bibtex: bool = False,
+    references: tuple[str, str] | None = None,
 ) -> Plan:
-    """What importing the list `text` into the target folder's `target` tables would do."""
+    """What importing the list `text` into the target folder's `target` tables would do.
+    `references` (a name and BibTeX text) fill the years and authors the list's lines lack."""
     parsed = read_list(text, source, bibtex)
-    planner = _Planner(source, catalogue, target)
+    bib = (references[0], read_list(references[1], references[0], bibtex=True)) if references else None
+    planner = _Planner(source, catalogue, target, bib)
     for item in progress(parsed.items):
         planner.take(item)
     return Plan(planner.actions, planner.tables, planner.changed, parsed.unread)
@@ -154,7 +157,23 @@ def url_slug(url: str) -> str:
 
 
 def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+    # "+" is kept: REINFORCE and REINFORCE++ are two methods.
+    return " ".join(re.sub(r"[^\w+]+", " ", text.casefold()).split())
+
+
+def title_name(title: str) -> str | None:
+    """The short name a title gives itself: its lead before a colon when that is one coined word,
+    i.e. with a capital after its first letter or a digit ("KTO: ...", "SimPO: ...", "Math-Shepherd: ...")."""
+    lead, colon, _ = title.partition(":")
+    lead = lead.strip()
+    if not colon or " " in lead or not 2 <= len(lead) <= 24:
+        return None
+    return lead if re.search(r"[A-Z0-9]", lead[1:]) else None
+
+
+def _compact(title: str) -> str:
+    """A title's letters and digits alone: "1.5B" and "1.5 b" are one."""
+    return re.sub(r"[\W_]+", "", title.casefold())
 
 
 def _normal_url(url: str) -> str:
@@ -171,8 +190,24 @@ def _same_work(title: str, other: str) -> bool:
 
 
 class _Planner:
-    def __init__(self, source: str, catalogue: Catalogue, target: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        source: str,
+        catalogue: Catalogue,
+        target: dict[str, list[dict[str, Any]]],
+        references: tuple[str, Parsed] | None = None,
+    ) -> None:
         self.source = source
+        self.references_name = references[0] if references else ""
+        self.references: dict[str, Item] | None = None
+        if references is not None:  # by arXiv id and by normalised title
+            self.references = {}
+            for reference in references[1].items:
+                if reference.arxiv:
+                    self.references.setdefault(f"arxiv:{reference.arxiv}", reference)
+                if reference.url:
+                    self.references.setdefault(_normal_url(reference.url), reference)
+                self.references.setdefault(_compact(reference.title), reference)
         self.catalogue = catalogue
         self.tables = {kind: [dict(table) for table in tables] for kind, tables in target.items()}
         self.table_of = {table["id"]: table for tables in self.tables.values() for table in tables if "id" in table}
@@ -216,17 +251,34 @@ class _Planner:
                 ids.append(entry_id)
 
     def _find(self, kind: str, url: str, names: list[str], arxiv: str | None) -> str | None:
-        """An entry with the same arXiv id, DOI or OpenReview id, link, or (near-)identical name."""
+        return self._match(kind, url, names, arxiv)[0]
+
+    def _match(self, kind: str, url: str, names: list[str], arxiv: str | None) -> tuple[str | None, str]:
+        """An entry with the same arXiv id, DOI or OpenReview id, link, or (near-)identical name,
+        and how it was found ("link" or "name"). A name does not match an entry whose arXiv id
+        differs from the item's: two lists may give two papers one short name ("SPO")."""
         group = "work" if kind in ("paper", "codebase", "dataset", "book", "blog") else kind
         keys = [(group, f"arxiv:{arxiv}")] if arxiv else []
         keys += [(group, key) for key in [*identifiers(url), _normal_url(url)]] if url else []
-        keys += [(kind, _normal(name)) for name in names if name]
         exact = next((self.by_key[key] for key in keys if key in self.by_key), None)
-        if exact is not None or not names or not names[0] or kind not in self.near:
-            return exact
-        index, ids = self.near[kind]
-        close = index.near(_normal(names[0]))
-        return ids[close[0]] if close else None
+        if exact is not None:
+            return exact, "link"
+        candidates = [
+            self.by_key[(kind, _normal(name))] for name in names if name and (kind, _normal(name)) in self.by_key
+        ]
+        if names and names[0] and kind in self.near:
+            index, ids = self.near[kind]
+            candidates += [ids[number] for number in index.near(_normal(names[0]))]
+        for candidate in candidates:
+            other = self._arxiv_of(candidate)
+            if not (arxiv and other and other != arxiv):
+                return candidate, "name"
+        return None, ""
+
+    def _arxiv_of(self, entry_id: str) -> str | None:
+        if entry_id in self.table_of:
+            return self.table_of[entry_id].get("arxiv")
+        return getattr(self.catalogue.by_id[entry_id], "arxiv", None)
 
     def _free(self, name: str | None, entry_id: str | None) -> bool:
         """Whether `name` may name the entry `entry_id`: no other entry has it."""
@@ -235,14 +287,25 @@ class _Planner:
     def take(self, item: Item) -> None:
         kind = item.kind
         names = [item.title, *([item.short_name] if item.short_name else [])]
-        found = self._find(kind, item.url, names, item.arxiv)
+        found, how = self._match(kind, item.url, names, item.arxiv)
+        known = self.table_of.get(found or "", {})
+        has_all = bool(known.get("year")) and bool(known.get("authors") or known.get("authors_org"))
+        extra = [] if has_all else self._from_references(item)
         # The lists file some works as a codebase in one place and a dataset in another: one entry.
         alike = found is not None and {kind, self._kind_of(found)} <= {"codebase", "dataset"}
         if found is not None and self._kind_of(found) != kind and not alike:
-            reason = f"same link or name as the {self._kind_of(found)} '{found}'"
+            other = self._kind_of(found)
+            if found in self.owned and self._source(item.line)[0] not in self.table_of[found].setdefault("sources", []):
+                # One work the list files twice, as a paper and as code: the entry gets the line too.
+                self.table_of[found]["sources"].append(self._source(item.line)[0])
+                self.changed.add(other)
+                reason = f"added source {self.source} line {item.line} (the {other} with the same link or name)"
+                self.actions.append(Action("merged", other, found, item.title, item.line, reason))
+                return
+            reason = f"same link or name as the {other} '{found}'"
             self.actions.append(Action("skipped", kind, found, item.title, item.line, reason))
             return
-        clash = self._title_clash(kind, found, item.title)
+        clash = self._title_clash(kind, found, item.title) if how == "link" else None
         if clash is not None:
             reason = f"same link as '{found}' ({clash}) but a different title: one of the two links is wrong"
             self.actions.append(Action("skipped", kind, found or "", item.title, item.line, reason))
@@ -251,13 +314,26 @@ class _Planner:
             reason = f"already in the catalogue as '{found}' (not in the target folder, left as it is)"
             self.actions.append(Action("skipped", kind, found, item.title, item.line, reason))
             return
-        if kind == "paper" and _year(item)[0] is None:
+        if kind == "paper" and found is None and _year(item)[0] is None:
             reason = "no year: no arXiv id, venue, date or year section gives one"
             self.actions.append(Action("skipped", kind, "", item.title, item.line, reason))
             return
+        if found is None and not self._free(item.title, None):
+            owner = self.name_owner[item.title.casefold()]
+            if owner in self.owned and self._source(item.line)[0] not in self.table_of[owner]["sources"]:
+                # The list names one work twice, as two kinds: the entry it already is gets the line.
+                self.table_of[owner]["sources"].append(self._source(item.line)[0])
+                self.changed.add(self.owned[owner])
+                reason = f"added source {self.source} line {item.line} (the {self.owned[owner]} of that title)"
+                self.actions.append(Action("merged", self.owned[owner], owner, item.title, item.line, reason))
+                return
+            reason = f"its title also names '{owner}', another kind of entry"
+            self.actions.append(Action("skipped", kind, "", item.title, item.line, reason))
+            return
         if found is None:
-            entry_id = self._new_id(item.short_name or item.title, kind, item.url)
-            table = {"id": entry_id, **self._table(item, entry_id)}
+            named = item.short_name or (title_name(item.title) if kind == "paper" else None)
+            entry_id = self._new_id(named or item.title, kind, item.url)
+            table = {"id": entry_id, **self._table(item, entry_id, extra)}
             self.tables[kind].append(table)
             self.table_of[entry_id] = table
             self.changed.add(kind)
@@ -267,11 +343,13 @@ class _Planner:
             self.actions.append(Action("added", kind, entry_id, item.title, item.line, "new"))
             return
         existing = self.table_of[found]
-        new = self._table(item, found)
+        new = self._table(item, found, extra)
         if self._kind_of(found) == "dataset":
             new = {key: value for key, value in new.items() if key not in ("datasets", "envs")}
         added = _merge(existing, new)
         added += self._merge_names(existing, item)
+        if extra and item.fill_note and item.fill_note not in (existing.get("notes") or ""):
+            existing["notes"] = f"{existing['notes']} {item.fill_note}" if existing.get("notes") else item.fill_note
         arxiv = existing.get("arxiv")
         if kind == "paper" and arxiv and existing.get("year") != arxiv_year(arxiv):
             # The merged item brought an arXiv id: it outranks a year taken from a section heading.
@@ -292,6 +370,13 @@ class _Planner:
         if existing.get("short_name"):
             known.append(_normal(existing["short_name"]))
         for name in [item.title, item.short_name]:
+            if item.kind in ("blog", "book"):
+                # No aliases for these: another spelling of the title goes in the notes.
+                note = f'{self.source} line {item.line} writes the title "{name}".'
+                if name and name.casefold() != own.casefold() and note not in (existing.get("notes") or ""):
+                    existing["notes"] = f"{existing['notes']} {note}" if existing.get("notes") else note
+                    added.append("notes")
+                continue
             if not name or _normal(name) in known or not self._free(name, existing["id"]):
                 continue
             if name == item.short_name and item.kind == "paper" and not existing.get("short_name"):
@@ -331,12 +416,40 @@ class _Planner:
     def _source(self, line: int) -> list[dict[str, Any]]:
         return [{"name": self.source, "line": line}]
 
-    def _table(self, item: Item, entry_id: str) -> dict[str, Any]:
+    def _from_references(self, item: Item) -> list[dict[str, Any]]:
+        """Fill a paper's missing year and authors from the reference list (a BibTeX file given
+        with --bib) when it holds the same paper; the sources that gives (empty if none)."""
+        if self.references is None or item.kind != "paper":
+            return []
+        no_year, no_authors = _year(item)[0] is None, not item.authors and not item.authors_org
+        if not (no_year or no_authors):
+            return []
+        reference = self.references.get(f"arxiv:{item.arxiv}") if item.arxiv else None
+        reference = reference or (self.references.get(_normal_url(item.url)) if item.url else None)
+        reference = reference or self.references.get(_compact(item.title))
+        if reference is None:
+            return []
+        filled = False
+        if no_year and reference.year is not None:
+            item.year, filled = reference.year, True
+        if no_authors and reference.authors:
+            item.authors, item.authors_et_al, filled = reference.authors, reference.authors_et_al, True
+        if filled:
+            filled_note = (
+                f"Year and authors where the list's line gives none: {self.references_name} line {reference.line}."
+            )
+            item.fill_note = filled_note
+        return [{"name": self.references_name, "line": reference.line}] if filled else []
+
+    def _table(self, item: Item, entry_id: str, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         authors = {"authors": item.authors, "authors_et_al": item.authors_et_al, "authors_org": item.authors_org}
         if item.kind == "paper":
             year, note = _year(item)  # take() has made sure there is one
+            if item.fill_note:
+                note = f"{note} {item.fill_note}" if note else item.fill_note
             code = [{"url": link.url, "official": not _third_party(link)} for link in item.code]
-            short_name = item.short_name if self._free(item.short_name, entry_id) else None
+            given = item.short_name or title_name(item.title)
+            short_name = given if self._free(given, entry_id) else None
             if item.short_name and short_name is None:
                 other = self.name_owner.get(item.short_name.casefold())
                 dropped = f"The list's name '{item.short_name}' also names '{other}', so it is not kept here."
@@ -348,7 +461,7 @@ class _Planner:
                 if owner is not None and self._kind_of(owner) == "dataset":
                     datasets += [owner] if owner not in datasets else []  # an ExpEnv that is a known dataset
                 elif owner is None or self._kind_of(owner) == "environment":
-                    envs.append(self._environment(name, item.line))
+                    envs.append(self._environment(name, item.env_line or item.line))
             categories = [{"source": self.source, "path": item.categories}] if item.categories else []
             return {
                 "title": item.title,
@@ -364,7 +477,7 @@ class _Planner:
                 "envs": list(dict.fromkeys(envs)),
                 "categories": categories,
                 "notes": note,
-                "sources": self._source(item.line),
+                "sources": [*self._source(item.line), *(extra or [])],
             }
         if item.kind in ("codebase", "dataset"):
             table: dict[str, Any] = {"name": item.title, "url": item.url or None, **authors, "keywords": item.keywords}
@@ -374,7 +487,7 @@ class _Planner:
             table["tasks"] = item.tasks
             if item.kind == "codebase":
                 table["datasets"] = self._linked_datasets(item.datasets)
-                table["envs"] = [self._environment(name, item.line) for name in item.envs]
+                table["envs"] = [self._environment(name, item.env_line or item.line) for name in item.envs]
             table["sources"] = self._source(item.line)
             return table
         if item.kind == "blog":

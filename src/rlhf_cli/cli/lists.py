@@ -30,6 +30,10 @@ def import_list(
     source: Annotated[
         str | None, typer.Option("--source", help="Name recorded as the entries' source. Default: the file's name.")
     ] = None,
+    bib: Annotated[
+        Path | None,
+        typer.Option("--bib", help="A BibTeX file to fill the years and authors the list's lines lack."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be added, merged and skipped.")] = False,
     output: FormatOption = None,
     catalog: CatalogOption = None,
@@ -48,7 +52,9 @@ def import_list(
         in_use.append(folder)
     catalogue = load(in_use)
     bibtex = markdown.suffix.casefold() == ".bib"
-    plan = plan_import(text, source or markdown.stem, catalogue, read_target(folder), _progress, bibtex=bibtex)
+    references = (bib.stem, _read_text(bib)) if bib is not None else None
+    target = read_target(folder)
+    plan = plan_import(text, source or markdown.stem, catalogue, target, _progress, bibtex, references)
     for number, line in plan.unread:
         render.note(f"{markdown}:{number}: not read as an item: {line}")
     if not dry_run and plan.changed:
