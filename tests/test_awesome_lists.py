@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rlhf_cli.awesome import parse
+from rlhf_cli.importer import title_name
 from rlhf_cli.loader import load
 
 from .conftest import REFERENCE_DIR
@@ -121,7 +122,9 @@ def test_round_trip_zh(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-
         assert [(c.url, "third" in c.text) for c in copy.code] == [(c.url, "third" in c.text) for c in item.code], key
         assert dataset_ids(copy.datasets) == dataset_ids(item.datasets), key
         assert copy.envs == item.envs, key
-        assert copy.short_name == item.short_name, key
+        # A title that names itself ("RAFT: ...") gives its short name when the list gives none.
+        derived = title_name(item.title) if item.kind == "paper" else None
+        assert copy.short_name == (item.short_name or derived), key
 
 
 def test_export_markdown_of_the_bundled_catalogue_reads_back(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

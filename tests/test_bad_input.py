@@ -28,10 +28,10 @@ def test_malformed_toml_names_file_and_line(run, write_catalog) -> None:  # type
 
 
 def test_unknown_key_names_file_entry_and_key(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
-    folder = write_catalog("papers.toml", paper() + 'venue = "NeurIPS"\n')
+    folder = write_catalog("papers.toml", paper() + 'conference = "NeurIPS"\n')
     result = run("papers", "--no-bundled", "--catalog", str(folder))
     assert result.exit_code == 3
-    assert "papers.toml:3: entry 'p1': venue: unknown key" in result.stderr
+    assert "papers.toml:3: entry 'p1': conference: unknown key" in result.stderr
 
 
 def test_wrong_type_is_reported_with_field(run, write_catalog) -> None:  # type: ignore[no-untyped-def]

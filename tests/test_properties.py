@@ -10,6 +10,7 @@ import string
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
@@ -17,7 +18,7 @@ from pybtex.database import parse_string
 from rlhf_cli import cite
 from rlhf_cli.awesome import parse
 from rlhf_cli.catalog import Catalogue
-from rlhf_cli.errors import CatalogError
+from rlhf_cli.errors import CatalogError, UnreadableListError
 from rlhf_cli.export_markdown import export as export_markdown
 from rlhf_cli.export_sqlite import export as export_sqlite
 from rlhf_cli.importer import plan_import
@@ -134,6 +135,11 @@ def test_any_markdown_parses_and_plans_without_crashing(lines: list[str]) -> Non
     parsed = parse(text)
     assert all(item.line >= 1 for item in parsed.items)
     empty = {kind: [] for kind in ("paper", "dataset", "codebase", "environment", "blog", "book")}
+    if not parsed.items:  # a list with nothing recognised is an error naming what was not read
+        with pytest.raises(UnreadableListError) as raised:
+            plan_import(text, "fuzz", Catalogue([]), empty)  # type: ignore[arg-type]
+        assert raised.value.exit_code == 3
+        return
     plan = plan_import(text, "fuzz", Catalogue([]), empty)  # type: ignore[arg-type]
     assert len(plan.actions) >= len([i for i in parsed.items if i.kind == "paper" and i.url])
 

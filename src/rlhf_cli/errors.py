@@ -119,3 +119,17 @@ class AmbiguousError(RlhfError):
         listed = "; ".join(f"'{entry_id}' ({title})" for entry_id, title in candidates[:8])
         more = f" and {len(candidates) - 8} more" if len(candidates) > 8 else ""
         super().__init__(f"'{value}' could be any of {len(candidates)} {what} entries: {listed}{more}; give an id")
+
+
+class UnreadableListError(RlhfError):
+    """A list (Markdown or BibTeX) in which no item was recognised: nothing to import or lint."""
+
+    exit_code = ExitCode.CATALOG
+
+    def __init__(self, name: str, lines: list[tuple[int, str]]) -> None:
+        self.lines = lines
+        shown = "; ".join(f"line {number}: {text!r}" for number, text in lines[:3])
+        message = f"{name}: no item recognised in any layout rlhf reads"
+        super().__init__(
+            f"{message}; first lines not understood: {shown}" if shown else f"{message} (the file is empty)"
+        )

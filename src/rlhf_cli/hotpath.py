@@ -47,7 +47,7 @@ VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}
     | {"--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
     | {"--uses": ("names", ("dataset", "environment")), "-u": ("names", ("dataset", "environment"))}
-    | {"--author": None, "-a": None, "--sort": None, "-s": None},
+    | {"--author": None, "-a": None, "--venue": None, "--sort": None, "-s": None},
     "codebases": _LISTING_OPTIONS
     | {"--keyword": _KEYWORDS, "-k": _KEYWORDS, "--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS},
     "datasets": _LISTING_OPTIONS | {"--used-by": _USERS, "-u": _USERS, "--sort": None, "-s": None},
@@ -117,7 +117,7 @@ def looks_like_identifier(words: str) -> bool:
     """True if `words` is an arXiv id, DOI, OpenReview id, link or citekey rather than words."""
     from .identifiers import query_keys
 
-    return any(not key.startswith("name:") for key in query_keys(words))
+    return any(key.startswith(("arxiv:", "doi:", "openreview:", "url:", "cite:")) for key in query_keys(words))
 
 
 def _by_identifier(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> bool:

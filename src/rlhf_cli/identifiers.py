@@ -110,9 +110,12 @@ _CITEKEY = re.compile(r"[a-z]+\d{4}[a-z]+")
 
 
 def entry_keys(names: list[str], urls: list[str], arxiv: str | None, citekey: str) -> set[str]:
-    """The lookup keys an entry answers to besides its exact names: each name as people type it,
-    its arXiv id, DOI and OpenReview id (from `arxiv` and its links), each link, and its citekey."""
+    """The lookup keys an entry answers to besides its exact names: each name as people type it
+    (and the lead of a title before its colon), its arXiv id, DOI and OpenReview id (from `arxiv`
+    and its links), each link, and its citekey."""
     keys = {f"name:{key}" for key in map(name_key, names) if key}
+    # A title's lead before its colon ("Direct Preference Optimization" of DPO's paper).
+    keys |= {f"lead:{key}" for name in names if ":" in name and (key := name_key(name.partition(":")[0]))}
     if arxiv:
         keys.add(f"arxiv:{arxiv}")
     for url in urls:
@@ -140,7 +143,7 @@ def query_keys(text: str) -> list[str]:
         keys += [f"cite:{folded}", *(f"cite:{folded[:-n]}" for n in (1, 2) if folded[-n - 1].isalpha())]
     name = name_key(text)
     if name:
-        keys.append(f"name:{name}")
+        keys += [f"name:{name}", f"lead:{name}"]
     return list(dict.fromkeys(keys))
 
 

@@ -1,6 +1,7 @@
 """Import an awesome list into catalogue TOML: plan what to add, merge and skip, then write it.
 
-Items are matched to entries already in the catalogue by arXiv id, link and near-identical title,
+Items are matched to entries already in the catalogue by arXiv id (abs, pdf, html, alphaxiv and
+versioned links all give it), then DOI or OpenReview id, then link, then near-identical title,
 so importing never duplicates. Entries in the target folder are merged (new facts and the new
 source are added); entries elsewhere (the bundled catalogue) are left alone and the item is
 skipped. Nothing is written unless the whole resulting catalogue validates, and each file is
@@ -21,9 +22,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .awesome import ARXIV_URL, Item, Link, near_identical, parse
+from .awesome import Item, Link, NearIndex, Parsed, arxiv_year, heading_years, identifiers, near_identical, parse
 from .catalog import Catalogue
-from .errors import CatalogError, Problem, WriteError
+from .errors import CatalogError, Problem, UnreadableListError, WriteError
 from .tomlwrite import tables_to_toml
 
 FILES = {
@@ -57,6 +58,20 @@ class Plan:
     actions: list[Action]
     tables: dict[str, list[dict[str, Any]]]  # kind -> tables of the target folder after the import
     changed: set[str] = field(default_factory=set)  # kinds whose file must be written
+    unread: list[tuple[int, str]] = field(default_factory=list)  # item-like lines not understood
+
+
+def read_list(text: str, name: str, bibtex: bool = False) -> Parsed:
+    """The items of a list (Markdown, or BibTeX when `bibtex`); an error if none was recognised."""
+    if bibtex:
+        from .bibtex import parse_bibtex
+
+        parsed = parse_bibtex(text)
+    else:
+        parsed = parse(text)
+    if not parsed.items:
+        raise UnreadableListError(name, parsed.unread or parsed.first_lines)
+    return parsed
 
 
 def plan_import(
@@ -65,12 +80,17 @@ def plan_import(
     catalogue: Catalogue,
     target: dict[str, list[dict[str, Any]]],
     progress: Callable[[Iterable[Item]], Iterable[Item]] = lambda items: items,
+    bibtex: bool = False,
+    references: tuple[str, str] | None = None,
 ) -> Plan:
-    """What importing the list `text` into the target folder's `target` tables would do."""
-    planner = _Planner(source, catalogue, target)
-    for item in progress(parse(text).items):
+    """What importing the list `text` into the target folder's `target` tables would do.
+    `references` (a name and BibTeX text) fill the years and authors the list's lines lack."""
+    parsed = read_list(text, source, bibtex)
+    bib = (references[0], read_list(references[1], references[0], bibtex=True)) if references else None
+    planner = _Planner(source, catalogue, target, bib)
+    for item in progress(parsed.items):
         planner.take(item)
-    return Plan(planner.actions, planner.tables, planner.changed)
+    return Plan(planner.actions, planner.tables, planner.changed, parsed.unread)
 
 
 @contextmanager
@@ -185,69 +205,167 @@ def slug(text: str) -> str:
     return "-".join(out)
 
 
+def url_slug(url: str) -> str:
+    """A readable id from a link, for titles with no Latin letters or digits: the site's name and
+    the page's last path part ("https://zhuanlan.zhihu.com/p/613315873" -> "zhihu-613315873")."""
+    rest = url.split("://", 1)[-1]
+    host, _, path = rest.partition("/")
+    labels = [label for label in host.casefold().split(".") if label not in ("www", "m")]
+    site = labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
+    last = next((part for part in reversed(re.split(r"[/?#=&]", path)) if slug(part)), "")
+    return slug(f"{site} {last}")
+
+
 def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+    # "+" is kept: REINFORCE and REINFORCE++ are two methods.
+    return " ".join(re.sub(r"[^\w+]+", " ", text.casefold()).split())
+
+
+def title_name(title: str) -> str | None:
+    """The short name a title gives itself: its lead before a colon when that is one coined word,
+    i.e. with a capital after its first letter or a digit ("KTO: ...", "SimPO: ...", "Math-Shepherd: ...")."""
+    lead, colon, _ = title.partition(":")
+    lead = lead.strip()
+    if not colon or " " in lead or not 2 <= len(lead) <= 24:
+        return None
+    return lead if re.search(r"[A-Z0-9]", lead[1:]) else None
+
+
+def _compact(title: str) -> str:
+    """A title's letters and digits alone: "1.5B" and "1.5 b" are one."""
+    return re.sub(r"[\W_]+", "", title.casefold())
 
 
 def _normal_url(url: str) -> str:
-    match = ARXIV_URL.search(url)
-    return f"arxiv:{match.group(1)}" if match else url.split("://", 1)[-1].rstrip("/").casefold()
+    keys = identifiers(url)
+    return keys[0] if keys else url.split("://", 1)[-1].rstrip("/").casefold()
+
+
+def _same_work(title: str, other: str) -> bool:
+    """Two titles of one work, as two lists write it ("Kimi K 1.5: ..." and "Kimi k1.5: ...")."""
+    from rapidfuzz import fuzz
+
+    one, two = _normal(title), _normal(other)
+    return near_identical(one, two) or fuzz.token_set_ratio(one, two) >= 80
 
 
 class _Planner:
-    def __init__(self, source: str, catalogue: Catalogue, target: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        source: str,
+        catalogue: Catalogue,
+        target: dict[str, list[dict[str, Any]]],
+        references: tuple[str, Parsed] | None = None,
+    ) -> None:
         self.source = source
+        self.references_name = references[0] if references else ""
+        self.references: dict[str, Item] | None = None
+        if references is not None:  # by arXiv id and by normalised title
+            self.references = {}
+            for reference in references[1].items:
+                if reference.arxiv:
+                    self.references.setdefault(f"arxiv:{reference.arxiv}", reference)
+                if reference.url:
+                    self.references.setdefault(_normal_url(reference.url), reference)
+                self.references.setdefault(_compact(reference.title), reference)
         self.catalogue = catalogue
         self.tables = {kind: [dict(table) for table in tables] for kind, tables in target.items()}
+        self.table_of = {table["id"]: table for tables in self.tables.values() for table in tables if "id" in table}
         self.owned = {table["id"]: kind for kind, tables in self.tables.items() for table in tables if "id" in table}
         self.actions: list[Action] = []
         self.changed: set[str] = set()
         self.ids = {entry.id for entry in catalogue.entries} | set(self.owned)
+        self.suffixes: dict[str, int] = {}  # id base -> last number tried, so new ids take constant time
         self.by_key: dict[tuple[str, str], str] = {}  # (kind, url/title/arxiv key) -> id
-        self.names: dict[str, tuple[list[str], list[str]]] = {}  # kind -> (normalised names, ids)
+        self.near: dict[str, tuple[NearIndex, list[str]]] = {}  # kind -> (normalised names, their ids)
+        self.name_owner: dict[str, str] = {}  # every name of every entry (casefolded) -> its id
         for entry in catalogue.entries:
-            self._remember(
-                entry.KIND, entry.id, getattr(entry, "url", None), entry.names, getattr(entry, "arxiv", None)
-            )
+            url = getattr(entry, "url", None)
+            self._remember(entry.KIND, entry.id, url, entry.names, getattr(entry, "arxiv", None))
         for kind, tables in self.tables.items():
             for table in tables:
-                names = [table.get("title") or table.get("name") or "", *table.get("aliases", [])]
+                names = [table["id"], table.get("title") or table.get("name") or "", *table.get("aliases", [])]
+                names += [table["short_name"]] if table.get("short_name") else []
                 self._remember(kind, table["id"], table.get("url"), names, table.get("arxiv"))
+
+    def _kind_of(self, entry_id: str) -> str:
+        if entry_id in self.owned:
+            return self.owned[entry_id]
+        return self.catalogue.by_id[entry_id].KIND
 
     def _remember(self, kind: str, entry_id: str, url: str | None, names: list[str], arxiv: str | None) -> None:
         group = "work" if kind in ("paper", "codebase", "dataset", "book", "blog") else kind
         if url:
-            self.by_key.setdefault((group, _normal_url(url)), entry_id)
+            for key in [*identifiers(url), _normal_url(url)]:
+                self.by_key.setdefault((group, key), entry_id)
         if arxiv:
             self.by_key.setdefault((group, f"arxiv:{arxiv}"), entry_id)
         for name in names:
-            if name and (kind, _normal(name)) not in self.by_key:
+            if not name:
+                continue
+            self.name_owner.setdefault(name.casefold(), entry_id)
+            if (kind, _normal(name)) not in self.by_key:
                 self.by_key[(kind, _normal(name))] = entry_id
-                known_names, known_ids = self.names.setdefault(kind, ([], []))
-                known_names.append(_normal(name))
-                known_ids.append(entry_id)
+                index, ids = self.near.setdefault(kind, (NearIndex(), []))
+                index.add(_normal(name))
+                ids.append(entry_id)
 
     def _find(self, kind: str, url: str, names: list[str], arxiv: str | None) -> str | None:
-        """An entry with the same arXiv id, link, or (near-)identical title or name."""
-        keys = [("work", f"arxiv:{arxiv}")] if arxiv else []
-        keys += [("work", _normal_url(url))] if url else []
-        keys += [(kind, _normal(name)) for name in names if name]
-        exact = next((self.by_key[key] for key in keys if key in self.by_key), None)
-        if exact is not None or not names or not names[0]:
-            return exact
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
+        return self._match(kind, url, names, arxiv)[0]
 
-        title = _normal(names[0])
-        known_names, known_ids = self.names.get(kind, ([], []))
-        close = process.extract(title, known_names, scorer=OSA.distance, score_cutoff=2, limit=5)
-        return next((known_ids[index] for name, _, index in close if near_identical(title, name)), None)
+    def _match(self, kind: str, url: str, names: list[str], arxiv: str | None) -> tuple[str | None, str]:
+        """An entry with the same arXiv id, DOI or OpenReview id, link, or (near-)identical name,
+        and how it was found ("link" or "name"). A name does not match an entry whose arXiv id
+        differs from the item's: two lists may give two papers one short name ("SPO")."""
+        group = "work" if kind in ("paper", "codebase", "dataset", "book", "blog") else kind
+        keys = [(group, f"arxiv:{arxiv}")] if arxiv else []
+        keys += [(group, key) for key in [*identifiers(url), _normal_url(url)]] if url else []
+        exact = next((self.by_key[key] for key in keys if key in self.by_key), None)
+        if exact is not None:
+            return exact, "link"
+        candidates = [
+            self.by_key[(kind, _normal(name))] for name in names if name and (kind, _normal(name)) in self.by_key
+        ]
+        if names and names[0] and kind in self.near:
+            index, ids = self.near[kind]
+            candidates += [ids[number] for number in index.near(_normal(names[0]))]
+        for candidate in candidates:
+            other = self._arxiv_of(candidate)
+            if not (arxiv and other and other != arxiv):
+                return candidate, "name"
+        return None, ""
+
+    def _arxiv_of(self, entry_id: str) -> str | None:
+        if entry_id in self.table_of:
+            return self.table_of[entry_id].get("arxiv")
+        return getattr(self.catalogue.by_id[entry_id], "arxiv", None)
+
+    def _free(self, name: str | None, entry_id: str | None) -> bool:
+        """Whether `name` may name the entry `entry_id`: no other entry has it."""
+        return bool(name) and self.name_owner.get(str(name).casefold(), entry_id) == entry_id
 
     def take(self, item: Item) -> None:
         kind = item.kind
         names = [item.title, *([item.short_name] if item.short_name else [])]
-        found = self._find(kind, item.url, names, item.arxiv)
-        clash = self._title_clash(kind, found, item.title)
+        found, how = self._match(kind, item.url, names, item.arxiv)
+        known = self.table_of.get(found or "", {})
+        has_all = bool(known.get("year")) and bool(known.get("authors") or known.get("authors_org"))
+        extra = [] if has_all else self._from_references(item)
+        # The lists file some works as a codebase in one place and a dataset in another: one entry.
+        alike = found is not None and {kind, self._kind_of(found)} <= {"codebase", "dataset"}
+        if found is not None and self._kind_of(found) != kind and not alike:
+            other = self._kind_of(found)
+            if found in self.owned and self._source(item.line)[0] not in self.table_of[found].setdefault("sources", []):
+                # One work the list files twice, as a paper and as code: the entry gets the line too.
+                self.table_of[found]["sources"].append(self._source(item.line)[0])
+                self.changed.add(other)
+                reason = f"added source {self.source} line {item.line} (the {other} with the same link or name)"
+                self.actions.append(Action("merged", other, found, item.title, item.line, reason))
+                return
+            reason = f"same link or name as the {other} '{found}'"
+            self.actions.append(Action("skipped", kind, found, item.title, item.line, reason))
+            return
+        clash = self._title_clash(kind, found, item.title) if how == "link" else None
         if clash is not None:
             reason = f"same link as '{found}' ({clash}) but a different title: one of the two links is wrong"
             self.actions.append(Action("skipped", kind, found or "", item.title, item.line, reason))
@@ -256,25 +374,46 @@ class _Planner:
             reason = f"already in the catalogue as '{found}' (not in the target folder, left as it is)"
             self.actions.append(Action("skipped", kind, found, item.title, item.line, reason))
             return
-        if kind == "paper" and _year(item)[0] is None:
-            reason = "no year: no arXiv id, venue or year section gives one"
+        if kind == "paper" and found is None and _year(item)[0] is None:
+            reason = "no year: no arXiv id, venue, date or year section gives one"
             self.actions.append(Action("skipped", kind, "", item.title, item.line, reason))
             return
-        table = self._table(item)
-        if found is None:
-            table = {"id": self._new_id(item.short_name or item.title, kind), **table}
-            self.tables[kind].append(table)
-            self.changed.add(kind)
-            self.owned[table["id"]] = kind
-            self._remember(kind, table["id"], item.url, names, item.arxiv)
-            self.actions.append(Action("added", kind, table["id"], item.title, item.line, "new"))
+        if found is None and not self._free(item.title, None):
+            owner = self.name_owner[item.title.casefold()]
+            if owner in self.owned and self._source(item.line)[0] not in self.table_of[owner]["sources"]:
+                # The list names one work twice, as two kinds: the entry it already is gets the line.
+                self.table_of[owner]["sources"].append(self._source(item.line)[0])
+                self.changed.add(self.owned[owner])
+                reason = f"added source {self.source} line {item.line} (the {self.owned[owner]} of that title)"
+                self.actions.append(Action("merged", self.owned[owner], owner, item.title, item.line, reason))
+                return
+            reason = f"its title also names '{owner}', another kind of entry"
+            self.actions.append(Action("skipped", kind, "", item.title, item.line, reason))
             return
-        existing = next(t for t in self.tables[self.owned[found]] if t.get("id") == found)
-        added = _merge(existing, table)
+        if found is None:
+            named = item.short_name or (title_name(item.title) if kind == "paper" else None)
+            entry_id = self._new_id(named or item.title, kind, item.url)
+            table = {"id": entry_id, **self._table(item, entry_id, extra)}
+            self.tables[kind].append(table)
+            self.table_of[entry_id] = table
+            self.changed.add(kind)
+            self.owned[entry_id] = kind
+            names = [entry_id, *names, *table.get("aliases", [])]
+            self._remember(kind, entry_id, item.url, names, item.arxiv)
+            self.actions.append(Action("added", kind, entry_id, item.title, item.line, "new"))
+            return
+        existing = self.table_of[found]
+        new = self._table(item, found, extra)
+        if self._kind_of(found) == "dataset":
+            new = {key: value for key, value in new.items() if key not in ("datasets", "envs")}
+        added = _merge(existing, new)
+        added += self._merge_names(existing, item)
+        if extra and item.fill_note and item.fill_note not in (existing.get("notes") or ""):
+            existing["notes"] = f"{existing['notes']} {item.fill_note}" if existing.get("notes") else item.fill_note
         arxiv = existing.get("arxiv")
-        if kind == "paper" and arxiv and existing.get("year") != 2000 + int(arxiv[:2]):
+        if kind == "paper" and arxiv and existing.get("year") != arxiv_year(arxiv):
             # The merged item brought an arXiv id: it outranks a year taken from a section heading.
-            existing["year"] = 2000 + int(arxiv[:2])
+            existing["year"] = arxiv_year(arxiv)
             existing["notes"] = "Year from the arXiv id; the lists file this paper under more than one year."
             added.append("year from the arXiv id")
         if added:
@@ -283,55 +422,132 @@ class _Planner:
         else:
             self.actions.append(Action("skipped", kind, found, item.title, item.line, "already there, nothing new"))
 
+    def _merge_names(self, existing: dict[str, Any], item: Item) -> list[str]:
+        """Another list's spelling of the title, or its short name, becomes an alias (if free)."""
+        added = []
+        own = existing.get("title") or existing.get("name") or ""
+        known = [_normal(own), *(_normal(a) for a in existing.get("aliases", []))]
+        if existing.get("short_name"):
+            known.append(_normal(existing["short_name"]))
+        for name in [item.title, item.short_name]:
+            if item.kind in ("blog", "book"):
+                # No aliases for these: another spelling of the title goes in the notes.
+                note = f'{self.source} line {item.line} writes the title "{name}".'
+                if name and name.casefold() != own.casefold() and note not in (existing.get("notes") or ""):
+                    existing["notes"] = f"{existing['notes']} {note}" if existing.get("notes") else note
+                    added.append("notes")
+                continue
+            if not name or _normal(name) in known or not self._free(name, existing["id"]):
+                continue
+            if name == item.short_name and item.kind == "paper" and not existing.get("short_name"):
+                existing["short_name"] = name
+            else:
+                existing.setdefault("aliases", []).append(name)
+            known.append(_normal(name))
+            self.name_owner[name.casefold()] = existing["id"]
+            added.append(f"name '{name}'")
+        return added
+
     def _title_clash(self, kind: str, found: str | None, title: str) -> str | None:
         """The title of the paper an item was matched to by link, if it is a different paper."""
         if kind != "paper" or found is None:
             return None
         entry = self.catalogue.by_id.get(found)
         other = entry.display_name if entry is not None else None
+        names = list(entry.names) if entry is not None else []
         if other is None:
-            other = next((t.get("title") for t in self.tables["paper"] if t.get("id") == found), None)
-        if other is None or near_identical(_normal(other), _normal(title)):
+            table = self.table_of.get(found, {})
+            other = table.get("title")
+            names = [str(other or ""), *table.get("aliases", [])]
+        if other is None or any(_same_work(name, title) for name in names if name):
             return None
-        return other
+        return str(other)
 
-    def _new_id(self, text: str, kind: str) -> str:
-        base = slug(text) or kind
-        candidate, count = base, 1
-        while candidate in self.ids:
+    def _new_id(self, text: str, kind: str, url: str = "") -> str:
+        base = slug(text) or (url_slug(url) if url else "") or kind
+        candidate, count = base, self.suffixes.get(base, 1)
+        while candidate in self.ids or candidate in self.name_owner:
             count += 1
             candidate = f"{base}-{count}"
+        self.suffixes[base] = count
         self.ids.add(candidate)
         return candidate
 
     def _source(self, line: int) -> list[dict[str, Any]]:
         return [{"name": self.source, "line": line}]
 
-    def _table(self, item: Item) -> dict[str, Any]:
+    def _from_references(self, item: Item) -> list[dict[str, Any]]:
+        """Fill a paper's missing year and authors from the reference list (a BibTeX file given
+        with --bib) when it holds the same paper; the sources that gives (empty if none)."""
+        if self.references is None or item.kind != "paper":
+            return []
+        no_year, no_authors = _year(item)[0] is None, not item.authors and not item.authors_org
+        if not (no_year or no_authors):
+            return []
+        reference = self.references.get(f"arxiv:{item.arxiv}") if item.arxiv else None
+        reference = reference or (self.references.get(_normal_url(item.url)) if item.url else None)
+        reference = reference or self.references.get(_compact(item.title))
+        if reference is None:
+            return []
+        filled = False
+        if no_year and reference.year is not None:
+            item.year, filled = reference.year, True
+        if no_authors and reference.authors:
+            item.authors, item.authors_et_al, filled = reference.authors, reference.authors_et_al, True
+        if filled:
+            filled_note = (
+                f"Year and authors where the list's line gives none: {self.references_name} line {reference.line}."
+            )
+            item.fill_note = filled_note
+        return [{"name": self.references_name, "line": reference.line}] if filled else []
+
+    def _table(self, item: Item, entry_id: str, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         authors = {"authors": item.authors, "authors_et_al": item.authors_et_al, "authors_org": item.authors_org}
         if item.kind == "paper":
             year, note = _year(item)  # take() has made sure there is one
+            if item.fill_note:
+                note = f"{note} {item.fill_note}" if note else item.fill_note
             code = [{"url": link.url, "official": not _third_party(link)} for link in item.code]
+            given = item.short_name or title_name(item.title)
+            short_name = given if self._free(given, entry_id) else None
+            if item.short_name and short_name is None:
+                other = self.name_owner.get(item.short_name.casefold())
+                dropped = f"The list's name '{item.short_name}' also names '{other}', so it is not kept here."
+                note = f"{note} {dropped}" if note else dropped
+            datasets = self._linked_datasets(item.datasets)
+            envs = []
+            for name in item.envs:
+                owner = self.name_owner.get(name.casefold())
+                if owner is not None and self._kind_of(owner) == "dataset":
+                    datasets += [owner] if owner not in datasets else []  # an ExpEnv that is a known dataset
+                elif owner is None or self._kind_of(owner) == "environment":
+                    envs.append(self._environment(name, item.env_line or item.line))
+            categories = [{"source": self.source, "path": item.categories}] if item.categories else []
             return {
                 "title": item.title,
-                "short_name": item.short_name,
+                "short_name": short_name,
                 "year": year,
                 "url": item.url or None,
                 "arxiv": item.arxiv,
                 **authors,
+                "venue": item.venue,
                 "keywords": item.keywords,
                 "code": code,
-                "datasets": self._linked_datasets(item.datasets),
-                "envs": [self._environment(name, item.line) for name in item.envs],
+                "datasets": datasets,
+                "envs": list(dict.fromkeys(envs)),
+                "categories": categories,
                 "notes": note,
-                "sources": self._source(item.line),
+                "sources": [*self._source(item.line), *(extra or [])],
             }
         if item.kind in ("codebase", "dataset"):
             table: dict[str, Any] = {"name": item.title, "url": item.url or None, **authors, "keywords": item.keywords}
+            other_name = item.short_name and _normal(item.short_name) != _normal(item.title)
+            if other_name and self._free(item.short_name, entry_id):
+                table["aliases"] = [item.short_name]
             table["tasks"] = item.tasks
             if item.kind == "codebase":
                 table["datasets"] = self._linked_datasets(item.datasets)
-                table["envs"] = [self._environment(name, item.line) for name in item.envs]
+                table["envs"] = [self._environment(name, item.env_line or item.line) for name in item.envs]
             table["sources"] = self._source(item.line)
             return table
         if item.kind == "blog":
@@ -351,23 +567,26 @@ class _Planner:
         ids: list[str] = []
         for link in links:
             found = self._find("dataset", link.url, [link.text], None)
-            if found is None or (
-                self.catalogue.by_id.get(found, None) is not None and self.catalogue.by_id[found].KIND != "dataset"
-            ):
-                found = self._new_id(link.text, "dataset")
-                self.tables["dataset"].append(
-                    {"id": found, "name": link.text, "url": link.url or None, "sources": self._source(link.line)}
-                )
+            if found is not None and self._kind_of(found) != "dataset":
+                found = None
+            if found is None:
+                if not self._free(link.text, None):
+                    continue  # the name is another kind of entry's: not made a dataset too
+                found = self._new_id(link.text, "dataset", link.url)
+                table = {"id": found, "name": link.text, "url": link.url or None, "sources": self._source(link.line)}
+                self.tables["dataset"].append(table)
+                self.table_of[found] = table
                 self.owned[found] = "dataset"
                 self.changed.add("dataset")
-                self._remember("dataset", found, link.url, [link.text], None)
+                self._remember("dataset", found, link.url, [found, link.text], None)
                 self.actions.append(Action("added", "dataset", found, link.text, link.line, "named by an item"))
             elif found in self.owned:
-                existing = next(t for t in self.tables[self.owned[found]] if t.get("id") == found)
+                existing = self.table_of[found]
                 if link.text and _normal(link.text) != _normal(existing.get("name", "")):
                     aliases = existing.setdefault("aliases", [])
-                    if link.text not in aliases:
+                    if link.text not in aliases and self._free(link.text, found):
                         aliases.append(link.text)  # one dataset under two spellings is one entry
+                        self.name_owner[link.text.casefold()] = found
                         self.changed.add("dataset")
                 if link.url and existing.get("url") and link.url != existing["url"]:
                     other_urls = existing.setdefault("other_urls", [])
@@ -383,10 +602,12 @@ class _Planner:
         found = self._find("environment", "", [name], None)
         if found is None:
             found = self._new_id(name, "environment")
-            self.tables["environment"].append({"id": found, "name": name, "sources": self._source(line)})
+            table = {"id": found, "name": name, "sources": self._source(line)}
+            self.tables["environment"].append(table)
+            self.table_of[found] = table
             self.owned[found] = "environment"
             self.changed.add("environment")
-            self._remember("environment", found, None, [name], None)
+            self._remember("environment", found, None, [found, name], None)
             self.actions.append(Action("added", "environment", found, name, line, "named by an item"))
         return found
 
@@ -396,34 +617,42 @@ def _third_party(link: Link) -> bool:
 
 
 def _year(item: Item) -> tuple[int | None, str | None]:
-    """The year from the arXiv id, else a venue in the link, else the section heading."""
-    heading_years = [int(y) for y in re.findall(r"\d{4}", item.heading or "")]
-    heading = heading_years[0] if heading_years else None
-    year = 2000 + int(item.arxiv[:2]) if item.arxiv else None
+    """The year from the arXiv id, else a venue in the link, else the year the item's line states
+    (venue, date column, author line), else the section heading."""
+    years, open_ended = heading_years(item.heading)
+    heading = years[0] if years else None
+    year, how = (arxiv_year(item.arxiv), "link") if item.arxiv else (None, "")
     if year is None:
         venue = next((m for m in (p.search(item.url) for p in _VENUE_YEARS) if m), None)
-        year = int(venue.group(1)) if venue else None
-    if year is not None:
-        filed = f"; the list files it under '{item.heading}'" if heading is not None and heading != year else ""
-        return year, (f"Year from the link{filed}." if filed else None)
-    if heading is None:
-        return None, None
-    if "before" in (item.heading or "").casefold():
-        return heading, f"The list files this under '{item.heading}' and gives no more precise year."
-    return heading, None
+        year, how = (int(venue.group(1)), "link") if venue else (None, "")
+    if year is None and item.year is not None:
+        year, how = item.year, "item's own line"
+    if year is None:
+        if heading is None:
+            return None, None
+        if open_ended:
+            return heading, f"The list files this under '{item.heading}' and gives no more precise year."
+        return heading, None
+    notes = []
+    fits = heading is None or (year <= heading if open_ended else year in years)
+    if not fits:
+        notes.append(f"Year from the {how}; the list files it under '{item.heading}'.")
+    if item.year is not None and item.year != year:
+        notes.append(f"Year from the {how}; the list's line gives {item.year}.")
+    return year, " ".join(notes) or None
 
 
 def _merge(existing: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Add to `existing` what `new` knows and it lacks; say what was added."""
     added: list[str] = []
     for key, value in new.items():
-        if key in ("id", "notes") or value in (None, [], False):
+        if key in ("id", "notes", "title", "name", "short_name", "aliases") or value in (None, [], False):
             continue
-        if key == "sources":
+        if key in ("sources", "categories"):
             for source in value:
-                if source not in existing.setdefault("sources", []):
-                    existing["sources"].append(source)
-                    added.append(f"source {source['name']} line {source['line']}")
+                if source not in existing.setdefault(key, []):
+                    existing[key].append(source)
+                    added.append(f"source {source['name']} line {source['line']}" if key == "sources" else "category")
         elif isinstance(value, list) and key in existing:
             missing = [v for v in value if v not in existing[key]]
             if missing and key in ("code", "datasets", "envs"):

@@ -1,8 +1,8 @@
 """Find the defects real awesome lists have, each with a line, a rule, a severity and a fix hint.
 
-Rules: malformed-item, empty-link, missing-link, malformed-link, non-http-link, duplicate-url,
-duplicate-title, year-mismatch, dataset-spelling. For a catalogue (TOML) the same duplicate checks run on its
-entries, after every problem `rlhf validate` would report.
+Rules: no-items, unread-item, line-too-long, malformed-item, empty-link, missing-link, malformed-link,
+non-http-link, duplicate-url, duplicate-title, year-mismatch, dataset-spelling. For a catalogue (TOML)
+the same duplicate checks run on its entries, after every problem `rlhf validate` would report.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .awesome import ARXIV_URL, Defect, Item, Link, near_identical, parse
+from .awesome import Defect, Item, Link, NearIndex, arxiv_year, heading_years, identifiers, parse
 
 
 @dataclass(slots=True)
@@ -31,6 +31,17 @@ class Finding:
 def lint_markdown(path: str, text: str) -> list[Finding]:
     parsed = parse(text)
     defects: list[Defect] = list(parsed.defects)
+    if not parsed.items:
+        unread = parsed.unread or parsed.first_lines
+        shown = "; ".join(f"line {number}: {line!r}" for number, line in unread[:3])
+        message = "no item recognised in any layout rlhf reads" + (
+            f"; first lines not understood: {shown}" if shown else ""
+        )
+        defects.append(Defect(unread[0][0] if unread else 1, "no-items", "error", message, "see README: awesome lists"))
+    for number, line in parsed.unread:
+        defects.append(
+            Defect(number, "unread-item", "warning", f"not read as an item: {line}", "see README: awesome lists")
+        )
     defects += _link_defects(text, parsed.links)
     defects += _duplicate_urls(parsed.items)
     defects += _duplicate_titles(parsed.items)
@@ -50,7 +61,7 @@ def lint_catalogue(paths: list[Path]) -> list[Finding]:
         return findings
     catalogue = load(paths)
     first_url: dict[str, str] = {}
-    titles: list[tuple[str, str, str]] = []  # (kind, normalised title, id)
+    titles: dict[str, tuple[NearIndex, list[str]]] = {}  # kind -> (normalised titles, ids)
     for entry in catalogue.entries:
         url = getattr(entry, "url", None)
         if url:
@@ -59,12 +70,13 @@ def lint_catalogue(paths: list[Path]) -> list[Finding]:
                 message = f"entries '{other}' and '{entry.id}' have the same link {url}"
                 findings.append(Finding("catalogue", None, "duplicate-url", "error", message, "merge them"))
         title = _normal_title(entry.display_name)
-        for kind, other_title, other_id in titles:
-            if kind == entry.KIND and near_identical(title, other_title):
-                message = f"entries '{other_id}' and '{entry.id}' have near-identical titles"
-                findings.append(Finding("catalogue", None, "duplicate-title", "warning", message, "merge them"))
-                break
-        titles.append((entry.KIND, title, entry.id))
+        index, ids = titles.setdefault(entry.KIND, (NearIndex(), []))
+        close = index.near(title)
+        if close:
+            message = f"entries '{ids[close[0]]}' and '{entry.id}' have near-identical titles"
+            findings.append(Finding("catalogue", None, "duplicate-title", "warning", message, "merge them"))
+        index.add(title)
+        ids.append(entry.id)
     return findings
 
 
@@ -94,10 +106,14 @@ def _link_defects(text: str, links: list[Link]) -> list[Defect]:
 
 
 def _normal_url(url: str) -> str:
-    match = ARXIV_URL.search(url)
-    if match:  # abs and pdf links, with or without a version, are the same paper
-        return f"arxiv:{match.group(1)}"
-    return url.split("://", 1)[-1].rstrip("/").casefold()
+    keys = identifiers(url)  # abs, pdf, html and alphaxiv links, with or without a version, are one paper
+    return keys[0] if keys else url.split("://", 1)[-1].rstrip("/").casefold()
+
+
+def _same_work(title: str, other: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.token_set_ratio(_normal_title(title), _normal_title(other)) >= 80
 
 
 def _normal_title(title: str) -> str:
@@ -112,7 +128,12 @@ def _duplicate_urls(items: list[Item]) -> list[Defect]:
             continue
         key = _normal_url(item.url)
         seen = first.setdefault(key, item)
-        if seen is not item and _normal_title(seen.title) != _normal_title(item.title):
+        if seen is item or _normal_title(seen.title) == _normal_title(item.title):
+            continue
+        if _same_work(seen.title, item.title):  # "Kimi K 1.5: ..." and "Kimi k1.5: ...": one paper twice
+            message = f"'{item.title}' is listed again (same link as '{seen.title}', line {seen.line})"
+            defects.append(Defect(item.line, "duplicate-title", "warning", message, "keep one item and merge them"))
+        else:
             message = f"'{item.title}' has the same link as '{seen.title}' (line {seen.line})"
             hint = "give each item its own link"
             defects.append(Defect(item.line, "duplicate-url", "error", message, hint))
@@ -121,16 +142,18 @@ def _duplicate_urls(items: list[Item]) -> list[Defect]:
 
 def _duplicate_titles(items: list[Item]) -> list[Defect]:
     defects = []
-    seen: list[tuple[str, Item]] = []
+    by_kind: dict[str, tuple[NearIndex, list[Item]]] = {}  # titles indexed, so a long list is not quadratic
     for item in items:
         title = _normal_title(item.title)
-        for other_title, other in seen:
-            if other.kind == item.kind and near_identical(title, other_title):
-                same = "the same title" if title == other_title else "a near-identical title"
-                message = f"'{item.title}' has {same} as line {other.line}"
-                defects.append(Defect(item.line, "duplicate-title", "warning", message, "keep one item and merge them"))
-                break
-        seen.append((title, item))
+        index, seen = by_kind.setdefault(item.kind, (NearIndex(), []))
+        close = index.near(title)
+        if close:
+            other = seen[close[0]]
+            same = "the same title" if title == index.titles[close[0]] else "a near-identical title"
+            message = f"'{item.title}' has {same} as line {other.line}"
+            defects.append(Defect(item.line, "duplicate-title", "warning", message, "keep one item and merge them"))
+        index.add(title)
+        seen.append(item)
     return defects
 
 
@@ -139,12 +162,11 @@ def _year_mismatches(items: list[Item]) -> list[Defect]:
     for item in items:
         if item.kind != "paper" or item.arxiv is None or item.heading is None:
             continue
-        year = 2000 + int(item.arxiv[:2])
-        heading_years = [int(y) for y in re.findall(r"\d{4}", item.heading)]
-        if not heading_years:
+        year = arxiv_year(item.arxiv)
+        years, open_ended = heading_years(item.heading)  # "2024 & Earlier" holds 2023 too
+        if not years:
             continue
-        open_ended = "before" in item.heading.casefold() or "之前" in item.heading
-        fits = year <= heading_years[0] if open_ended else year in heading_years
+        fits = year <= years[0] if open_ended else year in years
         if not fits:
             message = f"'{item.title}' is filed under '{item.heading}' but its arXiv id {item.arxiv} is from {year}"
             defects.append(Defect(item.line, "year-mismatch", "error", message, f"move it to the {year} section"))

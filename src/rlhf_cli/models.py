@@ -30,6 +30,14 @@ class Source:
 
 
 @dataclass(slots=True)
+class Category:
+    """Where a reference list files an entry: the list, and its heading path ("A > B")."""
+
+    source: str
+    path: str
+
+
+@dataclass(slots=True)
 class CodeLink:
     """A link to code for a paper; `official` is false for third-party implementations."""
 
@@ -59,6 +67,9 @@ class Paper:
     code: list[CodeLink] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
     envs: list[str] = field(default_factory=list)
+    # Where the paper appeared, as a list states it: "ICLR 2024", "NeurIPS 2023 Workshop".
+    venue: str | None = None
+    categories: list[Category] = field(default_factory=list)
     notes: str | None = None
 
     @property
@@ -234,4 +245,6 @@ def entry_from_table(entry_type: type[Entry], table: dict[str, object]) -> Entry
         values["sources"] = [Source(**source) for source in values["sources"]]  # type: ignore[attr-defined]
     if "code" in values:
         values["code"] = [CodeLink(**link) for link in values["code"]]  # type: ignore[attr-defined]
+    if "categories" in values:
+        values["categories"] = [Category(**category) for category in values["categories"]]  # type: ignore[attr-defined]
     return entry_type(**values)  # type: ignore[arg-type]  # validated: each value has its field's type

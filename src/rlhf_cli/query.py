@@ -15,6 +15,7 @@ from .errors import NotFoundError
 from .models import Codebase, Entry, Kind, Paper
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
 from .schema import labs_of
+from .search import FIELDS
 
 if TYPE_CHECKING:
     from .search import Hit
@@ -142,7 +143,10 @@ class Query:
         elif isinstance(node, Text):
             ranked = self.view.index().search(node.words)
             if self.min_score is not None:
-                ranked = [hit for hit in ranked if hit.score >= self.min_score]
+                # The text's own score, before the field's weight: an exact word in a publisher
+                # or keyword passes, a word two typos away does not.
+                weights = dict(FIELDS)
+                ranked = [hit for hit in ranked if hit.score / weights[hit.field] >= self.min_score - 1e-9]
             hits = {hit.position: hit for hit in ranked}
             self._texts[id(node)] = hits
             self._ranks[id(node)] = {hit.position: rank for rank, hit in enumerate(ranked)}
@@ -269,6 +273,7 @@ def _field_test(view: CatalogueView, node: Field) -> _Test:
         "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)]), *labs_of(e)],
         "keyword": lambda e: [*getattr(e, "keywords", []), *getattr(e, "tasks", [])],
         "source": lambda e: [source.name for source in e.sources],
+        "venue": lambda e: [venue] if (venue := getattr(e, "venue", None)) else [],
     }[node.name]
 
     def found(entry: Entry) -> str | None:

@@ -8,7 +8,7 @@
 
 Free words next to each other form one fuzzy text search ("instruct gtp"); a quoted phrase must
 appear as it is. Fields: title, author, year, keyword (kw), dataset (ds), env, kind, source,
-code. Years take 2022, 2020..2022, 2021.., ..2019, >=2022, >2021, <2019, <=2019.
+code, venue. Years take 2022, 2020..2022, 2021.., ..2019, >=2022, >2021, <2019, <=2019.
 
 Parsing needs no catalogue: it checks the syntax, field names, years, kinds and code values,
 and reports the column of any mistake. Names of datasets, environments and so on are checked
@@ -36,6 +36,7 @@ FIELD_ALIASES = {
     "kind": "kind",
     "source": "source",
     "code": "code",
+    "venue": "venue",
 }
 FIELDS = tuple(dict.fromkeys(FIELD_ALIASES.values()))
 _YES = {"yes", "true", "1", "y"}

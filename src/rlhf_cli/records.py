@@ -57,6 +57,8 @@ def entry_record(entry: Entry, catalogue: Links) -> Record:
             "datasets": [d.display_name for d in catalogue.datasets_of(entry)],
             "envs": [e.display_name for e in catalogue.envs_of(entry)],
             "code": [{"url": link.url, "official": link.official} for link in entry.code],
+            "venue": entry.venue,
+            "categories": [{"source": c.source, "path": c.path} for c in entry.categories],
             "dataset_ids": entry.datasets,
             "env_ids": entry.envs,
         }

@@ -233,8 +233,10 @@ def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
             match = ARXIV_PATTERN.match(entry.arxiv)
             if match is None:
                 found.append(("arxiv", f"'{entry.arxiv}' is not an arXiv identifier such as 2203.02155"))
-            elif 2000 + int(match.group(1)) != entry.year:
-                found.append(("year", f"{entry.year} disagrees with arXiv id {entry.arxiv} (20{match.group(1)})"))
+            elif (century := 1900 if int(match.group(1)) >= 91 else 2000) + int(match.group(1)) != entry.year:
+                # Identifiers YYMM.NNNNN: 91..99 are the 1990s (9912.12345 is 1999), the rest 2000s.
+                message = f"{entry.year} disagrees with arXiv id {entry.arxiv} ({century + int(match.group(1))})"
+                found.append(("year", message))
     if isinstance(entry, Blog) and not LANGUAGE_PATTERN.match(entry.language):
         found.append(("language", f"'{entry.language}' is not a language code such as 'en' or 'zh'"))
     return [_problem(parsed, entry.id, field, message) for field, message in found]

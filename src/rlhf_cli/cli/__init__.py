@@ -154,8 +154,8 @@ MinScoreOption = Annotated[
         "--min-score",
         min=0,
         max=100,
-        help="How well (0-100) a free-text word of the query must match to keep an entry. Default: 85 in "
-        "listings (stricter than search's 72, so 'reward hacking' does not keep 'reward shaping').",
+        help="How well (0-100, before weighting by field) free text in the query must match to keep an entry. "
+        "Default: 90 in listings, stricter than search (so 'reward hacking' does not keep 'reward shaping').",
         show_default=False,
     ),
 ]

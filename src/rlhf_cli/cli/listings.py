@@ -32,7 +32,7 @@ from . import (
 
 # Free text in a listing's query filters more strictly than in search: a listing answers "which
 # papers are about X", where a near miss ("reward shaping" for "reward hacking") is wrong.
-LISTING_MIN_SCORE = 85.0
+LISTING_MIN_SCORE = 90.0
 
 if TYPE_CHECKING:
     from ..querylang import Node
@@ -307,6 +307,12 @@ def papers(
     author: Annotated[
         str | None, typer.Option("--author", "-a", help="Only papers with an author whose name contains this text.")
     ] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option(
+            "--venue", help="Only papers whose venue (as a list states it, e.g. ICLR 2024) contains this text."
+        ),
+    ] = None,
     has_code: Annotated[bool, typer.Option("--has-code", help="Only papers with a link to code.")] = False,
     sort: Annotated[
         PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
@@ -327,6 +333,8 @@ def papers(
     terms += _subject_terms(view, keyword, dataset, env, uses)
     if author is not None:
         terms.append(option_term("--author", "author", author))
+    if venue is not None:
+        terms.append(option_term("--venue", "venue", venue))
     if has_code:
         terms.append(option_term("--has-code", "code", "yes"))
     # Newest first, then by title (a paper's title_key is its case-folded title), then catalogue order.

@@ -14,11 +14,12 @@ from . import CatalogOption, FormatOption, NoBundledOption, command
 
 if TYPE_CHECKING:
     from ..awesome import Item
+    from ..importer import Plan
 
 
 @command("import")
 def import_list(
-    markdown: Annotated[Path, typer.Argument(help="The awesome list to import (Markdown).")],
+    markdown: Annotated[Path, typer.Argument(help="The list to import: an awesome list (Markdown) or a BibTeX file.")],
     into: Annotated[
         Path | None,
         typer.Option(
@@ -30,12 +31,16 @@ def import_list(
     source: Annotated[
         str | None, typer.Option("--source", help="Name recorded as the entries' source. Default: the file's name.")
     ] = None,
+    bib: Annotated[
+        Path | None,
+        typer.Option("--bib", help="A BibTeX file to fill the years and authors the list's lines lack."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be added, merged and skipped.")] = False,
     output: FormatOption = None,
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Import an awesome list into catalogue TOML, merging with what is already there."""
+    """Import an awesome list (or a BibTeX file) into catalogue TOML, merging with what is already there."""
     from ..importer import locked, plan_import, read_target, write_plan
     from ..loader import catalog_paths, load, user_catalog_dir
 
@@ -46,28 +51,38 @@ def import_list(
     in_use = catalog_paths(catalog, bundled=not no_bundled)
     if folder.is_dir() and all(path.resolve() != folder.resolve() for path in in_use):
         in_use.append(folder)
+    bibtex = markdown.suffix.casefold() == ".bib"
+    references = (bib.stem, _read_text(bib)) if bib is not None else None
+
+    def plan() -> "Plan":
+        return plan_import(
+            text, source or markdown.stem, load(in_use), read_target(folder), _progress, bibtex, references
+        )
+
     if dry_run:
-        plan = plan_import(text, source or markdown.stem, load(in_use), read_target(folder), _progress)
+        made = plan()
     else:
         try:
             with locked(folder):  # read, plan and write as one step: another import waits
-                plan = plan_import(text, source or markdown.stem, load(in_use), read_target(folder), _progress)
-                if plan.changed:
-                    write_plan(plan, folder, in_use)
+                made = plan()
+                if made.changed:
+                    write_plan(made, folder, in_use)
         except OSError as error:
             raise WriteError(f"import: cannot write to {folder}: {error.strerror or error}") from None
+    for number, line in made.unread:
+        render.note(f"{markdown}:{number}: not read as an item: {line}")
     records = [
         {"action": a.action, "kind": a.kind, "id": a.id, "title": a.title, "line": a.line, "reason": a.reason}
-        for a in plan.actions
+        for a in made.actions
     ]
     columns = [field("action", "Action"), field("kind", "Kind"), field("id", "ID"), field("line", "Line")]
     columns += [field("title", "Title", wide=True), field("reason", "Why", wide=True)]
     if records:
         render.listing(records, columns, output or render.default_format())
-    counts = {name: sum(a.action == name for a in plan.actions) for name in ("added", "merged", "skipped")}
+    counts = {name: sum(a.action == name for a in made.actions) for name in ("added", "merged", "skipped")}
     verb = "would write" if dry_run else "wrote"
     summary = f"{counts['added']} added, {counts['merged']} merged, {counts['skipped']} skipped"
-    written = "nothing to write" if not plan.changed else f"{verb} {folder}"
+    written = "nothing to write" if not made.changed else f"{verb} {folder}"
     render.note(f"{summary}; {written}")
 
 
