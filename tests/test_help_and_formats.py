@@ -74,7 +74,9 @@ def test_year_ranges_and_sorting(run) -> None:  # type: ignore[no-untyped-def]
     papers = run.json("papers", "--year", "2020..2021")
     assert {p["year"] for p in papers} == {2020, 2021}
     assert [p["year"] for p in papers] == sorted((p["year"] for p in papers), reverse=True)
-    assert {p["year"] for p in run.json("papers", "--year", "..2018")} == {2017, 2018}
+    every_year = {p["year"] for p in run.json("papers")}
+    assert {p["year"] for p in run.json("papers", "--year", "..2018")} == {y for y in every_year if y <= 2018}
+    assert {2017, 2018, 1952} <= every_year  # the lists reach back to Bradley-Terry's paired comparisons
     titles = [p["title"].casefold() for p in run.json("papers", "--sort", "title")]
     assert titles == sorted(titles)
 
@@ -141,4 +143,5 @@ def test_bad_format_is_a_usage_error(run) -> None:  # type: ignore[no-untyped-de
 def test_a_year_with_no_papers_says_which_years_there_are(run) -> None:  # type: ignore[no-untyped-def]
     result = run("papers", "--year", "2030")
     assert result.exit_code == 1
-    assert "hint: papers in the catalogue are from 2017 to 2025" in result.stderr
+    years = sorted({p["year"] for p in run.json("papers")})
+    assert f"hint: papers in the catalogue are from {years[0]} to {years[-1]}" in result.stderr

@@ -277,7 +277,7 @@ class _Reader:
                 depth += 1
             elif token.type in ("bullet_list_close", "ordered_list_close"):
                 depth -= 1
-            elif token.type == "list_item_open" and depth == 1:
+            elif token.type == "list_item_open" and depth == 1 and token.markup in "-*+":  # numbered lists are notes
                 end = _closing(tokens, index)
                 self._list_item(tokens[index : end + 1], offset)
                 index = end + 1

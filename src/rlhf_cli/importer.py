@@ -645,8 +645,12 @@ def _year(item: Item) -> tuple[int | None, str | None]:
 def _merge(existing: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Add to `existing` what `new` knows and it lacks; say what was added."""
     added: list[str] = []
+    # Authors, "et al." and a credited lab are one fact: taken from the new list only when the entry has none.
+    credited = bool(existing.get("authors") or existing.get("authors_org"))
     for key, value in new.items():
         if key in ("id", "notes", "title", "name", "short_name", "aliases") or value in (None, [], False):
+            continue
+        if credited and key in ("authors", "authors_et_al", "authors_org"):
             continue
         if key in ("sources", "categories"):
             for source in value:

@@ -82,6 +82,8 @@ def cell_text(value: Any) -> str:
             return str(value["url"]) + ("" if value["official"] else " (third-party)")
         if "line" in value:
             return f"{value['name']} line {value['line']}" if value["line"] else value["name"]
+        if "path" in value:  # a category: the list's heading path, and the list
+            return f"{value['path']} ({value['source']})"
         return str(value.get("url") or value.get("title") or value)
     return str(value)
 
