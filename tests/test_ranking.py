@@ -60,8 +60,9 @@ def test_listings_filter_free_text_more_strictly_than_search(run) -> None:  # ty
     assert "back-to-basics-reinforce" in ranked_ids(run, "overoptimization")
     # ... a listing does not, unless asked to.
     assert run("papers", "year:2024 reward hacking").exit_code == 1
-    listed = run.json("papers", "overoptimization")
-    assert {paper["id"] for paper in listed} == {"reward-overoptimization", "reward-overopt-diffusion"}
+    listed = {paper["id"] for paper in run.json("papers", "overoptimization")}
+    assert {"reward-overoptimization", "reward-overopt-diffusion"} <= listed
+    assert "back-to-basics-reinforce" not in listed
     loose = run.json("papers", "overoptimization", "--min-score", "70")
     assert "back-to-basics-reinforce" in {paper["id"] for paper in loose}
 

@@ -96,24 +96,33 @@ def plan_import(
 @contextmanager
 def locked(folder: Path, wait: float = 30.0) -> Iterator[None]:
     """Hold the target folder's import lock: two imports at once would each write what they read,
-    and one's entries would be lost. A second import waits for the first (up to `wait` seconds)."""
+    and one's entries would be lost. A second import waits for the first (up to `wait` seconds).
+    A folder made for the lock alone is removed again if the import fails."""
     import fcntl
 
+    made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK_FILE).open("a") as lock:
-        deadline = time.monotonic() + wait
-        while True:
+    lock_path = folder / LOCK_FILE
+    try:
+        with lock_path.open("a") as lock:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WriteError(f"import: another import is writing to {folder}; try again later") from None
+                    time.sleep(0.05)
             try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise WriteError(f"import: another import is writing to {folder}; try again later") from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    except BaseException:
+        if made and [path.name for path in folder.iterdir()] == [LOCK_FILE]:
+            lock_path.unlink(missing_ok=True)
+            folder.rmdir()
+        raise
 
 
 def read_target(folder: Path) -> dict[str, list[dict[str, Any]]]:

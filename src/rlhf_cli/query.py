@@ -214,6 +214,7 @@ _TERM_FIELDS = {
     "author": ("author", "org", "lab"),
     "keyword": ("keyword", "task"),
     "source": ("source",),
+    "venue": ("venue",),
 }
 
 

@@ -70,7 +70,7 @@ INDEX_ARRAYS = {
 }
 # What the `terms` table holds, by field: the texts that the query language's title:, author:,
 # keyword: and source: terms look in, and that `related` compares.
-TERM_FIELDS = ("title", "author", "org", "lab", "keyword", "task", "source")
+TERM_FIELDS = ("title", "author", "org", "lab", "keyword", "task", "source", "venue")
 
 # The search index is kept in segments of this many consecutive entries, so that a search of a
 # big catalogue reads (and holds) one segment at a time.
@@ -215,6 +215,9 @@ def term_texts(entry: Entry) -> Iterator[tuple[str, str]]:
         yield "task", word
     for source in entry.sources:
         yield "source", source.name
+    venue: str | None = getattr(entry, "venue", None)
+    if venue:
+        yield "venue", venue
 
 
 def _term_rows(entries: list[Entry]) -> Iterator[tuple[int, str, int, str, str]]:
