@@ -7,6 +7,7 @@ installed entry point; the rest drive the CLI in-process.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -106,19 +107,20 @@ def test_long_queries_take_linear_time_and_are_bounded(run) -> None:  # type: ig
 PAPER = '[[paper]]\nid = "p"\ntitle = "T"\nyear = 2022\nsources = [{{ name = "t", line = {line} }}]\n'
 
 
-@pytest.mark.parametrize("line", ["0", "-1", "1000000001", str(2**63), str(2**64 + 1)])
+@pytest.mark.parametrize("line", ["-1", "1000000001", str(2**63), str(2**64 + 1)])
 def test_source_line_numbers_are_bounded(run, write_catalog, tmp_path: Path, line: str) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("papers.toml", PAPER.format(line=line))
     result = run("validate", str(folder))
     assert result.exit_code == 3
-    assert f"sources[0].line: {line} is not a line number (1 to 1000000000)" in result.stdout
+    assert f"sources[0].line: {line} is not a line number (0 to 1000000000)" in result.stdout
     exported = run("export", "--no-bundled", "-c", str(folder), str(tmp_path / "out.db"))
     assert exported.exit_code == 3, exported.output
     assert not (tmp_path / "out.db").exists()
 
 
-def test_the_largest_line_number_exports(run, write_catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    folder = write_catalog("papers.toml", PAPER.format(line=10**9))
+@pytest.mark.parametrize("line", [0, 10**9])
+def test_the_smallest_and_largest_line_numbers_export(run, write_catalog, tmp_path: Path, line: int) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("papers.toml", PAPER.format(line=line))
     assert run("export", "--no-bundled", "-c", str(folder), str(tmp_path / "out.db")).exit_code == 0
 
 
@@ -272,3 +274,80 @@ def test_graph_labels_are_quoted_per_grammar(run, write_catalog) -> None:  # typ
     assert all(statement.fullmatch(line) for line in dot[3:-1]), dot
     # The label reads back as the visible text: \N stays a backslash and an N, not the node name.
     assert "\\\\N" in "\n".join(dot)
+
+
+# --- crashes: a forged cache -----------------------------------------------------------------
+
+
+def reseal(folder: Path, files: dict[str, bytes]) -> None:
+    """Write files into a cache folder with sizes and digests recomputed, as a forger would."""
+    from hashlib import blake2b
+
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        meta["files"][name] = [len(data), blake2b(data, digest_size=20).hexdigest()]
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def forge_entry(cache: Path, entry_id: str, key: str, value: object) -> None:
+    import zlib
+    from array import array
+
+    (piece,) = [p for p in cache.glob("piece-*") if f'"id":"{entry_id}"'.encode() in (p / "entries.jsonl").read_bytes()]
+    lines = (piece / "entries.jsonl").read_bytes().splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        kind, table = json.loads(line)
+        if table["id"] == entry_id:
+            lines[number] = json.dumps([kind, table | {key: value}], separators=(",", ":")).encode() + b"\n"
+    offsets = array("Q", [0])
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    crcs = array("I", (zlib.crc32(line) for line in lines))
+    reseal(piece, {"entries.jsonl": b"".join(lines), "entries.idx": offsets.tobytes(), "entries.crc": crcs.tobytes()})
+
+
+FORGED_COMMANDS = [
+    ["papers", "-f", "json"],
+    ["papers", "-f", "table"],
+    ["papers", "year:2022", "-f", "tsv"],
+    ["show", "instructgpt", "-f", "table"],
+    ["cite", "instructgpt"],
+    ["search", "instruct", "-f", "json"],
+    ["stats", "--by", "keyword", "-f", "json"],
+]
+FORGERIES = {
+    "year as text": ("year", "2022"),
+    "year as a bool": ("year", True),
+    "keywords of numbers": ("keywords", [1]),
+    "a code link without text": ("code", [{"url": 5, "official": True}]),
+    "arxiv as a number": ("arxiv", 5),
+    "authors as text": ("authors", "abc"),
+    "title as null": ("title", None),
+    "an unknown key": ("extra", 1),
+}
+
+
+@pytest.mark.parametrize("forgery", sorted(FORGERIES))
+def test_a_forged_cache_entry_of_the_wrong_type_is_damage(run, isolated_environment, forgery: str) -> None:  # type: ignore[no-untyped-def]
+    key, value = FORGERIES[forgery]
+    expected = [run(*command) for command in FORGED_COMMANDS]
+    assert all(result.exit_code == 0 for result in expected)
+    for command, before in zip(FORGED_COMMANDS, expected, strict=True):
+        forge_entry(isolated_environment, "instructgpt", key, value)
+        after = run(*command)
+        assert after.exit_code == 0, (command, after.exception)
+        assert after.stdout == before.stdout, command
+
+
+def test_a_forged_piece_summary_is_damage(run, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    expected = run("papers", "-f", "json").stdout
+    for summary in ([1, 2], ["paper", "x", "", ["not a hash"], [], [], []], "junk"):
+        piece = min(isolated_environment.glob("piece-*"))  # one piece (in all, ids would clash first)
+        summaries = json.loads((piece / "summary.json").read_bytes())
+        reseal(piece, {"summary.json": json.dumps([summary, *summaries[1:]]).encode()})
+        for store_folder in isolated_environment.glob("store-*"):  # so that the pieces are read again
+            shutil.rmtree(store_folder)
+        result = run("papers", "-f", "json")
+        assert result.exit_code == 0, result.exception
+        assert result.stdout == expected

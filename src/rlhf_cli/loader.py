@@ -202,7 +202,11 @@ def _validated_pieces(cut: list[Piece]) -> list[_Made] | None:
     found: list[_Made] = []
     for piece in cut:
         piece_key = store.piece_key(piece.data)
-        cached = store.read_piece(piece_key) or _validate_piece(piece_key, piece)
+        cached = store.read_piece(piece_key)
+        if cached is not None and not all(_summary_shaped(summary) for summary in cached[0]):
+            store.drop_piece(piece_key)  # damaged or forged (with digests to match): made afresh
+            cached = None
+        cached = cached or _validate_piece(piece_key, piece)
         if cached is None:
             return None
         summary, standalone = cached
@@ -212,6 +216,20 @@ def _validated_pieces(cut: list[Piece]) -> list[_Made] | None:
     if len(cut) > 1 and not pieces.in_file_order([[entry[0] for entry in summary] for _, summary in found]):
         return None
     return found
+
+
+def _summary_shaped(summary: Any) -> bool:
+    """True if a cached summary has the shape of a compact `validation.summary_of`: kind, id
+    and display name, the names' hashes, then the ids of datasets, environments and papers."""
+    if summary.__class__ is not list or len(summary) != 7:
+        return False
+    texts, hashes, links = summary[:3], summary[3], summary[4:]
+    return (
+        all(text.__class__ is str for text in texts)
+        and hashes.__class__ is list
+        and all(value.__class__ is int for value in hashes)
+        and all(ids.__class__ is list and all(i.__class__ is str for i in ids) for ids in links)
+    )
 
 
 def _validate_piece(piece_key: str, piece: Piece) -> tuple[list[Any], bool] | None:
@@ -275,14 +293,14 @@ def _segment_groups(made: list[_Made]) -> list[list[_Made]]:
 
 
 def _write_segment(segment: str, group: list[_Made], by_id: dict[str, list[Any]]) -> bool:
-    from .models import TYPE_BY_TABLE, entry_from_table
     from .search import SearchIndex
+    from .snapshot import cached_entry
 
     entries: list[Entry] = []
     for piece_key, _ in group:
         try:
             tables = [json.loads(line) for line in store.piece_lines(piece_key)]
-            entries += [entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables]
+            entries += [cached_entry(name, table) for name, table in tables]
         except (store.StoreError, ValueError, KeyError, TypeError, AttributeError):
             store.drop_piece(piece_key)  # damaged: the next run validates the piece afresh
             return False

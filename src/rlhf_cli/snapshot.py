@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalogue
 from .errors import Problem
-from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Paper, entry_from_table
+from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Paper, entry_from_table, well_typed
 from .store import StoreError, StoreReader
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class Snapshot:
             try:
                 with paused_gc():
                     tables = self._store().tables()
-                    self._catalogue = Catalogue(entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables)
+                    self._catalogue = Catalogue(cached_entry(name, table) for name, table in tables)
             except (StoreError, KeyError, TypeError, ValueError, AttributeError):
                 self._use_fresh()
         assert self._catalogue is not None
@@ -125,6 +125,15 @@ class Snapshot:
         self._catalogue, self._index, self._reader, self._rebuild = fresh.catalogue, fresh._index, None, None
 
 
+def cached_entry(name: str, table: dict[str, Any]) -> Entry:
+    """An entry from its table in the cache; a table that is not what validation let through
+    (a damaged or forged cache) is a StoreError, so the store is rebuilt from the files."""
+    entry_type = TYPE_BY_TABLE[name]
+    if not well_typed(entry_type, table):
+        raise StoreError(f"a cached {name} table has a value of the wrong type")
+    return entry_from_table(entry_type, table)
+
+
 class _StoreLinks:
     """An entry's neighbours, read from a store one entry at a time, to make its record."""
 
@@ -136,7 +145,7 @@ class _StoreLinks:
         if position not in self._entries:
             try:
                 name, table = self._reader.table(position)
-                self._entries[position] = entry_from_table(TYPE_BY_TABLE[name], table)
+                self._entries[position] = cached_entry(name, table)
             except (KeyError, TypeError, ValueError, AttributeError) as error:
                 raise StoreError(f"entry {position} cannot be read: {error}") from error
         return self._entries[position]
