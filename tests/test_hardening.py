@@ -351,3 +351,27 @@ def test_a_forged_piece_summary_is_damage(run, isolated_environment) -> None:  #
         result = run("papers", "-f", "json")
         assert result.exit_code == 0, result.exception
         assert result.stdout == expected
+
+
+def test_too_many_catalogue_files_are_refused_with_a_message(run, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli import loader
+
+    monkeypatch.setattr(loader, "MAX_FILES", 3)
+    folder = tmp_path / "many"
+    folder.mkdir()
+
+    def paper(number: int) -> str:
+        return PAPER.format(line=1).replace('"p"', f'"p{number}"').replace('"T"', f'"Title {number}"')
+
+    for number in range(3):
+        (folder / f"p{number}.toml").write_text(paper(number), encoding="utf-8")
+    assert run("papers", "-f", "ids", "--no-bundled", "-c", str(folder)).stdout.split() == ["p0", "p1", "p2"]
+    pieces = sorted((tmp_path / "cache").glob("piece-*"))
+    (folder / "p3.toml").write_text(paper(3), encoding="utf-8")
+    result = run("papers", "--no-bundled", "-c", str(folder))
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"rlhf: {folder}: 4 catalogue files ({folder} holds 4 of them); at most 3 are read,"
+        " since each is cached on its own: put entries together in fewer files\n"
+    )
+    assert sorted((tmp_path / "cache").glob("piece-*")) == pieces  # nothing read, nothing cached
