@@ -63,17 +63,25 @@ def test_cite_from_a_closed_stdin(tmp_path: Path) -> None:
     assert done.stderr == "rlhf: cite: no ids given (stdin was empty)\n"
 
 
-@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+ENCODINGS = {
+    "ascii": {"PYTHONIOENCODING": "ascii"},
+    "latin-1": {"PYTHONIOENCODING": "latin-1"},
+    # The C locale without Python's UTF-8 mode: ASCII.
+    "C locale": {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""},
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
 def test_a_stdout_that_cannot_encode_every_character(tmp_path: Path, encoding: str) -> None:
     exact = json.loads(shell(tmp_path, "rlhf topics -f json").stdout)
     assert any(not record["name_zh"].isascii() for record in exact)
     for command in ("topics", "topics -f table", "show inverse-rl -f table", "topics -f markdown", "stats -f table"):
-        done = shell(tmp_path, f"rlhf {command}", PYTHONIOENCODING=encoding)
+        done = shell(tmp_path, f"rlhf {command}", **ENCODINGS[encoding])
         assert done.returncode == 0 and "Traceback" not in done.stderr, (command, done.stderr)
         # Escaped, not dropped; the bars of a chart are drawn with '#'.
         assert ("#" if command.startswith("stats") else "\\u") in done.stdout, command
     # JSON's own escapes keep every string exact.
-    done = shell(tmp_path, "rlhf topics -f json", PYTHONIOENCODING=encoding)
+    done = shell(tmp_path, "rlhf topics -f json", **ENCODINGS[encoding])
     assert done.returncode == 0 and done.stdout.isascii()
     assert json.loads(done.stdout) == exact
 
