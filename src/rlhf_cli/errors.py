@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     NO_MATCH = 1  # a query or lookup found nothing (including an unknown id or name)
     USAGE = 2  # malformed command line: bad option, bad value such as --year abc
     CATALOG = 3  # a catalogue file is unreadable, malformed or inconsistent
-    WRITE = 4  # a file could not be written (import, export); what was there is unchanged
+    WRITE = 4  # a file (import, export) or stdout could not be written; what was there is unchanged
     INTERRUPTED = 130  # Ctrl-C
 
 

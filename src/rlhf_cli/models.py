@@ -15,8 +15,12 @@ every field is still type-checked by pydantic whenever a catalogue file is read 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "topic"]
 
@@ -248,3 +252,63 @@ def entry_from_table(entry_type: type[Entry], table: dict[str, object]) -> Entry
     if "categories" in values:
         values["categories"] = [Category(**category) for category in values["categories"]]  # type: ignore[attr-defined]
     return entry_type(**values)  # type: ignore[arg-type]  # validated: each value has its field's type
+
+
+def well_typed(entry_type: type[Any], table: dict[str, Any]) -> bool:
+    """True if each value of a table has its field's type and each key is a field.
+
+    For tables read back from the cache, which pydantic checked when they were written: a
+    cache that was damaged or forged with digests to match must still not hand a number
+    where text is expected to code that would fail on it far from here.
+    """
+    checks = _field_checks(entry_type.__name__)
+    for key, value in table.items():
+        check = checks.get(key)
+        if check is None:
+            return False
+        # Most fields are plain text: compare the type here rather than call a function.
+        if check.__class__ is type:
+            if value.__class__ is not check:
+                return False
+        elif not check(value):  # not a type, so one of the functions below
+            return False
+    return True
+
+
+Check = type | Callable[[Any], bool]
+
+
+@functools.cache
+def _field_checks(class_name: str) -> dict[str, Check]:
+    # The annotations are strings here (`from __future__ import annotations`), written in the
+    # few forms this module uses; an unknown one fails loudly in the tests.
+    data_type = {t.__name__: t for t in (*ENTRY_TYPES, Source, CodeLink, Category)}[class_name]
+    return {item.name: _type_check(str(item.type)) for item in dataclasses.fields(data_type)}
+
+
+def _type_check(annotation: str) -> Check:
+    """The type a value must have exactly (a bool is not an int here, as in pydantic's strict
+    mode), or a function that says whether it has the annotation's type."""
+    simple: dict[str, type] = {"str": str, "int": int, "bool": bool}
+    if annotation in simple:
+        return simple[annotation]
+    if annotation.endswith(" | None"):
+        inner = _as_function(_type_check(annotation.removesuffix(" | None")))
+        return lambda value: value is None or inner(value)
+    if annotation == "list[str]":
+        return lambda value: value.__class__ is list and all(item.__class__ is str for item in value)
+    if annotation.startswith("list["):
+        item = _as_function(_type_check(annotation[len("list[") : -1]))
+        return lambda value: value.__class__ is list and all(item(each) for each in value)
+    if annotation.startswith("Literal["):
+        allowed = frozenset(re.findall(r"""["']([^"']*)["']""", annotation))
+        return lambda value: value.__class__ is str and value in allowed
+    nested = {"Source": Source, "CodeLink": CodeLink, "Category": Category}[annotation]
+    return lambda value: value.__class__ is dict and well_typed(nested, value)
+
+
+def _as_function(check: Check) -> Callable[[Any], bool]:
+    if isinstance(check, type):
+        wanted = check
+        return lambda value: value.__class__ is wanted
+    return check

@@ -324,7 +324,7 @@ def detail(record: Record, links: dict[str, list[Record]], output: Format) -> No
         write(_csv(fields))
     elif output is Format.TSV:
         lines = [f"{key}\t{_tsv_cell(value)}" for key, value in rows]
-        lines += [f"links.{relation}\t{item['id']}" for relation, item in link_rows]
+        lines += [f"links.{relation}\t{_tsv_cell(item['id'])}" for relation, item in link_rows]
         write("".join(line + "\n" for line in lines))
     else:
         _detail_table(str(record["title"]), rows, links)

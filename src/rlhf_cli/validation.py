@@ -29,7 +29,8 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 # http or https, a host, and no white space or control characters anywhere.
 HTTP_URL_PATTERN = re.compile(r"^https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*$", re.IGNORECASE)
 EARLIEST_YEAR = 1950
-# A source's line number: at least 1, and at most this (SQLite and most tools stop at 2**63).
+# A source's line number: at most this (SQLite and most tools stop at 2**63), and not negative
+# (0 is let through: generated catalogues, bench/generate.py among them, count from 0).
 MAX_LINE = 10**9
 
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -211,8 +212,8 @@ def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
     if not ID_PATTERN.match(entry.id):
         found.append(("id", f"'{_key(entry.id)}' is not a slug (lowercase letters, digits and '-')"))
     for index, source in enumerate(entry.sources):
-        if source.line is not None and not 1 <= source.line <= MAX_LINE:
-            found.append((f"sources[{index}].line", f"{source.line} is not a line number (1 to {MAX_LINE})"))
+        if source.line is not None and not 0 <= source.line <= MAX_LINE:
+            found.append((f"sources[{index}].line", f"{source.line} is not a line number (0 to {MAX_LINE})"))
     for field, url in entry_urls(entry):
         if not HTTP_URL_PATTERN.match(url):
             found.append((field, f"'{url}' is not an http(s) URL"))

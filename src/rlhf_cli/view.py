@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import AmbiguousError, NotFoundError, Problem
-from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Kind, Paper, entry_from_table
+from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Kind, Paper, entry_from_table, well_typed
 
 if TYPE_CHECKING:
     from .catalog import Catalogue
@@ -90,19 +90,26 @@ class CatalogueView:
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            self._keep(
-                self.rows(f"SELECT position, kind, data, used_by FROM entries WHERE position IN ({marks})", chunk)
-            )
+            sql = f"SELECT position, kind, data, used_by FROM entries WHERE position IN ({marks})"
+            try:
+                self._keep(self.rows(sql, chunk))
+            except sqlite3.DatabaseError as error:  # a row that validation would not have let through
+                self._reconnect(error)
+                self._keep(self.rows(sql, chunk))
         return [self._entries[position] for position in positions]
 
     def entries_where(
         self, condition: str = "1", parameters: Sequence[Any] = (), order: str = "position"
     ) -> list[Entry]:
         """The entries that meet an SQL condition on `entries`, in an SQL order."""
-        found = self.rows(
-            f"SELECT position, kind, data, used_by FROM entries WHERE {condition} ORDER BY {order}", parameters
-        )
-        self._keep(row for row in found if row[0] not in self._entries)
+        sql = f"SELECT position, kind, data, used_by FROM entries WHERE {condition} ORDER BY {order}"
+        found = self.rows(sql, parameters)
+        try:
+            self._keep(row for row in found if row[0] not in self._entries)
+        except sqlite3.DatabaseError as error:  # a row that validation would not have let through
+            self._reconnect(error)
+            found = self.rows(sql, parameters)
+            self._keep(row for row in found if row[0] not in self._entries)
         return [self._entries[row[0]] for row in found]
 
     def positions_where(
@@ -114,7 +121,7 @@ class CatalogueView:
 
     def _keep(self, found: Iterable[tuple[int, str, str, int]]) -> None:
         for position, kind, data, used_by in found:
-            entry = entry_from_table(TYPE_BY_TABLE[kind], json.loads(data))
+            entry = _entry(kind, data)
             self._entries[position] = entry
             self._positions[entry.id] = position
             self._used_by[position] = used_by
@@ -286,3 +293,16 @@ class CatalogueView:
 
         (entry,) = self.entries_at([position])
         return entry_record(entry, self)
+
+
+def _entry(kind: str, data: str) -> Entry:
+    """An entry from its row; a row that is not what validation let through (damaged, or
+    written by someone else) is a DatabaseError, so the store is rebuilt from the files."""
+    try:
+        table = json.loads(data)
+        entry_type = TYPE_BY_TABLE[kind]
+    except (ValueError, KeyError):
+        raise sqlite3.DatabaseError(f"an entry row of kind {kind!r} does not read") from None
+    if table.__class__ is not dict or not well_typed(entry_type, table):
+        raise sqlite3.DatabaseError(f"an entry row of kind {kind!r} is not well typed")
+    return entry_from_table(entry_type, table)
