@@ -1,0 +1,349 @@
+"""The Python API: the catalogue for notebooks, scripts and agents.
+
+    >>> from rlhf_cli import open_catalogue
+    >>> rlhf = open_catalogue()
+    >>> rlhf.get("instructgpt")["year"]
+    2022
+
+Every answer is made of records: plain dicts with the fields of the JSON output (`rlhf ...
+--format json`), typed as `Record`, so `pandas.DataFrame(results)` takes them as they are.
+
+This module is the one place that knows how the library is put together (the loader, the
+snapshot, the query compiler, the record builders); the CLI's MCP server and the HTML export go
+through it, so it is what to re-point when the storage changes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, Required, TypedDict, cast
+
+from .errors import NotFoundError, RlhfError, UsageError
+
+if TYPE_CHECKING:
+    from .models import Entry
+    from .querylang import Node
+    from .snapshot import Snapshot
+
+__all__ = [
+    "Catalogue",
+    "CitationFormat",
+    "CodeLink",
+    "Match",
+    "NotFoundError",
+    "Record",
+    "Results",
+    "RlhfError",
+    "Source",
+    "open_catalogue",
+]
+
+Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "topic"]
+KINDS: tuple[Kind, ...] = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
+CitationFormat = Literal["bibtex", "csl-json", "ris"]
+PaperSort = Literal["year", "title", "id"]
+# The kinds that have a citable form (@misc/@article, @software, @online, @book).
+CITABLE: tuple[Kind, ...] = ("paper", "codebase", "blog", "book")
+
+
+class CodeLink(TypedDict):
+    url: str
+    official: bool
+
+
+class Source(TypedDict):
+    name: str  # the list (see catalog/NOTICE.md) the entry was taken from
+    line: int  # the line of that list
+
+
+class Match(TypedDict):
+    field: str
+    text: str
+
+
+class Record(TypedDict, total=False):
+    """One entry, as `--format json` writes it; which keys are present depends on `kind`.
+
+    Search results add `score` and `matched`; related entries add `score` and `reasons`.
+    """
+
+    id: Required[str]
+    kind: Required[Kind]
+    title: Required[str]
+    url: Required[str | None]
+    notes: Required[str | None]
+    sources: Required[list[Source]]
+    year: int
+    short_name: str | None
+    aliases: list[str]
+    authors: list[str]
+    authors_et_al: bool
+    authors_org: str | None
+    arxiv: str | None
+    keywords: list[str]
+    datasets: list[str]
+    envs: list[str]
+    code: list[CodeLink]
+    dataset_ids: list[str]
+    env_ids: list[str]
+    papers: list[str]
+    other_urls: list[str]
+    form: str | None
+    tasks: list[str]
+    summary: str | None
+    used_by: int
+    publisher: str | None
+    language: str | None
+    name_zh: str | None
+    category: str | None
+    summary_en: str | None
+    summary_zh: str | None
+    score: NotRequired[float | None]
+    matched: NotRequired[Match]
+    reasons: NotRequired[list[str]]
+
+
+class Results(list[Record]):
+    """A list of records, with the conversions notebooks want."""
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Independent copies of the records, exactly as `--format json` writes them."""
+        return [dict(copy.deepcopy(record)) for record in self]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Flat rows (a text or number in every cell), for a spreadsheet or `DataFrame.to_csv`.
+
+        Lists are joined with "; "; code links become their URLs, sources "list:line".
+        """
+        return [{key: _flat(value) for key, value in record.items()} for record in self]
+
+    @property
+    def ids(self) -> list[str]:
+        return [record["id"] for record in self]
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, list):
+        return "; ".join(str(_flat(item)) for item in value)
+    if isinstance(value, dict):
+        if "url" in value:
+            return value["url"]
+        if "line" in value:
+            return f"{value['name']}:{value['line']}"
+        return "; ".join(f"{key}: {item}" for key, item in value.items())
+    return value
+
+
+def open_catalogue(*paths: str | Path, bundled: bool = True) -> Catalogue:
+    """The catalogue in use (as the CLI sees it), plus any extra files or folders in `paths`.
+
+    Raises CatalogError if any catalogue file is broken (the CLI's read commands go on without
+    it instead; an API user gets to decide).
+    """
+    return Catalogue.open(*paths, bundled=bundled)
+
+
+class Catalogue:
+    """The RLHF map: search it, filter it, look entries up, follow links and cite."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    @classmethod
+    def open(cls, *paths: str | Path, bundled: bool = True) -> Catalogue:
+        """See `open_catalogue`."""
+        from .loader import catalog_paths, open_snapshot
+
+        return cls(open_snapshot(catalog_paths([Path(path) for path in paths], bundled=bundled)))
+
+    def __len__(self) -> int:
+        return len(self._snapshot.catalogue.entries)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._snapshot.catalogue.find(name) is not None
+
+    def __repr__(self) -> str:
+        return f"<rlhf_cli.Catalogue of {len(self)} entries>"
+
+    def entries(self, kind: Kind | None = None, query: str | None = None, limit: int | None = None) -> Results:
+        """Every entry (of one kind), in catalogue order, that matches `query` (see the README)."""
+        catalogue = self._snapshot.catalogue
+        entries = list(catalogue.entries)
+        if kind is not None:
+            _check_kind(kind)
+            entries = [entry for entry in entries if kind == entry.KIND]
+        return self._run(entries, _parse(query), limit)
+
+    def search(self, query: str, *, limit: int | None = 20, kinds: Iterable[Kind] | None = None) -> Results:
+        """Entries matching free words (typos forgiven) or a full query, best first, as `rlhf search`."""
+        from .querylang import Or, conjunction, text_only
+        from .querylang import field as query_field
+        from .records import hit_record
+
+        if not query.strip():
+            raise UsageError("search: give at least one word to look for")
+        wanted = list(dict.fromkeys(kinds)) if kinds else None
+        for kind in wanted or []:
+            _check_kind(kind)
+        node = _parse(query)
+        words = text_only(node)
+        if words is not None:
+            hits = self._snapshot.index.search(words, wanted)[:limit]
+            return Results(_typed(hit_record(hit, self._snapshot.record(hit.position))) for hit in hits)
+        kind_node = None
+        if wanted:
+            terms = tuple(query_field("kind", kind) for kind in wanted)
+            kind_node = terms[0] if len(terms) == 1 else Or(terms)
+        return self._run(list(self._snapshot.catalogue.entries), conjunction(kind_node, node), limit, ranked=True)
+
+    def papers(
+        self,
+        query: str | None = None,
+        *,
+        year: int | str | None = None,
+        keyword: str | None = None,
+        dataset: str | None = None,
+        env: str | None = None,
+        uses: str | None = None,
+        author: str | None = None,
+        has_code: bool = False,
+        sort: PaperSort = "year",
+        limit: int | None = None,
+    ) -> Results:
+        """Papers, newest first, filtered as `rlhf papers` filters them.
+
+        `year` is a year (2022) or a range ("2020..2022", ">=2022"); `dataset`, `env` and `uses`
+        take an id, name or alias; `keyword` and `author` match part of a keyword or a name.
+        """
+        from .models import Paper
+        from .querylang import conjunction
+        from .querylang import field as query_field
+
+        catalogue = self._snapshot.catalogue
+        terms: list[Node] = [query_field("kind", "paper")]
+        for name, value in (("year", year), ("keyword", keyword), ("dataset", dataset), ("env", env)):
+            if value is not None:
+                terms.append(query_field(name, str(value)))
+        if uses is not None:
+            target = catalogue.resolve(uses, kinds=["dataset", "environment"], what="dataset or environment")
+            terms.append(query_field("dataset" if target.KIND == "dataset" else "env", target.id))
+        if author is not None:
+            terms.append(query_field("author", author))
+        if has_code:
+            terms.append(query_field("code", "yes"))
+        orders: dict[str, Callable[[Paper], Any]] = {
+            "year": lambda p: (-p.year, p.title.casefold()),
+            "title": lambda p: p.title.casefold(),
+            "id": lambda p: p.id,
+        }
+        if sort not in orders:
+            raise UsageError(f"papers: sort by one of {', '.join(orders)}, not '{sort}'")
+        papers: list[Paper] = sorted(catalogue.papers, key=orders[sort])
+        found: list[Entry] = list(papers)
+        return self._run(found, conjunction(*terms, _parse(query)), limit)
+
+    def get(self, name: str) -> Record:
+        """The entry whose id, title, name or alias is `name` (any case); NotFoundError with
+        close names otherwise."""
+        from .records import entry_record
+
+        catalogue = self._snapshot.catalogue
+        return _typed(entry_record(catalogue.resolve(name), catalogue))
+
+    def links(self, name: str) -> dict[str, list[Record]]:
+        """Every entry linked to this one, in both directions, by relation (as `rlhf show`)."""
+        from .records import links_record
+
+        catalogue = self._snapshot.catalogue
+        links = links_record(catalogue.resolve(name), catalogue)
+        return {relation: [_typed(record) for record in linked] for relation, linked in links.items()}
+
+    def related(self, name: str, *, limit: int | None = None) -> Results:
+        """Entries linked to this one (datasets, code, authors, keywords...), strongest first."""
+        from .records import entry_record
+        from .relations import related
+
+        catalogue = self._snapshot.catalogue
+        found = related(catalogue, catalogue.resolve(name))[:limit]
+        return Results(
+            _typed({"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, catalogue)) for r in found
+        )
+
+    def cite(self, names: str | Sequence[str], format: CitationFormat = "bibtex", *, ascii_only: bool = False) -> str:
+        """Citations of entries (papers, codebases, blogs and books) in BibTeX, CSL-JSON or RIS."""
+        from . import cite as citations
+
+        wanted = [names] if isinstance(names, str) else list(names)
+        records = [self.get(name) for name in dict.fromkeys(wanted)]
+        records = list({record["id"]: record for record in records}.values())
+        for record in records:
+            if record["kind"] not in CITABLE:
+                raise UsageError(
+                    f"cite: {record['id']} is a {record['kind']}, which has no citable form; "
+                    f"cite the paper that introduced it (rlhf related {record['id']})"
+                )
+        plain: list[dict[str, Any]] = [dict(record) for record in records]
+        if format == "bibtex":
+            return citations.bibtex(plain, ascii_only=ascii_only)
+        if format == "csl-json":
+            return citations.csl_json(plain)
+        if format == "ris":
+            return citations.ris(plain)
+        raise UsageError(f"cite: format is one of bibtex, csl-json, ris, not '{format}'")
+
+    def graph(self, entries: Iterable[str] | None = None) -> tuple[Results, list[tuple[str, str, str]]]:
+        """The paper-dataset-codebase graph of some entries (default: all): the nodes' records and
+        the links, each (source id, target id, "uses" or "implements")."""
+        from .graph import edges
+        from .records import entry_record
+
+        catalogue = self._snapshot.catalogue
+        selection = list(catalogue.entries) if entries is None else [catalogue.resolve(n) for n in entries]
+        nodes, links = edges(catalogue, selection)
+        records = Results(_typed(entry_record(node, catalogue)) for node in nodes)
+        return records, [(link.source.id, link.target.id, link.label) for link in links]
+
+    def _run(self, entries: list[Entry], node: Node | None, limit: int | None, ranked: bool = False) -> Results:
+        from .query import Query
+        from .records import entry_record
+        from .search import KIND_ORDER
+
+        snapshot = self._snapshot
+        catalogue = snapshot.catalogue
+        query = Query(catalogue, node, lambda: snapshot.index)
+        results = query.run(entries)
+        if ranked:  # as `rlhf search`: best score first, then kind, then name
+            order = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
+            results.sort(key=lambda r: (-(r[1].score or 0.0), order[r[0].KIND], r[0].display_name.casefold()))
+        out = Results()
+        for entry, match in results[:limit]:
+            record: dict[str, Any] = entry_record(entry, catalogue)
+            if ranked:
+                hit = query.text_hit(entry)
+                matched = (
+                    {"field": hit.field, "text": hit.text}
+                    if hit
+                    else {"field": "query", "text": "; ".join(match.reasons)}
+                )
+                record = {"score": None if match.score is None else round(match.score, 1), "matched": matched} | record
+            out.append(_typed(record))
+        return out
+
+
+def _parse(query: str | None) -> Node | None:
+    from .querylang import parse
+
+    return parse(query) if query else None
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise UsageError(f"kind is one of {', '.join(KINDS)}, not '{kind}'")
+
+
+def _typed(record: dict[str, Any]) -> Record:
+    # The record builders return dict[str, Any]; `Record` documents (and types) what they hold,
+    # and tests/test_api.py checks the two agree for every kind.
+    return cast(Record, record)
