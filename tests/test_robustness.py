@@ -246,7 +246,7 @@ def test_killing_an_import_never_leaves_a_half_written_file(tmp_path: Path) -> N
 
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     listing = tmp_path / "big.md"
-    big_list(listing, 6000)
+    big_list(listing, 30000)  # big enough to be still at work when Ctrl-C comes
     process = subprocess.Popen(  # type: ignore[call-overload]
         [RLHF, "import", str(listing), "--into", str(tmp_path / "cat"), "--no-bundled", "--dry-run"],
         env=rlhf_env(tmp_path),
@@ -254,7 +254,7 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.0)
+    time.sleep(0.7)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr

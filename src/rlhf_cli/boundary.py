@@ -7,8 +7,6 @@ must not import Typer either.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,8 +54,7 @@ def guarded(command: Callable[[], object]) -> ExitCode:
     except BrokenPipeError:
         # The reader went away (`rlhf papers | head -1`): stop quietly, and keep Python's
         # final flush of stdout from complaining about the closed pipe.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        render.drop_stdout()
         return ExitCode.OK
     if LEFT_OUT:  # say why the results may be short; a broken catalogue outranks "no match"
         _report_left_out()

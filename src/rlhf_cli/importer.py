@@ -163,7 +163,9 @@ def _new_text(kind: str, tables: list[dict[str, Any]], existing: Path) -> str:
     count = len(old) if old is not None else 0
     for table, merged in zip(old or [], tables[:count], strict=True):
         for key, value in merged.items():
-            if key not in table or table[key].unwrap() != value:
+            current = table.get(key)
+            # tomlkit hands back its own item types, except for booleans (bool cannot be subclassed).
+            if key not in table or getattr(current, "unwrap", lambda: current)() != value:
                 table[key] = value
     text = tomlkit.dumps(document)
     if len(tables) > count:

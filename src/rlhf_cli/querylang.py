@@ -40,6 +40,10 @@ FIELD_ALIASES = {
 FIELDS = tuple(dict.fromkeys(FIELD_ALIASES.values()))
 _YES = {"yes", "true", "1", "y"}
 _NO = {"no", "false", "0", "n"}
+# Bounds on what a query may be, so that no query can exhaust the stack or take minutes: far
+# beyond any query a person types, and each reported as a usage error.
+MAX_QUERY_LENGTH = 10_000  # characters
+MAX_NESTING = 50  # parentheses inside parentheses
 _YEAR = re.compile(r"^(?:(\d{4})|(\d{4})?\.\.(\d{4})?|(>=|<=|>|<)(\d{4}))$")
 
 
@@ -141,6 +145,10 @@ Node = Text | Phrase | Field | Not | And | Or
 
 def parse(query: str) -> Node | None:
     """The syntax tree of `query`, or None for an empty query. Raises QueryError."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            query[:60] + "...", 1, f"the query is too long ({len(query)} characters; at most {MAX_QUERY_LENGTH})"
+        )
     parser = _Parser(query)
     if parser.at_end():
         return None
@@ -280,14 +288,18 @@ def _tokens(query: str) -> list[_Token]:
     tokens: list[_Token] = []
     index = 0
     length = len(query)
+    depth = 0  # parentheses open at this point
     while index < length:
         char = query[index]
         column = index + 1
         if char.isspace():
             index += 1
         elif char in "()":
-            if char == ")" and sum(t.kind == "(" for t in tokens) <= sum(t.kind == ")" for t in tokens):
+            if char == ")" and depth == 0:
                 raise QueryError(query, column, "this ')' has no matching '('")
+            depth += 1 if char == "(" else -1
+            if depth > MAX_NESTING:
+                raise QueryError(query, column, f"parentheses nested too deeply (at most {MAX_NESTING})")
             tokens.append(_Token(char, char, column))
             index += 1
         elif char == "-" and index + 1 < length and not query[index + 1].isspace() and query[index + 1] != "-":

@@ -52,6 +52,8 @@ def field(key: str, header: str, wide: bool = False, in_table: bool = True) -> C
     return Column(header, lambda record: record.get(key), wide, in_table)
 
 
+# The width of a table when the terminal gives none that can be used (as Rich does in a pipe).
+DEFAULT_WIDTH = 80
 # A wide column (a title) never gets narrower than this, however long the other cells are.
 WIDE_MIN_WIDTH = 20
 
@@ -72,8 +74,25 @@ def json_text(value: Any, indent: int | None = None) -> str:
     """JSON with non-ASCII text kept readable, but every character that could act escaped."""
     import json
 
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    # Where stdout cannot encode every character, JSON's own escapes keep the strings exact.
+    text = json.dumps(value, ensure_ascii=not unicode_stdout(), indent=indent)
     return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def unicode_stdout() -> bool:
+    """True if stdout takes every character (UTF-8, the usual case)."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+    return encoding in ("utf8", "utf16", "utf32")
+
+
+def shown(text: str) -> str:
+    """Text for a table: `visible`, and escaped where stdout's encoding has no such character
+    (before Rich measures it, so columns stay aligned)."""
+    text = visible(text)
+    if text.isascii() or unicode_stdout():
+        return text
+    encoding = sys.stdout.encoding
+    return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 def cell_text(value: Any) -> str:
@@ -93,9 +112,25 @@ def cell_text(value: Any) -> str:
 
 
 def write(text: str) -> None:
-    """The single place output reaches stdout."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """The single place output reaches stdout; a stdout that fails (full, closed) is a WriteError."""
+    from .errors import WriteError
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: the error boundary ends quietly
+    except OSError as error:
+        drop_stdout()
+        raise WriteError(f"cannot write to stdout: {error.strerror or error}") from None
+
+
+def drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush of what is still buffered does
+    not fail (and complain) a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def error(message: str) -> None:
@@ -196,7 +231,10 @@ def _console() -> Any:
     # Rich alone keeps bold and other styles under NO_COLOR; no escape codes at all is what
     # people who set it (and tools that read our output) expect.
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(highlight=False, emoji=False, markup=False, color_system=None if plain else "auto")
+    console = Console(highlight=False, emoji=False, markup=False, color_system=None if plain else "auto")
+    if console.width < 1:  # COLUMNS=0 (Rich reads it as is) would print nothing at all
+        console.width = DEFAULT_WIDTH
+    return console
 
 
 def _table(records: Sequence[Record], columns: Sequence[Column]) -> None:
@@ -207,13 +245,13 @@ def _table(records: Sequence[Record], columns: Sequence[Column]) -> None:
     columns = [column for column in columns if column.in_table]
     for column in columns:
         table.add_column(
-            column.header,
+            shown(column.header),
             overflow="fold",
             ratio=1 if column.wide else None,
             min_width=WIDE_MIN_WIDTH if column.wide else None,
         )
     for record in records:
-        table.add_row(*(Text(visible(cell_text(column.cell(record)))) for column in columns))
+        table.add_row(*(Text(shown(cell_text(column.cell(record)))) for column in columns))
     _print(table)
 
 
@@ -257,12 +295,12 @@ def _detail_table(title: str, rows: list[tuple[str, str]], links: dict[str, list
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in rows:
-        grid.add_row(Text(key), Text(visible(value)))
+        grid.add_row(Text(shown(key)), Text(shown(value)))
     for relation, items in links.items():
         for position, item in enumerate(items):
             label = relation.replace("_", " ") if position == 0 else ""
-            grid.add_row(Text(label, style="cyan"), Text(f"{visible(item['id'])}  {visible(item['title'])}"))
-    _print(Text(visible(title), style="bold"), grid)
+            grid.add_row(Text(label, style="cyan"), Text(f"{shown(item['id'])}  {shown(item['title'])}"))
+    _print(Text(shown(title), style="bold"), grid)
 
 
 def bar_chart(rows: Sequence[tuple[str, int]], title: str) -> None:
@@ -271,7 +309,7 @@ def bar_chart(rows: Sequence[tuple[str, int]], title: str) -> None:
     from rich.text import Text
 
     console = _console()
-    label_width = max(len(visible(label)) for label, _ in rows)
+    label_width = max(len(shown(label)) for label, _ in rows)
     count_width = max(len(str(count)) for _, count in rows)
     room = max(10, console.width - label_width - count_width - 4)
     top = max(count for _, count in rows) or 1
@@ -280,6 +318,6 @@ def bar_chart(rows: Sequence[tuple[str, int]], title: str) -> None:
     grid.add_column(no_wrap=True)
     grid.add_column(justify="right", no_wrap=True)
     for label, count in rows:
-        bar = "█" * max(1 if count else 0, round(count / top * room))
-        grid.add_row(Text(visible(label)), Text(bar, style="cyan"), Text(str(count)))
-    _print(Text(visible(title), style="bold"), grid)
+        bar = ("█" if unicode_stdout() else "#") * max(1 if count else 0, round(count / top * room))
+        grid.add_row(Text(shown(label)), Text(bar, style="cyan"), Text(str(count)))
+    _print(Text(shown(title), style="bold"), grid)

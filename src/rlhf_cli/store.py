@@ -89,7 +89,8 @@ def cache_dir() -> Path:
 
 
 def cache_problem() -> str | None:
-    """Why the cache folder must not be used, or None if it may (it is created, 0700, if missing).
+    """Why the cache folder must not be used, or None if it may (it is created, 0700, if missing;
+    one that cannot be created is harmless, as every write to it fails).
 
     Whoever can write the cache can make the tool print and open their own data as validated
     (the digests prove only that files were not torn, not who wrote them), so the folder must be
@@ -99,8 +100,8 @@ def cache_problem() -> str | None:
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = folder.lstat()
-    except OSError as error:
-        return f"it cannot be created: {error.strerror or error}"
+    except OSError:
+        return None  # it cannot be made: nothing can be written to it either, and nobody else wrote it
     if stat.S_ISLNK(info.st_mode):
         return "it is a symbolic link"
     if not stat.S_ISDIR(info.st_mode):

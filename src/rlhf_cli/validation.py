@@ -28,6 +28,8 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 # http or https, a host, and no white space or control characters anywhere.
 HTTP_URL_PATTERN = re.compile(r"^https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*$", re.IGNORECASE)
 EARLIEST_YEAR = 1950
+# A source's line number: at least 1, and at most this (SQLite and most tools stop at 2**63).
+MAX_LINE = 10**9
 
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
 
@@ -119,7 +121,7 @@ def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], li
         line = _line_of(parsed.text, rf"^\s*\[+\s*{re.escape(key)}\s*\]")
         if entry_type is None:
             hint = _did_you_mean(key, list(TYPE_BY_TABLE))
-            problems.append(Problem(parsed.path, f"unknown table '{key}'{hint}; expected {known}", line=line))
+            problems.append(Problem(parsed.path, f"unknown table '{_key(key)}'{hint}; expected {known}", line=line))
         elif not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             problems.append(Problem(parsed.path, f"'{key}' must be an array of tables, written [[{key}]]", line=line))
         else:
@@ -170,7 +172,10 @@ def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
     """Problems of meaning within one entry: its id, links, blank texts, year and codes."""
     found: list[tuple[str, str]] = []
     if not ID_PATTERN.match(entry.id):
-        found.append(("id", f"'{entry.id}' is not a slug (lowercase letters, digits and '-')"))
+        found.append(("id", f"'{_key(entry.id)}' is not a slug (lowercase letters, digits and '-')"))
+    for index, source in enumerate(entry.sources):
+        if source.line is not None and not 1 <= source.line <= MAX_LINE:
+            found.append((f"sources[{index}].line", f"{source.line} is not a line number (1 to {MAX_LINE})"))
     for field, url in _urls(entry):
         if not HTTP_URL_PATTERN.match(url):
             found.append((field, f"'{url}' is not an http(s) URL"))
@@ -276,8 +281,14 @@ def _did_you_mean(value: str, candidates: list[str]) -> str:
 def _field_path(location: tuple[int | str, ...]) -> str:
     path = ""
     for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        path += f"[{part}]" if isinstance(part, int) else (f".{_key(part)}" if path else _key(part))
     return path
+
+
+def _key(name: str) -> str:
+    """A key or id as written, with anything outside ASCII escaped (\u0456), so that a key
+    that only looks right ("t\u0456tle", with a Cyrillic i) shows what is wrong with it."""
+    return name if name.isascii() else name.encode("ascii", "backslashreplace").decode("ascii")
 
 
 def _message(detail: Any) -> str:

@@ -1,0 +1,146 @@
+"""Issue 15, terminal and format injection, crashes, smaller faults: each case and its fix.
+
+Cases that only a real process shows (closed descriptors, a full disk, an encoding) run the
+installed entry point; the rest drive the CLI in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .test_entry_point import RLHF, rlhf_env
+
+
+def shell(tmp_path: Path, command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `rlhf` through bash, so that redirections such as `>&-` close real descriptors."""
+    return subprocess.run(
+        ["bash", "-c", command.replace("rlhf ", f"'{RLHF}' ", 1)],
+        capture_output=True,
+        text=True,
+        env=rlhf_env(tmp_path, **env),
+    )
+
+
+# --- crashes: standard streams -------------------------------------------------------------
+
+COMMANDS = ["papers", "papers -f json", "search ppo", "cite instructgpt", "--help", "papers --help", "--version"]
+
+
+@pytest.mark.parametrize("redirect", [">&-", ">/dev/full"], ids=["closed", "full"])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_stdout_that_cannot_be_written_is_one_line_and_exit_4(tmp_path: Path, command: str, redirect: str) -> None:
+    done = shell(tmp_path, f"rlhf {command} {redirect}")
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert done.returncode == 4, done.stderr
+    reason = "Bad file descriptor" if redirect == ">&-" else "No space left on device"
+    assert done.stderr == f"rlhf: cannot write to stdout: {reason}\n"
+
+
+def test_a_closed_stdout_is_harmless_when_nothing_is_printed(tmp_path: Path) -> None:
+    done = shell(tmp_path, f"rlhf export {tmp_path / 'out.db'} >&-")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.db").stat().st_size > 0
+
+
+def test_a_closed_stderr_keeps_the_exit_code(tmp_path: Path) -> None:
+    # Messages have nowhere to go, but the exit code still says what happened.
+    assert shell(tmp_path, "rlhf papers year:abc 2>&-").returncode == 2
+    assert shell(tmp_path, "rlhf show no-such-entry 2>&-").returncode == 1
+    done = shell(tmp_path, "rlhf papers -f ids year:2022 2>&-")
+    assert done.returncode == 0 and "instructgpt" in done.stdout.split()
+    assert shell(tmp_path, "rlhf papers year:abc >&- 2>&-").returncode == 2
+
+
+def test_cite_from_a_closed_stdin(tmp_path: Path) -> None:
+    done = shell(tmp_path, "rlhf cite - <&-")
+    assert done.returncode == 2
+    assert done.stderr == "rlhf: cite: no ids given (stdin was empty)\n"
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_stdout_that_cannot_encode_every_character(tmp_path: Path, encoding: str) -> None:
+    exact = json.loads(shell(tmp_path, "rlhf topics -f json").stdout)
+    assert any(not record["name_zh"].isascii() for record in exact)
+    for command in ("topics", "topics -f table", "show inverse-rl -f table", "topics -f markdown", "stats -f table"):
+        done = shell(tmp_path, f"rlhf {command}", PYTHONIOENCODING=encoding)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (command, done.stderr)
+        # Escaped, not dropped; the bars of a chart are drawn with '#'.
+        assert ("#" if command.startswith("stats") else "\\u") in done.stdout, command
+    # JSON's own escapes keep every string exact.
+    done = shell(tmp_path, "rlhf topics -f json", PYTHONIOENCODING=encoding)
+    assert done.returncode == 0 and done.stdout.isascii()
+    assert json.loads(done.stdout) == exact
+
+
+# --- crashes: queries, line numbers ----------------------------------------------------------
+
+
+def test_deeply_nested_queries_are_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli.querylang import MAX_NESTING
+
+    fine = run("papers", "-f", "ids", "--", "-(" * MAX_NESTING + "ppo" + ")" * MAX_NESTING)
+    assert fine.exit_code in (0, 1), fine.output
+    for depth in (MAX_NESTING + 1, 4000):
+        result = run("papers", "(" * depth + "ppo" + ")" * depth)
+        assert result.exit_code == 2, result.output
+        assert f"parentheses nested too deeply (at most {MAX_NESTING})" in result.stderr
+
+
+def test_long_queries_take_linear_time_and_are_bounded(run) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli.querylang import MAX_QUERY_LENGTH, parse
+
+    query = "(a) " * (MAX_QUERY_LENGTH // 4)
+    started = time.perf_counter()
+    parse(query)
+    assert time.perf_counter() - started < 2  # it was quadratic: 24 s for this one
+    result = run("papers", "(a) " * 30_000)
+    assert result.exit_code == 2
+    assert f"the query is too long (120000 characters; at most {MAX_QUERY_LENGTH})" in result.stderr
+
+
+PAPER = '[[paper]]\nid = "p"\ntitle = "T"\nyear = 2022\nsources = [{{ name = "t", line = {line} }}]\n'
+
+
+@pytest.mark.parametrize("line", ["0", "-1", "1000000001", str(2**63), str(2**64 + 1)])
+def test_source_line_numbers_are_bounded(run, write_catalog, tmp_path: Path, line: str) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("papers.toml", PAPER.format(line=line))
+    result = run("validate", str(folder))
+    assert result.exit_code == 3
+    assert f"sources[0].line: {line} is not a line number (1 to 1000000000)" in result.stdout
+    exported = run("export", "--no-bundled", "-c", str(folder), str(tmp_path / "out.db"))
+    assert exported.exit_code == 3, exported.output
+    assert not (tmp_path / "out.db").exists()
+
+
+def test_the_largest_line_number_exports(run, write_catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("papers.toml", PAPER.format(line=10**9))
+    assert run("export", "--no-bundled", "-c", str(folder), str(tmp_path / "out.db")).exit_code == 0
+
+
+# --- smaller ---------------------------------------------------------------------------------
+
+
+def test_columns_zero_still_prints_a_table(run) -> None:  # type: ignore[no-untyped-def]
+    for command in (["topics", "-n", "2"], ["show", "instructgpt"], ["stats"]):
+        result = run(*command, "-f", "table", env={"COLUMNS": "0"})
+        assert result.exit_code == 0
+        assert len(result.stdout.splitlines()) >= 3, command
+    assert "inverse-rl" in run("topics", "-n", "1", "-f", "table", env={"COLUMNS": "0"}).stdout
+
+
+def test_confusable_keys_and_tables_are_shown_escaped(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog(
+        "papers.toml",
+        '[[paper]]\nid = "p"\ntitle = "T"\nyear = 2022\n"t\u0456tle" = "x"\nsources = [{ name = "t" }]\n'
+        '[["p\u0430per"]]\nid = "q"\n',
+    )
+    result = run("validate", str(folder))
+    assert result.exit_code == 3
+    assert "entry 'p': t\\u0456tle: unknown key" in result.stdout
+    assert "unknown table 'p\\u0430per'" in result.stdout
+    assert "\u0456" not in result.stdout and "\u0430" not in result.stdout
