@@ -4,8 +4,8 @@ Commands compile their options and QUERY into one query (querylang.py), run it o
 and hand records to `render`. Every command runs inside the one error boundary (boundary.py),
 where expected failures (`RlhfError`) become one line on stderr and a documented exit code.
 Commands live in listings.py (search and the lists), entries.py (one entry: show, related, open,
-cite), tools.py (validate, stats, graph, export) and lists.py (import, lint). A plain search and
-completion requests usually never get here: hotpath.py answers them without Typer.
+cite), tools.py (validate, stats, graph, export), lists.py (import, lint) and agents.py (mcp).
+A plain search and completion requests usually never get here: hotpath.py answers them without Typer.
 """
 
 import functools
@@ -48,8 +48,9 @@ COMMAND_MODULES = {
     **dict.fromkeys(["show", "related", "cite", "open"], "entries"),
     **dict.fromkeys(["stats", "graph", "export", "validate"], "tools"),
     **dict.fromkeys(["import", "lint"], "lists"),
+    "mcp": "agents",
 }
-_MODULE_ORDER = ("listings", "entries", "tools", "lists")  # the order of `rlhf --help`
+_MODULE_ORDER = ("listings", "entries", "tools", "lists", "agents")  # the order of `rlhf --help`
 
 
 def command(name: str | None = None, **settings: Any) -> Callable[[F], F]:

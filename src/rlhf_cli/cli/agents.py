@@ -1,0 +1,25 @@
+"""`rlhf mcp`: the catalogue as an MCP server for agents (see mcp_server.py)."""
+
+from .. import render
+from ..errors import UsageError
+from . import LEFT_OUT, CatalogOption, NoBundledOption, command, open_snapshot
+
+
+@command(
+    epilog="Add it to an MCP client's configuration as the command `rlhf` with the arguments `mcp`; "
+    "see the README. Needs the SDK: pip install 'rlhf-cli\\[mcp]'."
+)
+def mcp(catalog: CatalogOption = None, no_bundled: NoBundledOption = False) -> None:
+    """Serve the catalogue to agents over stdio (Model Context Protocol): search, papers, show, related, cite."""
+    try:
+        from ..mcp_server import build_server
+    except ModuleNotFoundError as error:
+        if error.name is None or not error.name.startswith("mcp"):
+            raise
+        raise UsageError("mcp: the MCP SDK is not installed; pip install 'rlhf-cli[mcp]'") from None
+    from ..api import Catalogue
+
+    catalogue = Catalogue(open_snapshot(catalog, no_bundled))
+    for problem in LEFT_OUT:  # said now, not when the client hangs up: stderr is the client's log
+        render.error(f"{problem} (file left out; serving the rest)")
+    build_server(catalogue).run("stdio")
