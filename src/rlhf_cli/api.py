@@ -44,8 +44,6 @@ Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "t
 KINDS: tuple[Kind, ...] = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
 CitationFormat = Literal["bibtex", "csl-json", "ris"]
 PaperSort = Literal["year", "title", "id"]
-# The kinds that have a citable form (@misc/@article, @software, @online, @book).
-CITABLE: tuple[Kind, ...] = ("paper", "codebase", "blog", "book")
 
 
 class CodeLink(TypedDict):
@@ -277,14 +275,13 @@ class Catalogue:
 
         wanted = [names] if isinstance(names, str) else list(names)
         records = [self.get(name) for name in dict.fromkeys(wanted)]
-        records = list({record["id"]: record for record in records}.values())
-        for record in records:
-            if record["kind"] not in CITABLE:
-                raise UsageError(
-                    f"cite: {record['id']} is a {record['kind']}, which has no citable form; "
-                    f"cite the paper that introduced it (rlhf related {record['id']})"
-                )
-        plain: list[dict[str, Any]] = [dict(record) for record in records]
+        unique: list[dict[str, Any]] = list({record["id"]: dict(record) for record in records}.values())
+        plain, left = citations.citable(unique)
+        for record in left:
+            raise UsageError(
+                f"cite: {record['id']} is a {record['kind']}, which has no citable form; "
+                f"cite a paper that uses it (rlhf related {record['id']})"
+            )
         if format == "bibtex":
             return citations.bibtex(plain, ascii_only=ascii_only)
         if format == "csl-json":

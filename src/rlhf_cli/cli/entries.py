@@ -128,19 +128,10 @@ def cite(
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Print citations (BibTeX, CSL-JSON or RIS) for entries, with stable citekeys."""
-    from .. import cite as citations
-    from ..records import entry_record
-
+    """Print citations (BibTeX, CSL-JSON or RIS) of papers, codebases, blogs and books, with stable citekeys."""
     wanted = [line.strip() for name in names for line in (sys.stdin if name == "-" else [name]) if line.strip()]
     if not wanted:
         raise UsageError("cite: no ids given (stdin was empty)")
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
-    entries = list(dict.fromkeys(catalogue.resolve(name) for name in wanted))
-    records = [entry_record(entry, catalogue) for entry in entries]
-    if style is CiteFormat.BIBTEX:
-        render.write(citations.bibtex(records, ascii_only=ascii_only))
-    elif style is CiteFormat.CSL_JSON:
-        render.write(citations.csl_json(records))
-    else:
-        render.write(citations.ris(records))
+    from ..api import Catalogue
+
+    render.write(Catalogue(open_snapshot(catalog, no_bundled)).cite(wanted, style.value, ascii_only=ascii_only))
