@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
 SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "-k", "--catalog", "-c")
-SEARCH_FLAGS = ("--no-bundled",)
+SEARCH_FLAGS = ("--no-bundled", "--json")
 KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
 
@@ -56,11 +56,11 @@ VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     "open": dict(_CATALOGUE_OPTIONS),
 }
 FLAGS: dict[str, set[str]] = {
-    "papers": {"--has-code", "--explain", "--no-bundled"},
-    "codebases": {"--explain", "--no-bundled"},
-    "datasets": {"--explain", "--no-bundled"},
-    "show": {"--no-bundled"},
-    "related": {"--no-bundled"},
+    "papers": {"--has-code", "--explain", "--no-bundled", "--json"},
+    "codebases": {"--explain", "--no-bundled", "--json"},
+    "datasets": {"--explain", "--no-bundled", "--json"},
+    "show": {"--no-bundled", "--json"},
+    "related": {"--no-bundled", "--json"},
     "open": {"--code", "--print", "--no-bundled"},
 }
 _NAMES = ("names", None)
@@ -111,6 +111,15 @@ def search_words(snapshot: Snapshot, words: str, kinds: list[str] | None, limit:
         render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
 
 
+def search_limit(given: int | None) -> int:
+    """`rlhf search`'s --limit: as given, else the config file's `limit`, else SEARCH_LIMIT."""
+    if given is not None:
+        return given
+    from .config import load_config
+
+    return load_config().limit or SEARCH_LIMIT
+
+
 def search_columns() -> list[Column]:
     """The columns of `rlhf search`'s results (the hot path's and the full query's alike)."""
     from .render import Column, field
@@ -129,11 +138,14 @@ def _search(args: list[str]) -> int | None:
     words: list[str] = []
     kinds: list[str] = []
     catalog: list[Path] = []
-    limit, output, no_bundled = SEARCH_LIMIT, None, False
+    limit: int | None = None
+    output, no_bundled, json_alias = None, False, False
     pending = iter(args)
     for arg in pending:
         if not arg.startswith("-"):
             words.append(arg)
+        elif arg == "--json":
+            json_alias = True
         elif arg in SEARCH_FLAGS:
             no_bundled = True
         elif arg in SEARCH_OPTIONS:
@@ -159,12 +171,20 @@ def _search(args: list[str]) -> int | None:
     text = " ".join(words)
     if not text.strip() or not plain_words(text):
         return None
+    if json_alias:
+        if output not in (None, "json"):
+            return None  # a conflict: Typer reports it
+        output = "json"
     from .boundary import guarded, open_snapshot
     from .render import Format
 
     fmt = Format(output) if output else None
     said = " ".join(text.split())
-    return guarded(lambda: search_words(open_snapshot(catalog or None, no_bundled), said, kinds or None, limit, fmt))
+
+    def answer() -> None:
+        search_words(open_snapshot(catalog or None, no_bundled), said, kinds or None, search_limit(limit), fmt)
+
+    return guarded(answer)
 
 
 def _complete() -> int | None:

@@ -36,6 +36,15 @@ DETAIL_FORMATS = (Format.TABLE, Format.JSON, Format.CSV, Format.TSV)
 
 
 def default_format() -> Format:
+    """The config file's `format`, else a table for a person at a terminal and tab-separated
+    lines for a pipe."""
+    from .config import load_config
+
+    configured = load_config().format
+    return Format(configured) if configured else terminal_format()
+
+
+def terminal_format() -> Format:
     """A table for a person at a terminal, tab-separated lines for a pipe."""
     return Format.TABLE if sys.stdout.isatty() else Format.TSV
 

@@ -5,12 +5,13 @@ from ..errors import UsageError
 from . import LEFT_OUT, CatalogOption, NoBundledOption, command, open_snapshot
 
 
-@command(
-    epilog="Add it to an MCP client's configuration as the command `rlhf` with the arguments `mcp`; "
-    "see the README. Needs the SDK: pip install 'rlhf-cli\\[mcp]'."
-)
+@command()
 def mcp(catalog: CatalogOption = None, no_bundled: NoBundledOption = False) -> None:
-    """Serve the catalogue to agents over stdio (Model Context Protocol): search, papers, show, related, cite."""
+    """Serve the catalogue to agents over stdio (Model Context Protocol): search, papers, show, related, cite.
+
+    Needs the MCP SDK (the extra 'mcp' of rlhf-cli). An MCP client runs it as the command
+    `rlhf` with the argument `mcp`; see the README for a client's configuration.
+    """
     try:
         from ..mcp_server import build_server
     except ModuleNotFoundError as error:

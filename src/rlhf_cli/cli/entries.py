@@ -33,6 +33,8 @@ def show(
     from ..records import entry_record, links_record
 
     fmt = output or render.default_format()
+    if output is None and fmt not in render.DETAIL_FORMATS:  # a list format from the config file
+        fmt = render.terminal_format()
     if fmt not in render.DETAIL_FORMATS:
         raise UsageError(f"show: --format {fmt.value} is for lists; use one of table, json, csv, tsv")
     catalogue = open_snapshot(catalog, no_bundled).catalogue
