@@ -145,3 +145,29 @@ def test_a_bad_config_file_is_one_line_naming_it(run, tmp_path: Path, text: str,
     assert result.exit_code == 2
     assert result.stderr.startswith(f"rlhf: {path}: ") and message in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["papers", "--yeer", "2022"], "rlhf: papers: no such option '--yeer'; did you mean '--year'?"),
+        (["papers", "--Year", "2022"], "rlhf: papers: no such option '--Year'; did you mean '--year'?"),
+        (["papers", "--has_code"], "rlhf: papers: no such option '--has_code'; did you mean '--has-code'?"),
+        (["show"], "rlhf: show: missing argument 'name'"),
+        (["sow", "instructgpt"], "rlhf: no such command 'sow'; did you mean 'show'?"),
+        (["papers", "--sort", "yr"], "'yr' is not one of 'year', 'title', 'id'; did you mean 'year'?"),
+        (["export", "site", "-f", "htm"], "did you mean 'html'?"),
+    ],
+)
+def test_typer_usage_errors_read_as_one_line(tmp_path: Path, args: list[str], line: str) -> None:
+    env = os.environ | {"RLHF_CACHE_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run([RLHF, *args], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("rlhf: "), done.stderr
+    assert line in done.stderr and "╭" not in done.stderr
+    assert done.stderr.rstrip().endswith("--help')")
+
+
+def test_no_arguments_still_shows_the_help(tmp_path: Path) -> None:
+    done = subprocess.run([RLHF], capture_output=True, text=True, env=os.environ | {"RLHF_CACHE_DIR": str(tmp_path)})
+    assert done.returncode == 2 and "Usage: rlhf" in done.stdout + done.stderr and "search" in done.stdout + done.stderr

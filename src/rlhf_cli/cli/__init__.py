@@ -175,6 +175,43 @@ def build_app(only: str | None = None) -> typer.Typer:
     return app
 
 
+# Typer vendors Click and exports no name for its UsageError; BadParameter is one kind of it.
+ClickUsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def usage_line(error: Exception) -> str | None:
+    """A usage error from Typer's parser as the tool's one line, with a did-you-mean where one
+    helps; None for "no arguments" (the caller shows the help instead)."""
+    import difflib
+    import re
+
+    kind = type(error).__name__
+    if kind == "NoArgsIsHelpError":
+        return None
+    context = getattr(error, "ctx", None)
+    command = getattr(context, "info_name", None) if context is not None else None
+    where = f"{command}: " if command and command != "rlhf" else ""
+    if kind == "NoSuchOption":
+        wrong: str = getattr(error, "option_name", "")
+        params = getattr(getattr(context, "command", None), "params", [])
+        options = [name for param in params for name in (*param.opts, *param.secondary_opts) if name.startswith("-")]
+        # Case and small slips both: --Year, --yeer, --has_code.
+        folded = {name.casefold().replace("_", "-"): name for name in options}
+        close = difflib.get_close_matches(wrong.casefold().replace("_", "-"), list(folded), n=2, cutoff=0.6)
+        hint = "; did you mean " + " or ".join(f"'{folded[name]}'" for name in close) + "?" if close else ""
+        return f"{where}no such option '{wrong}'{hint} (see 'rlhf {command or ''} --help')".replace("  ", " ")
+    message = " ".join(str(getattr(error, "format_message", lambda: str(error))()).split())
+    message = message[:1].lower() + message[1:]
+    message = message.replace(". Did you mean", "; did you mean").rstrip(".")
+    choices = getattr(getattr(getattr(error, "param", None), "type", None), "choices", None)
+    bad = re.search(r"'([^']*)' is not one of", message)
+    if choices and bad:
+        close = difflib.get_close_matches(bad.group(1).casefold(), [str(c) for c in choices], n=1, cutoff=0.5)
+        message += f"; did you mean '{close[0]}'?" if close else ""
+    help_hint = f"rlhf {command} --help" if where else "rlhf --help"
+    return f"{where}{message} (see '{help_hint}')"
+
+
 def __getattr__(name: str) -> Any:
     """`rlhf_cli.cli.app`: the full app, for tests and for tools that want the Typer object."""
     if name == "app":
