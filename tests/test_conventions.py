@@ -171,3 +171,28 @@ def test_typer_usage_errors_read_as_one_line(tmp_path: Path, args: list[str], li
 def test_no_arguments_still_shows_the_help(tmp_path: Path) -> None:
     done = subprocess.run([RLHF], capture_output=True, text=True, env=os.environ | {"RLHF_CACHE_DIR": str(tmp_path)})
     assert done.returncode == 2 and "Usage: rlhf" in done.stdout + done.stderr and "search" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_ignores_case(
+    shell: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .test_hotpath import _completion_env, hot_run, typer_run
+
+    env = _completion_env(shell, "rlhf papers --dataset Truth")
+    # Typer's app (and the shells) keep only values starting with the typed text, so the value
+    # comes back in the typed case; names are looked up ignoring case.
+    code, typer_out, _ = typer_run([], env=env)
+    assert code == 0 and "Truthfulqa" in typer_out
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    hot = hot_run([], capsys)
+    assert hot is not None and hot[1] == typer_out
+
+
+def test_a_completed_value_in_the_typed_case_is_found(run) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli.completion import candidates
+
+    assert candidates("names", ("dataset",), "Truth") == ["Truthfulqa"]
+    assert candidates("names", ("dataset",), "truth") == ["truthfulqa"]
+    assert run.json("papers", "--dataset", "Truthfulqa") == run.json("papers", "--dataset", "truthfulqa")

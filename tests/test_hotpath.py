@@ -141,6 +141,8 @@ COMPLETIONS = [
     "rlhf ",
     "rlhf papers --env zzz",
     "rlhf show 'instr",
+    "rlhf papers --dataset Truth",
+    "rlhf show InstructG",
 ]
 
 

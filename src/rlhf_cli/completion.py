@@ -58,4 +58,17 @@ def candidates(what: str, kinds: tuple[str, ...] | None, incomplete: str) -> lis
     else:
         values = [entry.id for entry in catalogue.entries if kinds is None or entry.KIND in kinds]
     prefix = incomplete.casefold()
-    return [value for value in values if completable(value) and value.casefold().startswith(prefix)][:200]
+    found = [value for value in values if completable(value) and value.casefold().startswith(prefix)][:200]
+    # Shells (and Typer) keep only candidates that start with the typed text, case and all; names
+    # are looked up ignoring case, so `Truth` completes to `Truthfulqa`, which finds truthfulqa.
+    return [_typed_case(value, incomplete) for value in found]
+
+
+def _typed_case(value: str, incomplete: str) -> str:
+    """`value` with its first characters as typed, if they differ only in case."""
+    head = value[: len(incomplete)]
+    return (
+        incomplete + value[len(incomplete) :]
+        if head != incomplete and head.casefold() == incomplete.casefold()
+        else value
+    )
