@@ -106,9 +106,11 @@ def test_unknown_filter_value_gets_did_you_mean(run) -> None:  # type: ignore[no
 
 
 def test_unknown_id_for_show(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("show", "instruct gpt")
+    result = run("show", "instrct gpt")
     assert result.exit_code == 1
-    assert "no entry named 'instruct gpt'; did you mean 'instructgpt'?" in result.stderr
+    assert "no entry named 'instrct gpt'; did you mean 'instructgpt'?" in result.stderr
+    # Spaces, hyphens and case are as people type them: not a mistake (issue 12).
+    assert run("show", "Instruct-GPT", "-f", "json").exit_code == 0
 
 
 def test_catalogue_text_is_never_interpreted(run, write_catalog) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -24,12 +26,17 @@ def titles(run, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
     return [p["title"] for p in run.json("papers", "--no-bundled", "-c", str(folder))]
 
 
+def stores(cache: Path) -> list[Path]:
+    return sorted(cache.glob("catalogue-*.sqlite"))
+
+
 def test_warm_run_uses_the_cache_and_edits_invalidate_it(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     assert titles(run, folder) == ["First title"]
-    (piece,) = isolated_environment.glob("piece-*")
-    first_line = (piece / "entries.jsonl").read_text(encoding="utf-8").splitlines()[0]
-    assert json.loads(first_line)[1]["title"] == "First title"
+    (path,) = stores(isolated_environment)
+    with sqlite3.connect(path) as connection:
+        (data,) = connection.execute("SELECT data FROM entries WHERE id = 'p1'").fetchone()
+    assert json.loads(data)["title"] == "First title"
     (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
     assert titles(run, folder) == ["Second title"]
     (folder / "b.toml").write_text(ONE.replace("p1", "p2").replace("First", "Third"), encoding="utf-8")
@@ -53,49 +60,80 @@ def test_touch_with_same_content_gives_same_answers(run, write_catalog) -> None:
     assert titles(run, folder) == first
 
 
-def stores(cache: Path) -> list[Path]:
-    return sorted(cache.glob("store-*"))
+def test_a_new_tool_version_rebuilds_the_store(run, write_catalog, isolated_environment, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    titles(run, folder)
+    (path,) = stores(isolated_environment)
+    key = sqlite3.connect(path).execute("SELECT value FROM meta WHERE name = 'key'").fetchone()[0]
+    monkeypatch.setattr(store, "__version__", "99.0")
+    assert titles(run, folder) == ["First title"]
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE name = 'key'").fetchone()[0] != key
 
 
-CACHE_FILES = [
-    "store-*/meta.json",
-    "store-*/ids.txt",
-    "store-*/used_by.u32",
-    "piece-*/meta.json",
-    "piece-*/entries.jsonl",
-    "piece-*/entries.idx",
-    "piece-*/entries.crc",
-    "piece-*/summary.json",
-    "segment-*/meta.json",
-    "segment-*/texts.txt",
-    "segment-*/text_refs.u32",
-    "segment-*/entry_kinds.u8",
-]
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
-@pytest.mark.parametrize("name", CACHE_FILES)
-@pytest.mark.parametrize("damage", ["truncate", "garble", "delete"])
-def test_damaged_cache_is_rebuilt(run, write_catalog, isolated_environment, name: str, damage: str) -> None:  # type: ignore[no-untyped-def]
+def _garble(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    for place in range(0, len(data), 97):  # over the header and every page
+        data[place] ^= 0x55
+    path.write_bytes(bytes(data))
+
+
+def _other_schema(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    connection.close()
+
+
+@pytest.mark.parametrize("damage", [_truncate, _garble, _other_schema], ids=["truncated", "garbage", "wrong schema"])
+def test_a_damaged_store_is_rebuilt(run, write_catalog, isolated_environment, damage) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     expected_search = run.json("search", "first", "--no-bundled", "-c", str(folder))
     expected_titles = titles(run, folder)
-    (target,) = isolated_environment.glob(name)
-    if damage == "delete":
-        target.unlink()
-    elif damage == "truncate":
-        target.write_bytes(target.read_bytes()[:-3])
-    else:  # same size, different bytes: only the recorded hash can tell
-        data = bytearray(target.read_bytes())
-        data[len(data) // 2] ^= 0x55
-        target.write_bytes(bytes(data))
+    (path,) = stores(isolated_environment)
+    damage(path)
     assert run.json("search", "first", "--no-bundled", "-c", str(folder)) == expected_search
     assert titles(run, folder) == expected_titles
-    # The damage is repaired: an edit afterwards is seen, and the cache is whole again.
+    # The damage is repaired: the store is whole again, and an edit afterwards is seen.
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
     (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
     assert titles(run, folder) == ["Second title"]
-    (folder / "a.toml").write_text(ONE, encoding="utf-8")
-    assert titles(run, folder) == expected_titles
-    assert run.json("search", "first", "--no-bundled", "-c", str(folder)) == expected_search
+
+
+def test_a_read_only_cache_folder_is_read_and_never_written(
+    run, write_catalog, isolated_environment, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    assert titles(run, folder) == ["First title"]
+    isolated_environment.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    if os.geteuid() == 0:  # root writes into read-only folders: refuse as the kernel would refuse others
+        import tempfile
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+        monkeypatch.setattr(os, "utime", refuse)
+    try:
+        assert titles(run, folder) == ["First title"]  # the store there is read
+        (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
+        assert titles(run, folder) == ["Second title"]  # and a new one is made in memory
+        assert len(stores(isolated_environment)) == 1
+    finally:
+        isolated_environment.chmod(stat.S_IRWXU)
+
+
+def test_a_cache_folder_that_cannot_be_made_is_harmless(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(blocker / "cache"))
+    folder = write_catalog("a.toml", ONE)
+    assert titles(run, folder) == ["First title"]
+    assert titles(run, folder) == ["First title"]
 
 
 def test_concurrent_builders_both_succeed(write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
@@ -110,16 +148,7 @@ def test_concurrent_builders_both_succeed(write_catalog, isolated_environment) -
     assert all(run.returncode == 0 for run in runs), outputs
     assert all(json.loads(out)[0]["title"] == "First title" for out, _ in outputs)
     assert len(stores(isolated_environment)) == 1
-    assert not list(isolated_environment.glob(".store-*"))
-
-
-def test_unwritable_cache_folder_is_harmless(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
-    monkeypatch.setenv("RLHF_CACHE_DIR", str(blocker / "cache"))
-    folder = write_catalog("a.toml", ONE)
-    assert titles(run, folder) == ["First title"]
-    assert titles(run, folder) == ["First title"]
+    assert sorted(path.name for path in isolated_environment.iterdir()) == [stores(isolated_environment)[0].name]
 
 
 def test_cache_dir_follows_xdg(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -128,19 +157,40 @@ def test_cache_dir_follows_xdg(monkeypatch, tmp_path) -> None:  # type: ignore[n
     assert store.cache_dir() == tmp_path / "rlhf"
 
 
-def test_pruning_keeps_what_a_store_uses_and_drops_the_rest(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+def test_pruning_removes_only_old_files_of_its_own(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     titles(run, folder)
-    first = {path.name for path in isolated_environment.iterdir()}
-    hour_ago = os.stat(isolated_environment).st_mtime - 2 * 3600
-    for name in first:  # everything of the first catalogue is old now
-        os.utime(isolated_environment / name, (hour_ago, hour_ago))
+    month_ago = os.stat(isolated_environment).st_mtime - 40 * 24 * 3600
+    old_store = isolated_environment / ("catalogue-" + "0" * 32 + ".sqlite")
+    old_temporary = isolated_environment / (".catalogue-" + "1" * 32 + ".abc_123.tmp")
+    foreign = [isolated_environment / name for name in ("catalogue-notours.sqlite", "notes.txt", "store-0123")]
+    for path in [old_store, old_temporary, *foreign]:
+        path.write_text("old", encoding="utf-8")
+        os.utime(path, (month_ago, month_ago))
+    (isolated_environment / "subfolder").mkdir()
+    (isolated_environment / "subfolder" / old_store.name).write_text("not at the top", encoding="utf-8")
     (folder / "a.toml").write_text(ONE.replace("First", "Second"), encoding="utf-8")
     assert titles(run, folder) == ["Second title"]  # writes a new store, then prunes
-    left = {path.name for path in isolated_environment.iterdir()}
-    assert not first & left, "the old store, piece and segment were unused for an hour"
-    assert {name.split("-")[0] for name in left} == {"store", "piece", "segment"}
-    assert titles(run, folder) == ["Second title"]
+    assert not old_store.exists() and not old_temporary.exists()
+    assert all(path.exists() for path in foreign)
+    assert (isolated_environment / "subfolder" / old_store.name).exists()
+    assert len(store.stores()) == 1
+
+
+def test_cache_info_and_clear(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    titles(run, folder)
+    (isolated_environment / "notes.txt").write_text("not the tool's", encoding="utf-8")
+    info = run("cache", "info", "--no-bundled", "-c", str(folder), "-f", "json")
+    assert info.exit_code == 0, info.output
+    (shown,) = json.loads(info.stdout)
+    assert shown["path"] == str(stores(isolated_environment)[0])
+    assert shown["entries"] == 1 and shown["in_use"] is True and shown["size"] > 0
+    assert shown["files"] == [str(folder / "a.toml")]
+    cleared = run("cache", "clear")
+    assert cleared.exit_code == 0, cleared.output
+    assert stores(isolated_environment) == [] and (isolated_environment / "notes.txt").exists()
+    assert titles(run, folder) == ["First title"]
 
 
 def test_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -149,59 +199,21 @@ def test_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path) -> None:  # t
     assert store.cache_dir() == Path.home() / ".cache" / "rlhf"
 
 
-def _age_everything(folder: Path) -> None:
-    old = os.stat(folder).st_mtime - 2 * 3600
-    for path in folder.rglob("*"):
-        os.utime(path, (old, old))
-
-
-def test_pruning_never_touches_what_the_cache_did_not_write(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    mine = tmp_path / "my-documents"
-    (mine / "piece-of-work").mkdir(parents=True)
-    (mine / "piece-of-work" / "chapter.txt").write_text("mine", encoding="utf-8")
-    (mine / "piece-of-work" / "drafts").mkdir()
-    (mine / "segment-1").mkdir()
-    (mine / "store-room").write_text("mine", encoding="utf-8")
-    (mine / "catalog.json").write_text("{}", encoding="utf-8")
-    (mine / ".store-old").mkdir()
-    mine.chmod(0o700)
-    before = sorted(str(path.relative_to(mine)) for path in mine.rglob("*"))
-    monkeypatch.setenv("RLHF_CACHE_DIR", str(mine))
-    folder = write_catalog("a.toml", ONE)
-    for title in ("First", "Second", "Third"):  # each edit writes a new store and prunes
-        (folder / "a.toml").write_text(ONE.replace("First", title), encoding="utf-8")
-        _age_everything(mine)
-        assert titles(run, folder) == [f"{title} title"]
-    after = {str(path.relative_to(mine)) for path in mine.rglob("*")}
-    assert set(before) <= after
-    assert (mine / "piece-of-work" / "chapter.txt").read_text(encoding="utf-8") == "mine"
-    assert len(list(mine.glob("store-*"))) == 2, "the store in use and the user's file; old stores were pruned"
-
-
-def _forge(cache: Path, old: bytes, new: bytes) -> None:
-    """Rewrite cached text as a local attacker would, with every digest recomputed to match."""
-    import zlib
-    from array import array
-
-    for path in cache.rglob("*"):
-        if path.is_file() and path.name != "meta.json" and old in path.read_bytes():
-            path.write_bytes(path.read_bytes().replace(old, new))
-    for piece in cache.glob("piece-*"):
-        lines = (piece / "entries.jsonl").read_bytes().splitlines(keepends=True)
-        (piece / "entries.crc").write_bytes(array("I", (zlib.crc32(line) for line in lines)).tobytes())
-    for meta_path in cache.glob("*/meta.json"):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        for name in meta["files"]:
-            data = (meta_path.parent / name).read_bytes()
-            meta["files"][name] = [len(data), store.blake2b(data, digest_size=20).hexdigest()]
-        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+def _forge(cache: Path, old: str, new: str) -> None:
+    """Rewrite the cached catalogue as a local attacker who can write the cache folder would."""
+    (path,) = stores(cache)
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "UPDATE entries SET title = replace(title, ?, ?), data = replace(data, ?, ?)", (old, new) * 2
+        )
+    connection.close()
 
 
 @pytest.mark.parametrize("mode", [0o770, 0o707])
 def test_a_cache_others_can_write_is_not_trusted(run, write_catalog, isolated_environment, mode: int) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     assert titles(run, folder) == ["First title"]
-    _forge(isolated_environment, b"First title", b"Fakes title")
+    _forge(isolated_environment, "First title", "Fakes title")
     assert titles(run, folder) == ["Fakes title"], "the forgery works on a cache the attacker could write"
     isolated_environment.chmod(mode)
     result = run("papers", "--no-bundled", "-c", str(folder), "--format", "json")
@@ -231,4 +243,4 @@ def test_a_cache_dir_of_another_user_is_not_used(monkeypatch, isolated_environme
 def test_a_new_cache_dir_is_private(isolated_environment) -> None:  # type: ignore[no-untyped-def]
     assert not isolated_environment.exists()
     assert store.cache_problem() is None
-    assert isolated_environment.stat().st_mode & 0o777 == 0o700
+    assert stat.S_IMODE(isolated_environment.stat().st_mode) == 0o700

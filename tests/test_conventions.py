@@ -51,7 +51,7 @@ def test_every_help_ends_with_real_examples(run, name: str) -> None:  # type: ig
 
 def _read_only(example: str) -> bool:
     words = shlex.split(example)
-    return not ({"|", ">"} & set(example)) and words[1] not in ("export", "import", "open", "mcp", "validate")
+    return not ({"|", ">"} & set(example)) and words[1] not in ("export", "import", "open", "mcp", "validate", "cache")
 
 
 @pytest.mark.parametrize("example", [e for examples in EXAMPLES.values() for e in examples if _read_only(e)])

@@ -144,3 +144,131 @@ def test_confusable_keys_and_tables_are_shown_escaped(run, write_catalog) -> Non
     assert "entry 'p': t\\u0456tle: unknown key" in result.stdout
     assert "unknown table 'p\\u0430per'" in result.stdout
     assert "\u0456" not in result.stdout and "\u0430" not in result.stdout
+
+
+# --- terminal and format injection -----------------------------------------------------------
+
+EVIL = 'Evil \x1b[2J\u202edcba\u202c\x07\u200b\x9b31m `**b**` "q" <b>\\N #x;'
+# Balanced parentheses, but not nested: written as is, the link ends at "x)" and a second begins.
+EVIL_URL = "https://a.example/x)[click](javascript:alert(1)"
+RAW = ["\x1b", "\x07", "\u202e", "\u202c", "\u200b", "\x9b"]
+
+
+def evil_catalogue(write_catalog, url: str = EVIL_URL):  # type: ignore[no-untyped-def]
+    text = json.dumps(EVIL)
+    return write_catalog(
+        "papers.toml",
+        f'[[paper]]\nid = "p"\ntitle = {text}\nyear = 2022\nurl = {json.dumps(url)}\nauthors = [{text}]\n'
+        f'keywords = [{text}]\ndatasets = ["d"]\nsources = [{{ name = "t" }}]\n\n'
+        f'[[dataset]]\nid = "d"\nname = {json.dumps(EVIL + " data")}\n'
+        f'url = "https://example.org/d\\u202e"\nsources = [{{ name = "t" }}]\n',
+    )
+
+
+def no_raw_controls(text: str) -> bool:
+    return not any(control in text for control in RAW)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["cite", "p"],
+        ["cite", "p", "-f", "ris"],
+        ["cite", "p", "--ascii"],
+        ["papers", "-f", "csv"],
+        ["show", "p", "-f", "csv"],
+        ["papers", "-f", "ris"],
+        ["papers", "-f", "ids"],
+        ["graph"],
+        ["graph", "-f", "dot"],
+        ["export", "-f", "markdown", "-"],
+        ["papers", "-f", "markdown"],
+        ["open", "p", "--print"],
+        ["open", "d", "--print"],
+    ],
+)
+def test_no_raw_control_reaches_the_terminal(run, write_catalog, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    folder = evil_catalogue(write_catalog)
+    result = run(*command, "--no-bundled", "-c", str(folder))
+    assert result.exit_code == 0, result.output
+    assert no_raw_controls(result.stdout), repr(result.stdout)
+    assert "x1b" in result.stdout or command[0] in ("open", "export") or "ids" in command
+
+
+def test_csl_json_still_keeps_the_text_exactly(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    folder = evil_catalogue(write_catalog)
+    result = run("cite", "p", "-f", "csl-json", "--no-bundled", "-c", str(folder))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)[0]["title"] == EVIL
+    assert "\x9b" not in result.stdout and "\x1b" not in result.stdout
+
+
+def link_targets(markdown: str) -> list[str]:
+    from markdown_it import MarkdownIt
+
+    found = []
+    pending = MarkdownIt("commonmark").enable("table").parse(markdown)
+    while pending:
+        token = pending.pop(0)
+        pending[:0] = token.children or []
+        if token.type == "link_open":
+            found.append(str(token.attrs["href"]))
+    return found
+
+
+def test_a_url_cannot_inject_a_second_link_in_markdown(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli.awesome import parse
+
+    folder = evil_catalogue(write_catalog)
+    for command in (["export", "-f", "markdown", "-"], ["papers", "-f", "markdown"]):
+        markdown = run(*command, "--no-bundled", "-c", str(folder)).stdout
+        targets = [target for target in link_targets(markdown) if not target.startswith("#")]
+        assert targets, markdown
+        assert "](javascript:" not in markdown  # CommonMark readers that do not refuse such links
+        assert all(target.startswith("https://") for target in targets), targets
+        assert not any("javascript" in target.split("/", 3)[2] for target in targets)
+        # One link for the paper (and one for its dataset in the export), no more.
+        assert len(targets) == (2 if command[0] == "export" else 1), targets
+    exported = run("export", "-f", "markdown", "-", "--no-bundled", "-c", str(folder)).stdout
+    (item,) = parse(exported).items[:1]
+    assert item.url == "https://a.example/x%29[click]%28javascript:alert%281%29"
+
+
+@pytest.mark.parametrize(
+    ("url", "written"),
+    [
+        ("https://en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        ("https://a.example/x)(", "https://a.example/x%29%28"),
+        ("https://a.example/((x))", "https://a.example/%28%28x%29%29"),
+        ("https://a.example/a\\)b", "https://a.example/a%5C%29b"),
+        ("https://a.example/<x>", "https://a.example/%3Cx%3E"),
+        ("https://a.example/\u202ex\u00a0y", "https://a.example/%E2%80%AEx%C2%A0y"),
+    ],
+)
+def test_markdown_link_targets(url: str, written: str) -> None:
+    from rlhf_cli.awesome import LINK
+    from rlhf_cli.render import markdown_url
+
+    assert markdown_url(url) == written
+    link = f"[t]({written}) after"
+    assert [match.group(2) for match in LINK.finditer(link)] == [written]
+    assert link_targets(link) == [written.replace("\\", "%5C")]
+
+
+def test_graph_labels_are_quoted_per_grammar(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    folder = evil_catalogue(write_catalog)
+    mermaid = run("graph", "--no-bundled", "-c", str(folder)).stdout.splitlines()
+    assert mermaid[0] == "graph LR"
+    label = r'"[^"`<>\n]*"'
+    node = re.compile(rf"  n_\w+(\[{label}\]|\[\({label}\)\]|\{{\{{{label}\}}\}}|\(\[{label}\]\))")
+    edge = re.compile(r"  n_\w+ -->\|\w+\| n_\w+")
+    assert all(node.fullmatch(line) or edge.fullmatch(line) for line in mermaid[1:]), mermaid
+    dot = run("graph", "-f", "dot", "--no-bundled", "-c", str(folder)).stdout.splitlines()
+    string = r'"(?:[^"\\\n]|\\.)*"'
+    statement = re.compile(rf"  {string}( -> {string})? \[label={string}(, shape=\w+)?\];")
+    assert dot[:3] == ["digraph rlhf {", "  rankdir=LR;", '  node [fontname="Helvetica"];'] and dot[-1] == "}"
+    assert all(statement.fullmatch(line) for line in dot[3:-1]), dot
+    # The label reads back as the visible text: \N stays a backslash and an N, not the node name.
+    assert "\\\\N" in "\n".join(dot)

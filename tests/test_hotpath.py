@@ -59,6 +59,8 @@ HOT_SEARCHES = [
     ["ppo", "--json", "-n", "2"],
     ["ppo", "-f", "json", "--json"],
     ["强化学习"],
+    ["2203.02155"],
+    ["arXiv:2203.02155v2", "-f", "json"],
     ["zzzzqqqq"],
     ["ppo", "--no-bundled", "-c", "{broken}"],
     ["proximal", "-c", "{broken}"],

@@ -76,7 +76,8 @@ def test_a_megabyte_title(run, write_catalog) -> None:  # type: ignore[no-untype
 def test_csv_neutralises_formulas(run, write_catalog, start: str) -> None:  # type: ignore[no-untyped-def]
     folder = catalogue_with(write_catalog, f'{start}HYPERLINK("http://evil")')
     rows = list(csv.DictReader(io.StringIO(run("papers", "--no-bundled", "-c", str(folder), "-f", "csv").stdout)))
-    assert rows[0]["title"].startswith("'" + start)
+    # A carriage return is shown as the escape \r (CSV is read in terminals too): no formula either.
+    assert rows[0]["title"].startswith("'" + start if start != "\r" else "\\rHYPERLINK")
 
 
 BROKEN_TOML = {

@@ -9,23 +9,22 @@ Every answer is made of records: plain dicts with the fields of the JSON output 
 --format json`), typed as `Record`, so `pandas.DataFrame(results)` takes them as they are.
 
 This module is the one place that knows how the library is put together (the loader, the
-snapshot, the query compiler, the record builders); the CLI's MCP server and the HTML export go
+store's view, the query compiler, the record builders); the CLI's MCP server and the HTML export go
 through it, so it is what to re-point when the storage changes.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, Required, TypedDict, cast
 
 from .errors import NotFoundError, RlhfError, UsageError
 
 if TYPE_CHECKING:
-    from .models import Entry
     from .querylang import Node
-    from .snapshot import Snapshot
+    from .view import CatalogueView
 
 __all__ = [
     "Catalogue",
@@ -146,55 +145,59 @@ def open_catalogue(*paths: str | Path, bundled: bool = True) -> Catalogue:
 class Catalogue:
     """The RLHF map: search it, filter it, look entries up, follow links and cite."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self._snapshot = snapshot
+    def __init__(self, view: CatalogueView) -> None:
+        self._view = view
 
     @classmethod
     def open(cls, *paths: str | Path, bundled: bool = True) -> Catalogue:
         """See `open_catalogue`."""
-        from .loader import catalog_paths, open_snapshot
+        from .loader import catalog_paths, open_view
 
-        return cls(open_snapshot(catalog_paths([Path(path) for path in paths], bundled=bundled)))
+        return cls(open_view(catalog_paths([Path(path) for path in paths], bundled=bundled)))
 
     def __len__(self) -> int:
-        return len(self._snapshot.catalogue.entries)
+        return self._view.size
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._snapshot.catalogue.find(name) is not None
+        return isinstance(name, str) and self._view.find(name) is not None
 
     def __repr__(self) -> str:
         return f"<rlhf_cli.Catalogue of {len(self)} entries>"
 
-    def entries(self, kind: Kind | None = None, query: str | None = None, limit: int | None = None) -> Results:
-        """Every entry (of one kind), in catalogue order, that matches `query` (see the README)."""
-        catalogue = self._snapshot.catalogue
-        entries = list(catalogue.entries)
-        if kind is not None:
-            _check_kind(kind)
-            entries = [entry for entry in entries if kind == entry.KIND]
-        return self._run(entries, _parse(query), limit)
+    def entries(
+        self, kind: Kind | None = None, query: str | None = None, limit: int | None = None, *, min_score: float = 85.0
+    ) -> Results:
+        """Every entry (of one kind), in catalogue order, that matches `query` (see the README).
+
+        Free words in `query` must match at least `min_score` (0-100), as in the CLI's listings."""
+        if kind is None:
+            return self._run(("1", (), "position"), _parse(query), limit, min_score)
+        _check_kind(kind)
+        return self._run(("kind = ?", (kind,), "position"), _parse(query), limit, min_score)
 
     def search(self, query: str, *, limit: int | None = 20, kinds: Iterable[Kind] | None = None) -> Results:
-        """Entries matching free words (typos forgiven) or a full query, best first, as `rlhf search`."""
+        """Entries matching free words (typos forgiven), an identifier (arXiv id, DOI, link...) or
+        a full query, best first, as `rlhf search`."""
+        from .hotpath import looks_like_identifier, plain_words
         from .querylang import Or, conjunction, text_only
         from .querylang import field as query_field
-        from .records import hit_record
 
         if not query.strip():
             raise UsageError("search: give at least one word to look for")
-        wanted = list(dict.fromkeys(kinds)) if kinds else None
+        wanted: list[str] | None = list(dict.fromkeys(kinds)) if kinds else None
         for kind in wanted or []:
             _check_kind(kind)
+        if plain_words(query) or looks_like_identifier(query.strip()):
+            return self._words(" ".join(query.split()), wanted, limit)
         node = _parse(query)
         words = text_only(node)
         if words is not None:
-            hits = self._snapshot.index.search(words, wanted)[:limit]
-            return Results(_typed(hit_record(hit, self._snapshot.record(hit.position))) for hit in hits)
+            return self._words(words, wanted, limit)
         kind_node = None
         if wanted:
             terms = tuple(query_field("kind", kind) for kind in wanted)
             kind_node = terms[0] if len(terms) == 1 else Or(terms)
-        return self._run(list(self._snapshot.catalogue.entries), conjunction(kind_node, node), limit, ranked=True)
+        return self._run(("1", (), "position"), conjunction(kind_node, node), limit, None, ranked=True)
 
     def papers(
         self,
@@ -209,53 +212,46 @@ class Catalogue:
         has_code: bool = False,
         sort: PaperSort = "year",
         limit: int | None = None,
+        min_score: float = 85.0,
     ) -> Results:
         """Papers, newest first, filtered as `rlhf papers` filters them.
 
         `year` is a year (2022) or a range ("2020..2022", ">=2022"); `dataset`, `env` and `uses`
         take an id, name or alias; `keyword` and `author` match part of a keyword or a name.
         """
-        from .models import Paper
         from .querylang import conjunction
         from .querylang import field as query_field
 
-        catalogue = self._snapshot.catalogue
         terms: list[Node] = [query_field("kind", "paper")]
         for name, value in (("year", year), ("keyword", keyword), ("dataset", dataset), ("env", env)):
             if value is not None:
                 terms.append(query_field(name, str(value)))
         if uses is not None:
-            target = catalogue.resolve(uses, kinds=["dataset", "environment"], what="dataset or environment")
+            target = self._view.resolve(uses, kinds=["dataset", "environment"], what="dataset or environment")
             terms.append(query_field("dataset" if target.KIND == "dataset" else "env", target.id))
         if author is not None:
             terms.append(query_field("author", author))
         if has_code:
             terms.append(query_field("code", "yes"))
-        orders: dict[str, Callable[[Paper], Any]] = {
-            "year": lambda p: (-p.year, p.title.casefold()),
-            "title": lambda p: p.title.casefold(),
-            "id": lambda p: p.id,
-        }
+        # As `rlhf papers`: newest first, then by title (title_key is the case-folded title).
+        orders = {"year": "year DESC, title_key, position", "title": "title_key, position", "id": "id"}
         if sort not in orders:
             raise UsageError(f"papers: sort by one of {', '.join(orders)}, not '{sort}'")
-        papers: list[Paper] = sorted(catalogue.papers, key=orders[sort])
-        found: list[Entry] = list(papers)
-        return self._run(found, conjunction(*terms, _parse(query)), limit)
+        node = conjunction(*terms, _parse(query))
+        return self._run(("kind = 'paper'", (), orders[sort]), node, limit, min_score)
 
     def get(self, name: str) -> Record:
-        """The entry whose id, title, name or alias is `name` (any case); NotFoundError with
-        close names otherwise."""
+        """The entry whose id, title, name, alias or identifier (arXiv id, DOI...) is `name` (any
+        case); NotFoundError with close names otherwise."""
         from .records import entry_record
 
-        catalogue = self._snapshot.catalogue
-        return _typed(entry_record(catalogue.resolve(name), catalogue))
+        return _typed(entry_record(self._view.resolve(name), self._view))
 
     def links(self, name: str) -> dict[str, list[Record]]:
         """Every entry linked to this one, in both directions, by relation (as `rlhf show`)."""
         from .records import links_record
 
-        catalogue = self._snapshot.catalogue
-        links = links_record(catalogue.resolve(name), catalogue)
+        links = links_record(self._view.resolve(name), self._view)
         return {relation: [_typed(record) for record in linked] for relation, linked in links.items()}
 
     def related(self, name: str, *, limit: int | None = None) -> Results:
@@ -263,10 +259,11 @@ class Catalogue:
         from .records import entry_record
         from .relations import related
 
-        catalogue = self._snapshot.catalogue
-        found = related(catalogue, catalogue.resolve(name))[:limit]
+        view = self._view
+        found, _ = related(view, view.resolve(name), limit)
+        view.prefetch_links([view.position(r.entry) for r in found])
         return Results(
-            _typed({"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, catalogue)) for r in found
+            _typed({"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, view)) for r in found
         )
 
     def cite(self, names: str | Sequence[str], format: CitationFormat = "bibtex", *, ascii_only: bool = False) -> str:
@@ -296,35 +293,71 @@ class Catalogue:
         from .graph import edges
         from .records import entry_record
 
-        catalogue = self._snapshot.catalogue
-        selection = list(catalogue.entries) if entries is None else [catalogue.resolve(n) for n in entries]
-        nodes, links = edges(catalogue, selection)
-        records = Results(_typed(entry_record(node, catalogue)) for node in nodes)
+        view = self._view
+        selection = view.all_entries() if entries is None else [view.resolve(name) for name in entries]
+        nodes, links = edges(view, selection)
+        records = Results(_typed(entry_record(node, view)) for node in nodes)
         return records, [(link.source.id, link.target.id, link.label) for link in links]
 
-    def _run(self, entries: list[Entry], node: Node | None, limit: int | None, ranked: bool = False) -> Results:
+    def _words(self, words: str, kinds: list[str] | None, limit: int | None) -> Results:
+        """Free words (or an identifier) alone, as the CLI's fast search path answers them."""
+        from .hotpath import looks_like_identifier
+        from .records import entry_record, hit_record
+
+        view = self._view
+        if looks_like_identifier(words):
+            found = [entry for entry in view.lookup(words) if kinds is None or entry.KIND in kinds]
+            if found:
+                matched = {"field": "identifier", "text": words}
+                return Results(
+                    _typed({"score": 100.0, "matched": matched} | entry_record(entry, view)) for entry in found[:limit]
+                )
+        hits = view.index().search(words, kinds)[:limit]
+        view.entries_at([hit.position for hit in hits])
+        return Results(_typed(hit_record(hit, view.record(hit.position))) for hit in hits)
+
+    def _run(
+        self,
+        selection: tuple[str, tuple[object, ...], str],
+        node: Node | None,
+        limit: int | None,
+        min_score: float | None,
+        ranked: bool = False,
+    ) -> Results:
+        """As the CLI's listings: the entries of `selection` (an SQL condition on the store's
+        entries, its parameters and an order) that match `node`."""
         from .query import Query
         from .records import entry_record
         from .search import KIND_ORDER
 
-        snapshot = self._snapshot
-        catalogue = snapshot.catalogue
-        query = Query(catalogue, node, lambda: snapshot.index)
-        results = query.run(entries)
-        if ranked:  # as `rlhf search`: best score first, then kind, then name
-            order = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
-            results.sort(key=lambda r: (-(r[1].score or 0.0), order[r[0].KIND], r[0].display_name.casefold()))
+        view = self._view
+        base, parameters, order = selection
+        query = Query(view, node, None if ranked else min_score)
+        results, _ = query.select(base, parameters, order, None if ranked else limit)
+        if ranked:  # as `rlhf search`: score, then where search ranks it, then kind and title
+            rank = {kind: place for place, kind in enumerate(KIND_ORDER)}
+            results.sort(
+                key=lambda r: (
+                    -(r[1].score or 0.0),
+                    query.text_rank(r[0]),
+                    rank[r[0].KIND],
+                    r[0].display_name.casefold(),
+                )
+            )
+        scored = not ranked and query.has_text()
+        shown = results[:limit]
+        view.prefetch_links([view.position(entry) for entry, _ in shown])
         out = Results()
-        for entry, match in results[:limit]:
-            record: dict[str, Any] = entry_record(entry, catalogue)
+        for entry, match in shown:
+            record: dict[str, Any] = entry_record(entry, view)
+            score = None if match.score is None else round(match.score, 1)
             if ranked:
                 hit = query.text_hit(entry)
-                matched = (
-                    {"field": hit.field, "text": hit.text}
-                    if hit
-                    else {"field": "query", "text": "; ".join(match.reasons)}
-                )
-                record = {"score": None if match.score is None else round(match.score, 1), "matched": matched} | record
+                why = {"field": "query", "text": "; ".join(match.reasons)}
+                matched = {"field": hit.field, "text": hit.text} if hit else why
+                record = {"score": score, "matched": matched} | record
+            elif scored:
+                record = {"score": score} | record
             out.append(_typed(record))
         return out
 

@@ -16,36 +16,39 @@ from .errors import ExitCode, RlhfError, Stop
 
 if TYPE_CHECKING:
     from .errors import Problem
-    from .snapshot import Snapshot
+    from .view import CatalogueView
 
-# Problems of catalogue files that a command left out to go on with the rest (see
-# loader.open_snapshot); `guarded` reports them after the command's output and exits 3.
-LEFT_OUT: list[Problem] = []
 _SHOWN_PROBLEMS = 5
 
 
-def open_snapshot(catalog: list[Path] | None, no_bundled: bool, tolerant: bool = True) -> Snapshot:
-    """The catalogue in use. Tolerant (for commands that only read), broken files are left out,
-    the rest is used, and the command then reports them and exits 3."""
-    from .loader import catalog_paths
-    from .loader import open_snapshot as open_paths
+class Session:
+    """One run of a command: the catalogues it opened, and the problems of the files they left out."""
 
-    snapshot = open_paths(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
-    if snapshot.cache_warning:
-        render.note(f"rlhf: warning: {snapshot.cache_warning}")
-    LEFT_OUT.extend(snapshot.left_out)
-    return snapshot
+    def __init__(self) -> None:
+        self.left_out: list[Problem] = []
+
+    def open(self, catalog: list[Path] | None, no_bundled: bool, tolerant: bool = True) -> CatalogueView:
+        """The catalogue in use. Tolerant (for commands that only read), broken files are left out,
+        the rest is used, and the command then reports them and exits 3."""
+        from .loader import catalog_paths, open_view
+
+        view = open_view(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
+        if view.cache_warning:
+            render.note(f"rlhf: warning: {view.cache_warning}")
+        self.left_out.extend(view.problems)
+        return view
 
 
-def guarded(command: Callable[[], object]) -> ExitCode:
+def guarded(command: Callable[[Session], object]) -> ExitCode:
     """Run a command; print an expected failure as one line; return the exit code.
 
-    Anything that is not an `RlhfError` is a bug and keeps its traceback.
+    Anything that is not an `RlhfError` is a bug and keeps its traceback. Files the command's
+    catalogue left out are reported after its output (exit 3).
     """
-    LEFT_OUT.clear()
+    session = Session()
     code = ExitCode.OK
     try:
-        command()
+        command(session)
     except RlhfError as problem:
         render.error(str(problem))
         code = problem.exit_code
@@ -56,15 +59,15 @@ def guarded(command: Callable[[], object]) -> ExitCode:
         # final flush of stdout from complaining about the closed pipe.
         render.drop_stdout()
         return ExitCode.OK
-    if LEFT_OUT:  # say why the results may be short; a broken catalogue outranks "no match"
-        _report_left_out()
+    if session.left_out:  # say why the results may be short; a broken catalogue outranks "no match"
+        _report_left_out(session.left_out)
         return ExitCode.CATALOG
     return code
 
 
-def _report_left_out() -> None:
+def _report_left_out(left_out: list[Problem]) -> None:
     """One line per problem (a few at most), each saying its file was left out."""
-    for problem in LEFT_OUT[:_SHOWN_PROBLEMS]:
+    for problem in left_out[:_SHOWN_PROBLEMS]:
         render.error(f"{problem} (file left out; the rest of the catalogue was used)")
-    if len(LEFT_OUT) > _SHOWN_PROBLEMS:
-        render.error(f"and {len(LEFT_OUT) - _SHOWN_PROBLEMS} more problems; run 'rlhf validate' to see them all")
+    if len(left_out) > _SHOWN_PROBLEMS:
+        render.error(f"and {len(left_out) - _SHOWN_PROBLEMS} more problems; run 'rlhf validate' to see them all")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from .errors import NotFoundError
+from .errors import AmbiguousError, NotFoundError
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Paper, Topic
 
 E = TypeVar("E", bound=Entry)
@@ -16,6 +16,44 @@ def normalise_url(url: str) -> str:
     """A form of a URL for comparing links: no scheme, case-folded host part, no trailing slash."""
     bare = url.split("://", 1)[-1].rstrip("/")
     return bare.removesuffix(".git").casefold()
+
+
+def entry_urls(entry: Entry) -> Iterator[tuple[str, str]]:
+    """Every link an entry carries, with the field it is in."""
+    url = getattr(entry, "url", None)
+    if url is not None:
+        yield "url", url
+    for index, other in enumerate(getattr(entry, "other_urls", [])):
+        yield f"other_urls[{index}]", other
+    for index, link in enumerate(getattr(entry, "code", [])):
+        yield f"code[{index}].url", link.url
+
+
+def close_names(name: str, names: Iterable[tuple[str, str]], limit: int = 3) -> list[str]:
+    """The ids of the entries with names close to `name` (a later entry's name wins a tie), for
+    "did you mean" hints; `names` holds (name, id) pairs in catalogue order."""
+    from rapidfuzz import fuzz, process, utils
+
+    candidates = dict(names)
+    matches = process.extract(
+        name, list(candidates), scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=75
+    )
+    matches.sort(key=lambda match: (-match[1], match[0]))
+    # Only names about as close as the best one: a long tail of weak matches is noise.
+    close = [match for match in matches if match[1] >= matches[0][1] - 5] if matches else []
+    return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
+
+
+def lookup_keys(entry: Entry) -> set[str]:
+    """The keys an entry answers to besides its exact names (identifiers.entry_keys)."""
+    from .cite import citekey_base
+    from .identifiers import entry_keys
+
+    urls = [url for _, url in entry_urls(entry)]
+    authors: list[str] = getattr(entry, "authors", [])
+    organisation = getattr(entry, "authors_org", None) or getattr(entry, "publisher", None)
+    citekey = citekey_base(entry.id, entry.display_name, authors, organisation, getattr(entry, "year", None))
+    return entry_keys(entry.names, urls, getattr(entry, "arxiv", None), citekey)
 
 
 class Catalogue:
@@ -37,11 +75,18 @@ class Catalogue:
             if isinstance(entry, Codebase):
                 for paper_id in entry.papers:
                     self._implementations[paper_id].append(entry)
+        self._by_key: dict[str, list[Entry]] | None = None
         self._by_url: dict[str, Entry] = {}
         for entry in self.entries:
             url = getattr(entry, "url", None)
             if url:
                 self._by_url.setdefault(normalise_url(url), entry)
+        # A paper whose code link is a dataset's (or environment's) own repository uses it, as
+        # surely as one that lists it: HH-RLHF is the code of the papers that made it.
+        for entry in self.entries:
+            if isinstance(entry, Paper):
+                for used in self.used_through_code(entry):
+                    self._users[used.id].append(entry)
 
     def of_type(self, entry_type: type[E]) -> list[E]:
         return [entry for entry in self.entries if isinstance(entry, entry_type)]
@@ -75,38 +120,54 @@ class Catalogue:
         return self.of_type(Topic)
 
     def find(self, name: str, kinds: Iterable[Kind] | None = None) -> Entry | None:
-        """The entry whose id, title, name or alias is `name` (ignoring case), if any."""
+        """The one entry `name` stands for (see `lookup`), if exactly one."""
+        found = self.lookup(name, kinds)
+        return found[0] if len(found) == 1 else None
+
+    def lookup(self, name: str, kinds: Iterable[Kind] | None = None) -> list[Entry]:
+        """The entries `name` may stand for: the one whose id, title, name or alias it is (any case);
+        else those of the surest key it gives (identifiers.query_keys: an arXiv id in any spelling,
+        a DOI, an OpenReview id, a link, a citekey, the name as typed, spaces and hyphens aside)."""
+        wanted = None if kinds is None else set(kinds)
         entry = self._by_name.get(name.strip().casefold())
-        if entry is None or (kinds is not None and entry.KIND not in set(kinds)):
-            return None
-        return entry
+        if entry is not None and (wanted is None or entry.KIND in wanted):
+            return [entry]
+        from .identifiers import query_keys
+
+        by_key = self._keys()
+        for key in query_keys(name):
+            found = [entry for entry in by_key.get(key, []) if wanted is None or entry.KIND in wanted]
+            if found:
+                return found
+        return []
 
     def resolve(self, name: str, kinds: Iterable[Kind] | None = None, what: str = "entry") -> Entry:
-        """Like `find`, but raise NotFoundError with close names when nothing matches."""
+        """Like `find`, but raise NotFoundError with close names when nothing matches, and
+        AmbiguousError listing the candidates when several do."""
         wanted = None if kinds is None else tuple(kinds)
-        entry = self.find(name, wanted)
-        if entry is None:
+        found = self.lookup(name, wanted)
+        if not found:
             raise NotFoundError(what, name, self.suggest(name, wanted))
-        return entry
+        if len(found) > 1:
+            raise AmbiguousError(what, name, [(entry.id, entry.display_name) for entry in found])
+        return found[0]
+
+    def _keys(self) -> dict[str, list[Entry]]:
+        """Every entry's lookup keys (`lookup_keys`), made on the first inexact lookup."""
+        if self._by_key is None:
+            self._by_key = {}
+            for entry in self.entries:
+                for key in lookup_keys(entry):
+                    found = self._by_key.setdefault(key, [])
+                    if entry not in found:
+                        found.append(entry)
+        return self._by_key
 
     def suggest(self, name: str, kinds: Iterable[Kind] | None = None, limit: int = 3) -> list[str]:
         """Names close to `name` (ids first), for "did you mean" hints."""
-        from rapidfuzz import fuzz, process, utils
-
         wanted = None if kinds is None else set(kinds)
-        candidates = {
-            entry_name: entry.id
-            for entry in self.entries
-            if wanted is None or entry.KIND in wanted
-            for entry_name in entry.names
-        }
-        matches = process.extract(
-            name, list(candidates), scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=75
-        )
-        matches.sort(key=lambda match: (-match[1], match[0]))
-        # Only names about as close as the best one: a long tail of weak matches is noise.
-        close = [match for match in matches if match[1] >= matches[0][1] - 5] if matches else []
-        return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
+        names = [(n, e.id) for e in self.entries if wanted is None or e.KIND in wanted for n in e.names]
+        return close_names(name, names, limit)
 
     def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
         return [linked for i in entry.datasets if isinstance(linked := self.by_id.get(i), Dataset)]
@@ -132,6 +193,15 @@ class Catalogue:
         """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""
         targets = (self._by_url.get(normalise_url(link.url)) for link in paper.code)
         return list(dict.fromkeys(target for target in targets if target is not None and target is not paper))
+
+    def used_through_code(self, paper: Paper) -> list[Dataset | Environment]:
+        """Datasets and environments a paper's code links point at, and that it does not list."""
+        listed = {*paper.datasets, *paper.envs}
+        return [
+            target
+            for target in self.code_targets(paper)
+            if isinstance(target, Dataset | Environment) and target.id not in listed
+        ]
 
     def papers_linking_code_to(self, entry: Entry) -> list[Paper]:
         """Papers whose code links point at this entry's URL."""

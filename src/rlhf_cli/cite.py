@@ -1,7 +1,9 @@
 """Citations of catalogue records: BibTeX, CSL-JSON (Zotero and others) and RIS.
 
 Everything works on records (the JSON objects of records.py), so any listing can be cited.
-Citekeys are first author's surname + year + first word of the title that is not a stop word
+Text goes through `_one_line`, so no control character reaches the output (BibTeX then
+escapes the backslash of `\\x1b` like any other). Citekeys are first author's surname + year +
+first word of the title that is not a stop word
 ("ouyang2022training"), made unique within one output by a, b, c suffixes.
 """
 
@@ -11,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+from .render import visible
 
 Record = dict[str, Any]
 
@@ -156,7 +160,7 @@ def ris(records: list[Record]) -> str:
         if record.get("year"):
             lines.append(f"PY  - {record['year']}")
         if record.get("url"):
-            lines.append(f"UR  - {record['url']}")
+            lines.append(f"UR  - {_one_line(record['url'])}")
         if record.get("arxiv"):
             lines.append(f"DO  - 10.48550/arXiv.{record['arxiv']}")
             lines.append("PB  - arXiv")
@@ -170,11 +174,20 @@ def ris(records: list[Record]) -> str:
 
 
 def _citekey_base(record: Record) -> str:
-    authors = record.get("authors") or []
-    who = _surname(authors[0]) if authors else record.get("authors_org") or record.get("publisher") or record["id"]
-    first_word = next((w for w in _words(record["title"]) if w not in _STOP_WORDS), "")
-    year = record.get("year") or ""
-    return f"{_ascii_word(who)}{year}{first_word}" or record["id"].replace("-", "")
+    return citekey_base(
+        record["id"],
+        record["title"],
+        record.get("authors") or [],
+        record.get("authors_org") or record.get("publisher"),
+        record.get("year"),
+    )
+
+
+def citekey_base(entry_id: str, title: str, authors: list[str], organisation: str | None, year: int | None) -> str:
+    """An entry's citekey before any a/b/... that tells it from another cited with it."""
+    who = _surname(authors[0]) if authors else organisation or entry_id
+    first_word = next((w for w in _words(title) if w not in _STOP_WORDS), "")
+    return f"{_ascii_word(who)}{year or ''}{first_word}" or entry_id.replace("-", "")
 
 
 def _surname(name: str) -> str:
@@ -300,4 +313,6 @@ def _ris_name(name: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line, with controls, bidirectional and zero-width characters shown as escapes:
+    citations are printed to terminals, and a raw ESC in a .bib or .ris file helps nobody."""
+    return " ".join(visible(text).split())

@@ -1,6 +1,6 @@
 """Values for shell completion: ids and names, keywords, years.
 
-Completion runs on every <TAB>, so it reads the catalogue's store like any warm command and
+Completion runs on every <TAB>, so it reads only what it offers from the catalogue's store, and
 never fails loudly: a broken catalogue simply offers nothing.
 
 What a completion prints is read by shell code: zsh `eval`s it (twice: the completion script
@@ -19,6 +19,7 @@ import os
 
 from .errors import RlhfError
 
+LIMIT = 200
 _SAFE_PUNCTUATION = frozenset("-_.,+/")
 
 
@@ -43,32 +44,40 @@ def requesting_shell() -> str | None:
 
 def candidates(what: str, kinds: tuple[str, ...] | None, incomplete: str) -> list[str]:
     """Completions for `incomplete` (case-insensitive prefix), sorted, at most 200, each completable."""
-    from .loader import catalog_paths, open_snapshot
+    from .loader import catalog_paths, open_view
 
     try:
-        catalogue = open_snapshot(catalog_paths()).catalogue
+        view = open_view(catalog_paths())
     except (RlhfError, OSError):
         return []
-    if what == "years":
-        values = sorted({str(paper.year) for paper in catalogue.papers}, reverse=True)
-    elif what == "keywords":
-        values = sorted(
-            {word for entry in catalogue.entries for word in getattr(entry, "keywords", [])}, key=str.casefold
-        )
-    else:
-        values = [entry.id for entry in catalogue.entries if kinds is None or entry.KIND in kinds]
     prefix = incomplete.casefold()
-    found = [value for value in values if completable(value) and value.casefold().startswith(prefix)][:200]
-    # Shells (and Typer) keep only candidates that start with the typed text, case and all; names
-    # are looked up ignoring case, so `Truth` completes to `Truthfulqa`, which finds truthfulqa.
+    if what == "years":
+        values = [
+            str(row[0])
+            for row in view.rows("SELECT DISTINCT year FROM entries WHERE kind = 'paper' ORDER BY year DESC")
+        ]
+    elif what == "keywords":
+        rows = view.rows("SELECT DISTINCT text FROM terms WHERE field = 'keyword' ORDER BY folded, text")
+        values = [row[0] for row in rows]
+    else:
+        # Ids are lower case (validation.ID_PATTERN): a prefix of one is a plain comparison.
+        wanted = list(kinds) if kinds is not None else []
+        of_kinds = f"kind IN ({','.join('?' * len(wanted))}) AND " if kinds is not None else ""
+        rows = view.rows(
+            f"SELECT id FROM entries WHERE {of_kinds}substr(id, 1, ?) = ? ORDER BY position LIMIT {LIMIT}",
+            [*wanted, len(prefix), prefix],
+        )
+        return [_typed_case(row[0], incomplete) for row in rows if completable(row[0])]
+    found = [value for value in values if completable(value) and value.casefold().startswith(prefix)][:LIMIT]
     return [_typed_case(value, incomplete) for value in found]
 
 
 def _typed_case(value: str, incomplete: str) -> str:
-    """`value` with its first characters as typed, if they differ only in case."""
+    """`value` with its first characters as typed, if they differ only in case.
+
+    Shells (and Typer) keep only candidates that start with the typed text, case and all; names
+    are looked up ignoring case, so `Truth` completes to `Truthfulqa`, which finds truthfulqa.
+    """
     head = value[: len(incomplete)]
-    return (
-        incomplete + value[len(incomplete) :]
-        if head != incomplete and head.casefold() == incomplete.casefold()
-        else value
-    )
+    same = head != incomplete and head.casefold() == incomplete.casefold()
+    return incomplete + value[len(incomplete) :] if same else value

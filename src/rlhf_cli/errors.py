@@ -91,3 +91,15 @@ class NotFoundError(RlhfError):
         if suggestions:
             message += "; did you mean " + ", ".join(f"'{s}'" for s in suggestions) + "?"
         super().__init__(message)
+
+
+class AmbiguousError(RlhfError):
+    """A name given on the command line fits several entries; carries them (id, title)."""
+
+    exit_code = ExitCode.NO_MATCH
+
+    def __init__(self, what: str, value: str, candidates: list[tuple[str, str]]) -> None:
+        self.candidates = candidates
+        listed = "; ".join(f"'{entry_id}' ({title})" for entry_id, title in candidates[:8])
+        more = f" and {len(candidates) - 8} more" if len(candidates) > 8 else ""
+        super().__init__(f"'{value}' could be any of {len(candidates)} {what} entries: {listed}{more}; give an id")

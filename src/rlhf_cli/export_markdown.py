@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from .catalog import Catalogue
 from .models import Blog, Book, Codebase, Dataset, Paper
+from .render import markdown_url, visible
 
 HEADINGS = {
     "en": {
@@ -134,16 +135,14 @@ def _link(text: str, url: str | None) -> str:
 
 
 def _url(url: str) -> str:
-    """Spaces and unbalanced parentheses would end the link early: percent-encode them."""
-    encoded = url.replace(" ", "%20").replace("\n", "")
-    if encoded.count("(") != encoded.count(")") or "((" in encoded:
-        encoded = encoded.replace("(", "%28").replace(")", "%29")
-    return encoded
+    """One link target, whatever the URL holds (see render.markdown_url)."""
+    return markdown_url(url)
 
 
 def _text(text: str) -> str:
-    """One line, with the characters that Markdown or the list layout would read escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """One line, with controls shown as escapes and the characters that Markdown or the list
+    layout would read escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(visible(text).split()))
 
 
 def _joined(items: Iterable[str]) -> str:

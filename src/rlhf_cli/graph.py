@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .catalog import Catalogue
 from .models import Codebase, Dataset, Entry, Environment, Paper
+from .render import visible
+
+if TYPE_CHECKING:
+    from .records import Neighbours
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +20,7 @@ class Edge:
     label: str  # "uses", "implements"
 
 
-def edges(catalogue: Catalogue, selection: list[Entry]) -> tuple[list[Entry], list[Edge]]:
+def edges(catalogue: Neighbours, selection: list[Entry]) -> tuple[list[Entry], list[Edge]]:
     """The selected entries, their neighbours, and the links between them."""
     nodes: dict[str, Entry] = {entry.id: entry for entry in selection}
     found: list[Edge] = []
@@ -88,12 +92,17 @@ def _node_names(nodes: list[Entry]) -> dict[str, str]:
     return names
 
 
+_MERMAID_ENTITIES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "`": "#96;"}
+
+
 def _mermaid_label(text: str) -> str:
-    """Mermaid labels in quotes take entity codes for the characters that would end them."""
-    replacements = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "\n": " ", "\r": " "}
-    return "".join(replacements.get(char, char) for char in text)
+    """Mermaid labels in quotes take entity codes for the characters that would end them, or
+    make them HTML (`<`) or Markdown (a leading backtick); controls are shown as escapes."""
+    return "".join(_MERMAID_ENTITIES.get(char, char) for char in " ".join(visible(text).split()))
 
 
 def _dot_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    """A DOT double-quoted string on one line; controls are shown as escapes, whose backslash is
+    doubled like any other (so `\\N`, `\\l` stay literal)."""
+    escaped = " ".join(visible(text).split()).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

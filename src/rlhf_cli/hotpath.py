@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .boundary import Session
     from .render import Column, Format
-    from .snapshot import Snapshot
+    from .view import CatalogueView
 
 SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
@@ -41,7 +42,7 @@ _KEYWORDS = ("keywords", None)
 _DATASETS = ("names", ("dataset",))
 _ENVS = ("names", ("environment",))
 _USERS = ("names", ("paper", "codebase"))
-_LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None}
+_LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None, "--min-score": None}
 VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     "papers": _LISTING_OPTIONS
     | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}
@@ -90,22 +91,24 @@ def plain_words(text: str) -> bool:
     return not any(char in text for char in ':"()') and not any(w.startswith("-") or w in ("OR", "AND") for w in words)
 
 
-def search_words(snapshot: Snapshot, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
+def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
     """Free words alone: rank with the search index and read only the hits shown from the store."""
     from . import render
-    from .boundary import LEFT_OUT
     from .errors import ExitCode, Stop
     from .records import hit_record
 
-    hits = snapshot.index.search(words, kinds)
-    if not hits and LEFT_OUT:
+    if _by_identifier(view, words, kinds, limit, output):
+        return
+    hits = view.index().search(words, kinds)
+    if not hits and view.problems:
         raise Stop(ExitCode.NO_MATCH)
     if not hits:
         render.error(f"nothing matches '{words}'")
         render.note("hint: try fewer or shorter words")
         raise Stop(ExitCode.NO_MATCH)
     shown = hits[:limit]
-    records = [hit_record(hit, snapshot.record(hit.position)) for hit in shown]
+    view.entries_at([hit.position for hit in shown])  # read in one query, not one each
+    records = [hit_record(hit, view.record(hit.position)) for hit in shown]
     render.listing(records, search_columns(), output or render.default_format())
     if len(shown) < len(hits) and sys.stderr.isatty():
         render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
@@ -118,6 +121,29 @@ def search_limit(given: int | None) -> int:
     from .config import load_config
 
     return load_config().limit or SEARCH_LIMIT
+
+
+def looks_like_identifier(words: str) -> bool:
+    """True if `words` is an arXiv id, DOI, OpenReview id, link or citekey rather than words."""
+    from .identifiers import query_keys
+
+    return any(not key.startswith("name:") for key in query_keys(words))
+
+
+def _by_identifier(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> bool:
+    """Show the entries an identifier names (`rlhf search 2203.02155`), if it is one and names any."""
+    if not looks_like_identifier(words):
+        return False
+    from . import render
+    from .records import entry_record
+
+    found = [entry for entry in view.lookup(words) if kinds is None or entry.KIND in kinds]
+    if not found:
+        return False
+    matched = {"field": "identifier", "text": words}
+    records = [{"score": 100.0, "matched": matched} | entry_record(entry, view) for entry in found[:limit]]
+    render.listing(records, search_columns(), output or render.default_format())
+    return True
 
 
 def search_columns() -> list[Column]:
@@ -169,20 +195,21 @@ def _search(args: list[str]) -> int | None:
         else:  # --help, --explain, `--`, a query's exclusion, an option spelt another way...
             return None
     text = " ".join(words)
-    if not text.strip() or not plain_words(text):
+    if not text.strip() or not (plain_words(text) or looks_like_identifier(text.strip())):
         return None
     if json_alias:
         if output not in (None, "json"):
             return None  # a conflict: Typer reports it
         output = "json"
-    from .boundary import guarded, open_snapshot
+    from .boundary import guarded
     from .render import Format
 
     fmt = Format(output) if output else None
     said = " ".join(text.split())
 
-    def answer() -> None:
-        search_words(open_snapshot(catalog or None, no_bundled), said, kinds or None, search_limit(limit), fmt)
+    def answer(session: Session) -> None:
+        view = session.open(catalog or None, no_bundled)
+        search_words(view, said, kinds or None, search_limit(limit), fmt)
 
     return guarded(answer)
 

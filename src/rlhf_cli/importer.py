@@ -165,7 +165,8 @@ def _new_text(kind: str, tables: list[dict[str, Any]], existing: Path) -> str:
         for key, value in merged.items():
             current = table.get(key)
             # tomlkit hands back its own item types, except for booleans (bool cannot be subclassed).
-            if key not in table or getattr(current, "unwrap", lambda: current)() != value:
+            plain = current.unwrap() if hasattr(current, "unwrap") else current
+            if key not in table or plain != value:
                 table[key] = value
     text = tomlkit.dumps(document)
     if len(tables) > count:

@@ -1,25 +1,27 @@
 """Find catalogue files, read them and turn them into a validated `Catalogue`.
 
-The cold path parses TOML and validates with pydantic; the warm path finds the same bytes in the
-cache and skips both.
+The cold path parses TOML, validates with pydantic and writes the catalogue's store (store.py);
+the warm path finds a store of the same bytes in the cache and skips all three.
 """
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import store
 from .catalog import Catalogue
 from .errors import CatalogError, Problem
-from .models import Codebase, Entry, Paper
-from .snapshot import Snapshot, paused_gc
+from .models import Entry
 
 if TYPE_CHECKING:
-    from .pieces import Piece
+    from .view import CatalogueView
 
 CATALOG_ENV = "RLHF_CATALOG"
 NO_BUNDLED_ENV = "RLHF_NO_BUNDLED"
@@ -90,26 +92,39 @@ def _expand(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return list(dict.fromkeys(files)), problems
 
 
+def catalogue_files(paths: list[Path]) -> list[Path]:
+    """The catalogue files at `paths` (folders give their .toml files), leaving out what is missing."""
+    return _expand(paths)[0]
+
+
 def load(paths: list[Path]) -> Catalogue:
-    """The whole catalogue at `paths`, validated."""
-    return open_snapshot(paths).catalogue
+    """The whole catalogue at `paths`, validated, in memory."""
+    return open_view(paths).catalogue()
 
 
-def open_snapshot(paths: list[Path], tolerant: bool = False) -> Snapshot:
+def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     """The catalogue at `paths`, from its store when every file is unchanged, else built afresh.
 
     Strict (the default), any problem raises CatalogError. Tolerant, files with problems are left
     out (as many rounds as it takes, since leaving out one file can break another's links) and
-    the rest is used; the problems are kept in `snapshot.left_out` for the caller to report.
+    the rest is used; the problems travel in the view (`view.problems`) for the caller to report.
     """
+    from .view import CatalogueView
+
     files, left_out = _expand(paths)
     contents, unreadable = _read(files)
     left_out += unreadable
     if left_out and not tolerant:
         raise CatalogError(left_out)
+    name = store.set_name([path for path, _ in contents])
+    unsafe = store.cache_problem()
     while True:
+        key = store.content_key(contents)
+        connection = store.open_store(name, key) if unsafe is None else None
+        if connection is not None:
+            break
         try:
-            snapshot = _open(contents)
+            connection = _build(name, key, contents, cached=unsafe is None)
         except CatalogError as error:
             broken = {problem.file for problem in error.problems}
             remaining = [(path, raw) for path, raw in contents if path not in broken]
@@ -118,212 +133,54 @@ def open_snapshot(paths: list[Path], tolerant: bool = False) -> Snapshot:
             left_out += error.problems
             contents = remaining
             continue
-        snapshot.left_out = left_out
-        return snapshot
+        break
+    final = contents
 
+    def rebuild() -> sqlite3.Connection:
+        return _build(name, store.content_key(final), final, cached=unsafe is None)
 
-def _open(contents: list[tuple[str, bytes]]) -> Snapshot:
-    unsafe = store.cache_problem()
+    view = CatalogueView(connection, rebuild, left_out)
     if unsafe is not None:
-        with paused_gc():
-            uncached = _build_whole(contents)
-        uncached.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
-        return uncached
-    key = store.key_for(contents)
-
-    def rebuild() -> Snapshot:
-        return _build(contents, key)
-
-    snapshot: Snapshot | None = store.open_store(key, rebuild)
-    return snapshot if snapshot is not None else rebuild()
+        view.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
+    return view
 
 
-def _build(contents: list[tuple[str, bytes]], key: str) -> Snapshot:
-    """Validate the catalogue piece by piece, reusing the pieces the cache holds, and store it;
-    on any problem, check every file whole instead, to report each problem exactly."""
+def _build(name: str, key: str, contents: list[tuple[str, bytes]], cached: bool = True) -> sqlite3.Connection:
+    """Validate every file and write the catalogue's store; CatalogError if there is a problem."""
+    from . import schema
+
     with paused_gc():
-        snapshot = _build_from_pieces(contents, key)
-        if snapshot is not None:
-            return snapshot
-        return _build_whole(contents)
+        entries, tables, problems = _parse_and_check(contents)
+        if problems:
+            raise CatalogError(problems)
+        catalogue = Catalogue(entries)
+        sizes = [(path, len(raw)) for path, raw in contents]
+        return store.write_store(
+            name, lambda connection: schema.fill(connection, key, sizes, catalogue, tables), cached=cached
+        )
 
 
-def _build_whole(contents: list[tuple[str, bytes]]) -> Snapshot:
-    """Parse and validate every file whole and keep the result in memory only: the way to find
-    every problem, and the fallback when the cache cannot be written."""
-    from .search import SearchIndex
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that live to the end.
 
-    entries, problems = _parse_and_check(contents)  # (the caller has paused the GC)
-    if problems:
-        raise CatalogError(problems)
-    catalogue = Catalogue(entries)
-    return Snapshot(catalogue=catalogue, index=SearchIndex.build(catalogue))
-
-
-# A piece of the catalogue, in the cache: its key and its summary.
-_Made = tuple[str, list[Any]]
-
-
-def _build_from_pieces(contents: list[tuple[str, bytes]], key: str) -> Snapshot | None:
-    """The catalogue's store, made from its files' pieces (pieces.py); None if some file has a
-    problem or the cache cannot be written."""
-    from . import pieces
-
-    made: list[_Made] = []
-    for path, raw in contents:
-        cut = pieces.cut(path, raw)
-        found = _validated_pieces(cut)
-        if found is None and len(cut) > 1:
-            found = _validated_pieces([pieces.Piece(path, memoryview(raw))])
-        if found is None:
-            return None
-        made += found
-    summaries = [summary for _, piece_summaries in made for summary in piece_summaries]
-    if _cross_problems(summaries):
-        return None
-    by_id = {summary[1]: summary for summary in summaries}
-    segments: list[tuple[str, int]] = []
-    for group in _segment_groups(made):
-        piece_keys = [piece_key for piece_key, _ in group]
-        linked = [_linked_names(summary, by_id) for _, piece_summaries in group for summary in piece_summaries]
-        segment = store.segment_key(piece_keys, linked)
-        if not store.has_segment(segment) and not _write_segment(segment, group, by_id):
-            return None
-        segments.append((segment, len(linked)))
-    users: dict[str, int] = {}
-    for kind, _, _, _, datasets, envs, _ in summaries:
-        if kind in ("paper", "codebase"):
-            for target in dict.fromkeys([*datasets, *envs]):
-                users[target] = users.get(target, 0) + 1
-    ids = [summary[1] for summary in summaries]
-    layout = [(piece_key, len(piece_summaries)) for piece_key, piece_summaries in made]
-    if not store.write_store(key, layout, segments, ids, [users.get(entry_id, 0) for entry_id in ids]):
-        return None
-    return store.open_store(key, lambda: _build(contents, key))
-
-
-def _validated_pieces(cut: list[Piece]) -> list[_Made] | None:
-    """Each piece of one file, from the cache or validated now (and put in the cache at once, so
-    that a big file is never held whole); None if one has a problem or cannot be cached, or if
-    the file is in several pieces and they do not read as the whole file would."""
-    from . import pieces
-
-    found: list[_Made] = []
-    for piece in cut:
-        piece_key = store.piece_key(piece.data)
-        cached = store.read_piece(piece_key) or _validate_piece(piece_key, piece)
-        if cached is None:
-            return None
-        summary, standalone = cached
-        if len(cut) > 1 and not standalone:
-            return None
-        found.append((piece_key, summary))
-    if len(cut) > 1 and not pieces.in_file_order([[entry[0] for entry in summary] for _, summary in found]):
-        return None
-    return found
-
-
-def _validate_piece(piece_key: str, piece: Piece) -> tuple[list[Any], bool] | None:
-    """Validate a piece and put it in the cache; its summary and whether it is standalone."""
-    import tomli
-
-    from . import pieces
-    from .validation import ParsedFile, check_file, summary_of
-
+    Loading allocates hundreds of thousands of objects and no cycles; collections triggered
+    along the way would scan them again and again, for about half of the total time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        text = piece.text()
-        data = tomli.loads(text)
-    except (UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
-        return None
-    entries, problems = check_file(ParsedFile(piece.path, text, data))
-    if problems:
-        return None
-    lines = store.entry_lines([kind, row] for kind, rows in data.items() for row in rows)
-    summary = [list(summary_of(entry, compact=True)) for entry in entries]
-    standalone = pieces.standalone(piece, data)
-    return (summary, standalone) if store.write_piece(piece_key, lines, summary, standalone) else None
-
-
-def _cross_problems(summaries: list[Any]) -> bool:
-    """True if entries of different pieces clash: a duplicate id, a broken link, a shared name."""
-    from .validation import ParsedFile, cross_problems
-
-    ids = [summary[1] for summary in summaries]
-    if len(set(ids)) != len(ids):
-        return True
-    # Whether there is a problem is all this needs; the whole-file check then says where.
-    nowhere = ParsedFile("", "", {})
-    return bool(cross_problems(summaries, dict.fromkeys(ids, nowhere)))
-
-
-def _linked_names(summary: list[Any], by_id: dict[str, list[Any]]) -> list[str]:
-    """The names of the datasets and environments an entry links to: searchable with it."""
-    kind, _, _, _, datasets, envs, _ = summary
-    if kind not in ("paper", "codebase"):
-        return []
-    return [by_id[i][2] for i in datasets if by_id[i][0] == "dataset"] + [
-        by_id[i][2] for i in envs if by_id[i][0] == "environment"
-    ]
-
-
-# A segment of the search index gathers consecutive pieces until it holds this many entries, so
-# that a catalogue of small files is searched as one segment and a big file a piece at a time.
-SEGMENT_ENTRIES = 1000
-
-
-def _segment_groups(made: list[_Made]) -> list[list[_Made]]:
-    groups: list[list[_Made]] = [[]]
-    count = 0
-    for piece in made:
-        if count >= SEGMENT_ENTRIES:
-            groups.append([])
-            count = 0
-        groups[-1].append(piece)
-        count += len(piece[1])
-    return [group for group in groups if group]
-
-
-def _write_segment(segment: str, group: list[_Made], by_id: dict[str, list[Any]]) -> bool:
-    from .models import TYPE_BY_TABLE, entry_from_table
-    from .search import SearchIndex
-
-    entries: list[Entry] = []
-    for piece_key, _ in group:
-        try:
-            tables = [json.loads(line) for line in store.piece_lines(piece_key)]
-            entries += [entry_from_table(TYPE_BY_TABLE[name], table) for name, table in tables]
-        except (store.StoreError, ValueError, KeyError, TypeError, AttributeError):
-            store.drop_piece(piece_key)  # damaged: the next run validates the piece afresh
-            return False
-    return store.write_segment(segment, SearchIndex.build(_PieceTexts(entries, by_id)))
-
-
-class _Named:
-    __slots__ = ("display_name",)
-
-    def __init__(self, display_name: str) -> None:
-        self.display_name = display_name
-
-
-class _PieceTexts:
-    """A piece's entries, with the names of what they link to anywhere in the catalogue."""
-
-    def __init__(self, entries: list[Entry], by_id: dict[str, list[Any]]) -> None:
-        self.entries = entries
-        self._by_id = by_id
-
-    def datasets_of(self, entry: Paper | Codebase) -> list[_Named]:
-        return [_Named(self._by_id[i][2]) for i in entry.datasets if self._by_id[i][0] == "dataset"]
-
-    def envs_of(self, entry: Paper | Codebase) -> list[_Named]:
-        return [_Named(self._by_id[i][2]) for i in entry.envs if self._by_id[i][0] == "environment"]
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def check(paths: list[Path]) -> list[Problem]:
     """Every problem in the catalogue at `paths`, never using the cache."""
     files, problems = _expand(paths)
     contents, unreadable = _read(files)
-    return problems + unreadable + _parse_and_check(contents)[1]
+    return problems + unreadable + _parse_and_check(contents)[2]
 
 
 def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
@@ -337,7 +194,10 @@ def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
     return contents, problems
 
 
-def _parse_and_check(contents: list[tuple[str, bytes]]) -> tuple[list[Entry], list[Problem]]:
+def _parse_and_check(
+    contents: list[tuple[str, bytes]],
+) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
+    """Every valid entry, and its TOML table (in the same order, if there is no problem); every problem."""
     import tomli  # only the cold path parses TOML
 
     from .validation import ParsedFile, check_files
@@ -360,7 +220,9 @@ def _parse_and_check(contents: list[tuple[str, bytes]]) -> tuple[list[Entry], li
     entries, file_problems = check_files(parsed)
     problems += file_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
-    return entries, problems
+    # With no problem, each file's tables became its entries one for one, in this order.
+    tables = [] if problems else [row for file in parsed for rows in file.data.values() for row in rows]
+    return entries, tables, problems
 
 
 def _toml_problem(path: str, error: Exception) -> Problem:

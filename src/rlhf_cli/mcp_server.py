@@ -28,12 +28,16 @@ INSTRUCTIONS = (
 
 
 def _expected_errors(function: F) -> F:
-    """Turn the library's expected failures into tool errors that carry their message."""
+    """Turn the library's expected failures into tool errors that carry their message.
+
+    Handlers are coroutines so that the SDK runs them on its event loop's thread: a sync one
+    would go to a worker thread, and the catalogue's SQLite connection belongs to this one.
+    """
 
     @functools.wraps(function)
-    def run(*args: Any, **kwargs: Any) -> Any:
+    async def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            return function(*args, **kwargs)
+            return await function(*args, **kwargs)
         except RlhfError as error:
             raise ToolError(str(error)) from None
 
@@ -48,7 +52,7 @@ def build_server(catalogue: Catalogue) -> MCPServer:
 
     @server.tool()
     @_expected_errors
-    def search(query: str, limit: int = 10, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    async def search(query: str, limit: int = 10, kinds: list[str] | None = None) -> list[dict[str, Any]]:
         """Search every entry by title, name, alias, keyword, author, dataset or topic, best first.
 
         `query` is free words (typos forgiven) or the query language, e.g.
@@ -59,7 +63,7 @@ def build_server(catalogue: Catalogue) -> MCPServer:
 
     @server.tool()
     @_expected_errors
-    def papers(
+    async def papers(
         query: str | None = None,
         year: str | None = None,
         keyword: str | None = None,
@@ -89,7 +93,7 @@ def build_server(catalogue: Catalogue) -> MCPServer:
 
     @server.tool()
     @_expected_errors
-    def show(name: str) -> dict[str, Any]:
+    async def show(name: str) -> dict[str, Any]:
         """One entry in full (by id, title, name or alias), with every entry linked to it both ways."""
         record: dict[str, Any] = dict(catalogue.get(name))
         record["links"] = catalogue.links(record["id"])
@@ -97,26 +101,26 @@ def build_server(catalogue: Catalogue) -> MCPServer:
 
     @server.tool()
     @_expected_errors
-    def related(name: str, limit: int = 10) -> list[dict[str, Any]]:
+    async def related(name: str, limit: int = 10) -> list[dict[str, Any]]:
         """Entries related to one entry (shared datasets, code, authors, keywords), strongest first,
         each with the reasons."""
         return catalogue.related(name, limit=limit).to_dicts()
 
     @server.tool()
     @_expected_errors
-    def cite(names: list[str], format: CitationFormat = "bibtex") -> str:
+    async def cite(names: list[str], format: CitationFormat = "bibtex") -> str:
         """Citations of papers, codebases, blogs and books: bibtex, csl-json or ris."""
         return catalogue.cite(names, format)
 
     @server.tool()
     @_expected_errors
-    def methods(category: Literal["technique", "application"] | None = None) -> list[dict[str, Any]]:
+    async def methods(category: Literal["technique", "application"] | None = None) -> list[dict[str, Any]]:
         """The field's core techniques and application areas (the catalogue's topics), English and Chinese."""
         found = catalogue.entries("topic").to_dicts()
         return [topic for topic in found if category is None or topic.get("category") == category]
 
     @server.resource("rlhf://index", mime_type="application/json")
-    def index() -> list[dict[str, Any]]:
+    async def index() -> list[dict[str, Any]]:
         """Every entry's id, kind, title and resource URI."""
         return [
             {"id": r["id"], "kind": r["kind"], "title": r["title"], "uri": f"rlhf://{r['kind']}/{r['id']}"}
@@ -124,7 +128,7 @@ def build_server(catalogue: Catalogue) -> MCPServer:
         ]
 
     @server.resource("rlhf://{kind}/{id}", mime_type="application/json")
-    def entry(kind: str, id: str) -> dict[str, Any]:  # the URI template's name
+    async def entry(kind: str, id: str) -> dict[str, Any]:  # the URI template's name
         """One entry (rlhf://paper/instructgpt, rlhf://dataset/truthfulqa...), with its links."""
         if kind not in KINDS:
             raise ResourceNotFoundError(f"no kind '{kind}'; the kinds are {', '.join(KINDS)}")

@@ -1,4 +1,4 @@
-"""Run a parsed query against a catalogue: which entries match, how well, and why.
+"""Run a parsed query against a catalogue's store: which entries match, how well, and why.
 
 Field terms are checked against the catalogue when the query is compiled, so an unknown dataset,
 environment, keyword, author or source is reported (with close names) before anything runs.
@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .catalog import Catalogue
 from .errors import NotFoundError
 from .models import Codebase, Entry, Kind, Paper
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
+from .schema import labs_of
 
 if TYPE_CHECKING:
-    from .search import Hit, SearchIndex, SegmentedIndex
+    from .search import Hit
+    from .view import CatalogueView
 
 
 @dataclass(slots=True)
@@ -28,44 +29,85 @@ class Match:
 
 @dataclass(slots=True)
 class _Test:
-    """A compiled field term: a test on an entry and a sentence saying why it passed."""
+    """A compiled field term: a condition on the store's `entries` (SQL and parameters), the
+    same test on an entry, and a sentence saying why it passed."""
 
+    sql: str
+    parameters: tuple[object, ...]
     test: Callable[[Entry], bool]
     reason: Callable[[Entry], str]
 
 
 class Query:
-    """A query compiled against one catalogue and its search index."""
+    """A query compiled against one catalogue view (and its search index).
 
-    def __init__(
-        self, catalogue: Catalogue, node: Node | None, index: Callable[[], SearchIndex | SegmentedIndex]
-    ) -> None:
-        self.catalogue = catalogue
+    The view's store selects the matching entries (`select`); the entries it builds are checked
+    again term by term (`match`), which gives each match its score and reasons.
+    """
+
+    def __init__(self, view: CatalogueView, node: Node | None, min_score: float | None = None) -> None:
+        self.view = view
         self.node = node
-        self._index = index
+        self.min_score = min_score  # free-text hits below it do not match (None: search's own threshold)
         self._tests: dict[int, _Test] = {}
         self._texts: dict[int, dict[int, Hit]] = {}
+        self._ranks: dict[int, dict[int, int]] = {}
         self._phrases: dict[int, dict[int, str]] = {}
-        self._positions = {entry.id: position for position, entry in enumerate(catalogue.entries)}
+        self._tables: dict[int, str] = {}
         if node is not None:
             self._compile(node)
 
     def describe(self) -> str:
         return "everything" if self.node is None else describe(self.node)
 
+    def has_text(self) -> bool:
+        """True if the query has a free-text term (whose matches have a score)."""
+        return bool(self._texts)
+
+    def text_rank(self, entry: Entry) -> int:
+        """Where search ranks this entry for the first free-text term that found it (0 is best)."""
+        position = self.view.position(entry)
+        for ranks in self._ranks.values():
+            if position in ranks:
+                return ranks[position]
+        return 1 << 30  # found by no free-text term
+
     def text_hit(self, entry: Entry) -> Hit | None:
         """The search hit behind the first free-text term that found this entry, if any."""
-        position = self._positions[entry.id]
+        position = self.view.position(entry)
         return next((hits[position] for hits in self._texts.values() if position in hits), None)
 
-    def run(self, entries: list[Entry]) -> list[tuple[Entry, Match]]:
-        """The entries that match, in the given order, each with its match."""
+    def sql(self, node: Node | None = None) -> tuple[str, list[object]]:
+        """The query (or one of its terms) as a condition on the store's `entries` table."""
+        node = self.node if node is None else node
+        if node is None:
+            return "1", []
+        if isinstance(node, Field):
+            test = self._tests[id(node)]
+            return test.sql, list(test.parameters)
+        if isinstance(node, Text | Phrase):
+            return f"position IN (SELECT position FROM {self._tables[id(node)]})", []
+        if isinstance(node, Not):
+            inner, parameters = self.sql(node.term)
+            return f"NOT ({inner})", parameters
+        parts = [self.sql(term) for term in node.terms]
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return joiner.join(f"({part})" for part, _ in parts), [p for _, parameters in parts for p in parameters]
+
+    def select(
+        self, base: str = "1", parameters: tuple[object, ...] = (), order: str = "position", limit: int | None = None
+    ) -> tuple[list[tuple[Entry, Match]], int]:
+        """The entries of `base` that match, in `order`, each with its match (the first `limit`
+        of them), and how many match in all."""
+        condition, own = self.sql()
+        positions = self.view.positions_where(f"({base}) AND ({condition})", [*parameters, *own], order)
+        shown = positions if limit is None else positions[:limit]
         results = []
-        for entry in entries:
+        for entry in self.view.entries_at(shown):
             match = self.match(entry)
             if match is not None:
                 results.append((entry, match))
-        return results
+        return results, len(positions) - len(shown) + len(results)
 
     def match(self, entry: Entry, node: Node | None = None) -> Match | None:
         node = self.node if node is None else node
@@ -74,7 +116,7 @@ class Query:
         if isinstance(node, Field):
             test = self._tests[id(node)]
             return Match(None, (test.reason(entry),)) if test.test(entry) else None
-        position = self._positions[entry.id]
+        position = self.view.position(entry)
         if isinstance(node, Text):
             hit = self._texts[id(node)].get(position)
             return None if hit is None else Match(hit.score, (f"text '{node.words}': {hit.field} '{hit.text}'",))
@@ -96,11 +138,19 @@ class Query:
 
     def _compile(self, node: Node) -> None:
         if isinstance(node, Field):
-            self._tests[id(node)] = _field_test(self.catalogue, node)
+            self._tests[id(node)] = _field_test(self.view, node)
         elif isinstance(node, Text):
-            self._texts[id(node)] = {hit.position: hit for hit in self._index().search(node.words)}
+            ranked = self.view.index().search(node.words)
+            if self.min_score is not None:
+                ranked = [hit for hit in ranked if hit.score >= self.min_score]
+            hits = {hit.position: hit for hit in ranked}
+            self._texts[id(node)] = hits
+            self._ranks[id(node)] = {hit.position: rank for rank, hit in enumerate(ranked)}
+            self._tables[id(node)] = self.view.position_table(hits)
         elif isinstance(node, Phrase):
-            self._phrases[id(node)] = self._index().phrase_positions(node.text)
+            found = self.view.index().phrase_positions(node.text)
+            self._phrases[id(node)] = found
+            self._tables[id(node)] = self.view.position_table(found)
         elif isinstance(node, Not):
             self._compile(node.term)
         else:
@@ -115,8 +165,9 @@ def terms_label(node: Node | None) -> str:
     return " ".join(describe(term) for term in shown)
 
 
-def empty_hint(query: Query, entries: list[Entry], noun: str) -> str | None:
-    """Explain an empty result: which term clashes, and what the others do match.
+def empty_hint(query: Query, base: str, parameters: tuple[object, ...], noun: str) -> str | None:
+    """Explain an empty result among the entries of `base`: which term clashes, and what the
+    others do match.
 
     With a year term, say which years the other terms' matches come from; otherwise say how
     many entries each term matches on its own.
@@ -124,53 +175,98 @@ def empty_hint(query: Query, entries: list[Entry], noun: str) -> str | None:
     node = query.node
     if not isinstance(node, And):
         return None
+    view = query.view
     terms = [term for term in node.terms if not (isinstance(term, Field) and term.name == "kind")]
+    papers = f"({base}) AND kind = 'paper'"
     if len(terms) == 1 and isinstance(terms[0], Field) and terms[0].name == "year":
-        years = sorted({e.year for e in entries if isinstance(e, Paper)})
-        return f"{noun} in the catalogue are from {years[0]} to {years[-1]}" if years else None
+        ((first, last),) = view.rows(f"SELECT min(year), max(year) FROM entries WHERE {papers}", parameters)
+        return f"{noun} in the catalogue are from {first} to {last}" if first is not None else None
     if len(terms) < 2:
         return None
     year = next((t for t in terms if isinstance(t, Field) and t.name == "year"), None)
     if year is not None:
         others = [t for t in terms if t is not year]
-        matching = [e for e in entries if all(query.match(e, t) is not None for t in others)]
-        years = sorted({e.year for e in matching if isinstance(e, Paper)})
+        parts = [query.sql(t) for t in others]
+        condition = " AND ".join(f"({part})" for part, _ in parts)
+        found = view.rows(
+            f"SELECT DISTINCT year FROM entries WHERE {papers} AND {condition} ORDER BY year",
+            [*parameters, *(p for _, own in parts for p in own)],
+        )
+        years = [row[0] for row in found]
         if years:
             which = " ".join(describe(t) for t in others)
             return f"{noun} with {which} are from {', '.join(map(str, years))}, not {year.years}"
-    counts = [f"{describe(t)} alone matches {sum(query.match(e, t) is not None for e in entries)}" for t in terms]
+    counts = []
+    for term in terms:
+        condition, own = query.sql(term)
+        count = view.value(f"SELECT count(*) FROM entries WHERE ({base}) AND ({condition})", [*parameters, *own])
+        counts.append(f"{describe(term)} alone matches {count}")
     return f"no {noun} match all terms together: " + "; ".join(counts)
 
 
-def _field_test(catalogue: Catalogue, node: Field) -> _Test:
+# The `terms` rows (schema.py) that each text field of the query language looks in.
+_TERM_FIELDS = {
+    "title": ("title",),
+    "author": ("author", "org", "lab"),
+    "keyword": ("keyword", "task"),
+    "source": ("source",),
+}
+
+
+def _field_test(view: CatalogueView, node: Field) -> _Test:
     value = node.value
     needle = value.casefold()
     if node.name == "year":
         years = node.years
         assert years is not None
-        return _Test(lambda e: isinstance(e, Paper) and e.year in years, lambda e: f"year {getattr(e, 'year', '')}")
+        bounds = [("year >= ?", years.start), ("year <= ?", years.end)]
+        sql = " AND ".join(["kind = 'paper'", *(part for part, bound in bounds if bound is not None)])
+        return _Test(
+            sql,
+            tuple(bound for _, bound in bounds if bound is not None),
+            lambda e: isinstance(e, Paper) and e.year in years,
+            lambda e: f"year {getattr(e, 'year', '')}",
+        )
     if node.name == "kind":
-        return _Test(lambda e: value == e.KIND, lambda e: f"kind {e.KIND}")
+        return _Test("kind = ?", (value,), lambda e: value == e.KIND, lambda e: f"kind {e.KIND}")
     if node.name == "code":
         wanted = bool(node.flag)
 
         def has_code(entry: Entry) -> bool:
             return isinstance(entry, Codebase) or (isinstance(entry, Paper) and bool(entry.code))
 
-        return _Test(lambda e: has_code(e) == wanted, lambda e: "has code" if wanted else "has no code")
+        return _Test(
+            "has_code = ?",
+            (int(wanted),),
+            lambda e: has_code(e) == wanted,
+            lambda e: "has code" if wanted else "has no code",
+        )
     if node.name in ("dataset", "env"):
         kind: Kind = "dataset" if node.name == "dataset" else "environment"
-        target = catalogue.resolve(value, kinds=[kind], what=kind)
+        target = view.resolve(value, kinds=[kind], what=kind)
 
-        def uses(entry: Entry) -> bool:
+        def listed(entry: Entry) -> bool:
             return isinstance(entry, Paper | Codebase) and target.id in (
                 entry.datasets if kind == "dataset" else entry.envs
             )
 
-        return _Test(uses, lambda e: f"uses {kind} {target.display_name}")
+        def by_code(entry: Entry) -> bool:
+            return isinstance(entry, Paper) and target in view.used_through_code(entry)
+
+        def reason(entry: Entry) -> str:
+            if listed(entry):
+                return f"uses {kind} {target.display_name}"
+            return f"uses {kind} {target.display_name} (its code link is the {kind}'s repository)"
+
+        return _Test(
+            "position IN (SELECT source FROM links WHERE relation IN (?, ?) AND target = ?)",
+            (node.name, f"{node.name}-by-code", view.position(target)),
+            lambda entry: listed(entry) or by_code(entry),
+            reason,
+        )
     texts_of: Callable[[Entry], list[str]] = {
         "title": lambda e: [name for name in e.names if name != e.id],
-        "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)])],
+        "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)]), *labs_of(e)],
         "keyword": lambda e: [*getattr(e, "keywords", []), *getattr(e, "tasks", [])],
         "source": lambda e: [source.name for source in e.sources],
     }[node.name]
@@ -178,10 +274,17 @@ def _field_test(catalogue: Catalogue, node: Field) -> _Test:
     def found(entry: Entry) -> str | None:
         return next((text for text in texts_of(entry) if needle in text.casefold()), None)
 
-    if not any(found(entry) is not None for entry in catalogue.entries):
-        known = sorted({text for entry in catalogue.entries for text in texts_of(entry)})
+    fields = _TERM_FIELDS[node.name]
+    in_fields = f"field IN ({', '.join('?' * len(fields))})"
+    if view.value(f"SELECT 1 FROM terms WHERE {in_fields} AND instr(folded, ?) > 0 LIMIT 1", [*fields, needle]) is None:
+        known = sorted({row[0] for row in view.rows(f"SELECT DISTINCT text FROM terms WHERE {in_fields}", fields)})
         raise NotFoundError(node.name, value, _close(value, known))
-    return _Test(lambda e: found(e) is not None, lambda e: f"{node.name} '{found(e)}'")
+    return _Test(
+        f"position IN (SELECT position FROM terms WHERE {in_fields} AND instr(folded, ?) > 0)",
+        (*fields, needle),
+        lambda e: found(e) is not None,
+        lambda e: f"{node.name} '{found(e)}'",
+    )
 
 
 def _close(value: str, choices: list[str]) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .catalog import Catalogue
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Paper, Topic
 from .search import Hit, display_text, field_texts
 
@@ -19,6 +18,22 @@ class Links(Protocol):
     def envs_of(self, entry: Paper | Codebase) -> list[Environment]: ...
 
     def users_count(self, entry: Entry) -> int: ...
+
+
+class Neighbours(Links, Protocol):
+    """Every link of an entry, both ways (a Catalogue, or a store's view)."""
+
+    def users_of(self, entry: Entry) -> list[Paper | Codebase]: ...
+
+    def implementations_of(self, paper: Paper) -> list[Codebase]: ...
+
+    def papers_of(self, codebase: Codebase) -> list[Paper]: ...
+
+    def code_targets(self, paper: Paper) -> list[Entry]: ...
+
+    def used_through_code(self, paper: Paper) -> list[Dataset | Environment]: ...
+
+    def papers_linking_code_to(self, entry: Entry) -> list[Paper]: ...
 
 
 def entry_record(entry: Entry, catalogue: Links) -> Record:
@@ -97,7 +112,7 @@ def hit_record(hit: Hit, record: Record) -> Record:
     return {"score": hit.score, "matched": matched} | record
 
 
-def links_record(entry: Entry, catalogue: Catalogue) -> dict[str, list[Record]]:
+def links_record(entry: Entry, catalogue: Neighbours) -> dict[str, list[Record]]:
     """Every entry linked to this one, outbound and inbound, grouped by relation."""
 
     def brief(linked: Entry) -> Record:
@@ -110,7 +125,11 @@ def links_record(entry: Entry, catalogue: Catalogue) -> dict[str, list[Record]]:
     if isinstance(entry, Paper):
         implementations = catalogue.implementations_of(entry)
         links["implemented_by"] = list(implementations)
-        links["code_entries"] = [t for t in catalogue.code_targets(entry) if t not in implementations]
+        through_code = catalogue.used_through_code(entry)
+        links["uses_through_code"] = list(through_code)  # datasets/environments whose repository is its code
+        links["code_entries"] = [
+            t for t in catalogue.code_targets(entry) if t not in implementations and t not in through_code
+        ]
     if isinstance(entry, Codebase):
         links["implements"] = list(catalogue.papers_of(entry))
     if isinstance(entry, Dataset | Environment):

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .catalog import Catalogue, normalise_url
+from .catalog import normalise_url
 from .models import Codebase, Dataset, Entry, Environment, Paper
+
+if TYPE_CHECKING:
+    from .view import CatalogueView
 
 # What each kind of link is worth when ranking related entries.
 IMPLEMENTS = 6.0
@@ -24,56 +28,96 @@ class Related:
     reasons: tuple[str, ...]
 
 
-def related(catalogue: Catalogue, entry: Entry) -> list[Related]:
-    """Every entry linked to `entry`, strongest links first."""
-    found: dict[str, tuple[float, list[str]]] = {}
+def related(view: CatalogueView, entry: Entry, limit: int | None = None) -> tuple[list[Related], int]:
+    """The entries linked to `entry`, strongest links first (the first `limit`), and how many in all.
 
-    def add(other: Entry, weight: float, reason: str) -> None:
-        if other is entry:
+    Ties keep the order in which the links were found: the entry's own links, then the other
+    entries in catalogue order. Only the entries shown are built.
+    """
+    found: dict[int, tuple[float, list[str]]] = {}
+    me = view.position(entry)
+
+    def add(other: int, weight: float, reason: str) -> None:
+        if other == me:
             return
-        score, reasons = found.get(other.id, (0.0, []))
+        score, reasons = found.get(other, (0.0, []))
         if reason not in reasons:
-            found[other.id] = (score + weight, [*reasons, reason])
+            found[other] = (score + weight, [*reasons, reason])
 
     if isinstance(entry, Paper | Codebase):
-        for dataset in catalogue.datasets_of(entry):
-            add(dataset, USES, f"{entry.KIND} uses dataset {dataset.display_name}")
-        for environment in catalogue.envs_of(entry):
-            add(environment, USES, f"{entry.KIND} uses environment {environment.display_name}")
+        for dataset in view.datasets_of(entry):
+            add(view.position(dataset), USES, f"{entry.KIND} uses dataset {dataset.display_name}")
+        for environment in view.envs_of(entry):
+            add(view.position(environment), USES, f"{entry.KIND} uses environment {environment.display_name}")
     if isinstance(entry, Dataset | Environment):
-        for user in catalogue.users_of(entry):
-            add(user, USES, f"{user.KIND} uses it")
+        for user in view.users_of(entry):
+            add(view.position(user), USES, f"{user.KIND} uses it")
     if isinstance(entry, Paper):
-        for codebase in catalogue.implementations_of(entry):
-            add(codebase, IMPLEMENTS, "implements this paper")
-        for target in catalogue.code_targets(entry):
-            add(target, SAME_CODE, "is the paper's code link")
+        for codebase in view.implementations_of(entry):
+            add(view.position(codebase), IMPLEMENTS, "implements this paper")
+        for target in view.code_targets(entry):
+            add(view.position(target), SAME_CODE, "is the paper's code link")
     if isinstance(entry, Codebase):
-        for paper in catalogue.papers_of(entry):
-            add(paper, IMPLEMENTS, "implemented by this codebase")
+        for paper in view.papers_of(entry):
+            add(view.position(paper), IMPLEMENTS, "implemented by this codebase")
     if isinstance(entry, Dataset | Codebase):
-        for paper in catalogue.papers_linking_code_to(entry):
-            add(paper, SAME_CODE, "links to this as its code")
+        for paper in view.papers_linking_code_to(entry):
+            add(view.position(paper), SAME_CODE, "links to this as its code")
 
-    my_datasets = set(getattr(entry, "datasets", []))
-    my_envs = set(getattr(entry, "envs", []))
-    my_code = {normalise_url(link.url) for link in getattr(entry, "code", [])}
-    my_authors = {name.casefold(): name for name in getattr(entry, "authors", [])}
-    my_keywords = {word.casefold(): word for word in getattr(entry, "keywords", [])}
-    for other in catalogue.entries:
-        if other is entry:
+    # What the other entries share with this one: (position, weight, reason), in catalogue order,
+    # and for each entry datasets, environments, code, authors, then keywords.
+    shared: list[tuple[int, int, float, str]] = []
+    for order, relation, weight, label in (
+        (0, "dataset", SHARED_DATASET, "dataset"),
+        (1, "env", SHARED_ENV, "environment"),
+    ):
+        rows = view.rows(
+            "SELECT other.source, target.title FROM links mine"
+            " JOIN links other ON other.target = mine.target AND other.relation = mine.relation"
+            " JOIN entries target ON target.position = mine.target"
+            " WHERE mine.source = ? AND mine.relation = ? AND other.source != ?"
+            " GROUP BY other.source, mine.target ORDER BY other.source, min(mine.rank)",
+            (me, relation, me),
+        )
+        shared += [(other, order, weight, f"also uses {label} {title}") for other, title in rows]
+    my_code = list(dict.fromkeys(normalise_url(link.url) for link in getattr(entry, "code", [])))
+    if my_code:
+        rows = view.rows(
+            f"SELECT DISTINCT position FROM code WHERE url_key IN ({','.join('?' * len(my_code))}) AND position != ?",
+            (*my_code, me),
+        )
+        shared += [(other, 2, SAME_CODE, "same code repository") for (other,) in rows]
+    for order, field, weight, label in (
+        (3, "author", SHARED_AUTHOR, "author"),
+        (4, "keyword", SHARED_KEYWORD, "keyword"),
+    ):
+        mine = {text.casefold(): text for text in getattr(entry, "authors" if field == "author" else "keywords", [])}
+        if not mine:
             continue
-        for dataset_id in my_datasets & set(getattr(other, "datasets", [])):
-            add(other, SHARED_DATASET, f"also uses dataset {catalogue.by_id[dataset_id].display_name}")
-        for env_id in my_envs & set(getattr(other, "envs", [])):
-            add(other, SHARED_ENV, f"also uses environment {catalogue.by_id[env_id].display_name}")
-        if my_code & {normalise_url(link.url) for link in getattr(other, "code", [])}:
-            add(other, SAME_CODE, "same code repository")
-        for name in my_authors.keys() & {n.casefold() for n in getattr(other, "authors", [])}:
-            add(other, SHARED_AUTHOR, f"shares author {my_authors[name]}")
-        for word in my_keywords.keys() & {w.casefold() for w in getattr(other, "keywords", [])}:
-            add(other, SHARED_KEYWORD, f"shares keyword {my_keywords[word]}")
+        rows = view.rows(
+            f"SELECT DISTINCT position, folded FROM terms WHERE field = ? AND folded IN ({','.join('?' * len(mine))})"
+            " AND position != ?",
+            (field, *mine, me),
+        )
+        # In the order this entry lists them (a set's order, before, changed from run to run).
+        place = {folded: number for number, folded in enumerate(mine)}
+        rows.sort(key=lambda row: (row[0], place[row[1]]))
+        shared += [(other, order, weight, f"shares {label} {mine[folded]}") for other, folded in rows]
+    shared.sort(key=lambda item: (item[0], item[1]))  # stable: keeps each entry's order within a kind of link
+    for other, _, weight, reason in shared:
+        add(other, weight, reason)
 
-    ranked = [Related(catalogue.by_id[i], score, tuple(reasons)) for i, (score, reasons) in found.items()]
-    ranked.sort(key=lambda r: (-r.score, r.entry.KIND, r.entry.display_name.casefold()))
-    return ranked
+    if not found:
+        return [], 0
+    keys = _sort_keys(view, list(found))
+    ranked = sorted(found, key=lambda position: (-found[position][0], *keys[position]))
+    shown = ranked if limit is None else ranked[:limit]
+    entries = view.entries_at(shown)
+    return [Related(e, found[p][0], tuple(found[p][1])) for p, e in zip(shown, entries, strict=True)], len(ranked)
+
+
+def _sort_keys(view: CatalogueView, positions: list[int]) -> dict[int, tuple[str, str]]:
+    """Each entry's kind and case-folded display name, read from the store."""
+    table = view.position_table(positions)
+    rows = view.rows(f"SELECT position, kind, title_key FROM entries WHERE position IN (SELECT position FROM {table})")
+    return {position: (kind, title_key) for position, kind, title_key in rows}

@@ -1,8 +1,8 @@
 """Write records to stdout as a Rich table, JSON, CSV or TSV; messages go to stderr.
 
 Catalogue text is never interpreted: Rich markup is not parsed (cells are `Text`, not markup
-strings) and control characters are shown as visible escapes in tables, TSV and messages.
-JSON and CSV keep every string exactly as stored.
+strings) and control characters are shown as visible escapes in tables, TSV, CSV, Markdown
+and messages. JSON keeps every string exactly as stored.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
     elif output is Format.JSONL:
         write("".join(json_text(record) + "\n" for record in records))
     elif output is Format.IDS:
-        write("".join(f"{record['id']}\n" for record in records))
+        write("".join(f"{visible(record['id'])}\n" for record in records))
     elif output is Format.MARKDOWN:
         write(_markdown(records, [column for column in columns if column.in_table]))
     elif output is Format.CSV:
@@ -182,6 +182,26 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+# What a Markdown link target cannot hold as it is: white space (which ends it), controls,
+# bidirectional and zero-width characters, angle brackets and backslashes (which CommonMark
+# reads as escapes, so `\)` would keep a link open that other readers close).
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f<>\\\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Parentheses a link target may keep: balanced, one level deep (Wikipedia's "Foo_(bar)"), which
+# is what both CommonMark and the awesome-list reader (awesome.LINK) accept.
+_BALANCED_TARGET = re.compile(r"(?:[^()]|\([^()]*\))*")
+
+
+def _percent_encoded(text: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in text.encode("utf-8", "surrogatepass"))
+
+
+def markdown_url(url: str) -> str:
+    """A URL written so that it is exactly one Markdown link target: what would end it early or
+    start a second link (`x)[click](javascript:...)`) is percent-encoded, as in the URL itself."""
+    encoded = _URL_UNSAFE.sub(lambda match: _percent_encoded(match.group()), url)
+    if not _BALANCED_TARGET.fullmatch(encoded):
+        encoded = encoded.replace("(", "%28").replace(")", "%29")
+    return encoded
 
 
 def markdown_text(text: str) -> str:
@@ -199,7 +219,7 @@ def _markdown(records: Sequence[Record], columns: Sequence[Column]) -> str:
             cell = markdown_text(cell_text(column.cell(record)))
             url = record.get("url")
             if column.header in ("Title", "Name") and url and url.startswith(("http://", "https://")):
-                cell = f"[{cell}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
+                cell = f"[{cell}](<{markdown_url(url)}>)"
             cells.append(cell)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -233,13 +253,15 @@ def _csv_cell(value: Any) -> str:
 
 
 def _csv_text(value: Any) -> str:
+    """A cell's text, with controls shown as escapes (CSV is read in terminals too; line breaks
+    stay, in a quoted field)."""
     if isinstance(value, list):
         return "; ".join(_csv_text(item) for item in value)
     if isinstance(value, dict):
-        return " ".join(f"{key}={val}" for key, val in value.items())
+        return " ".join(f"{key}={_csv_text(val)}" for key, val in value.items())
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else visible(str(value))
 
 
 def _console() -> Any:
@@ -254,22 +276,66 @@ def _console() -> Any:
     return console
 
 
+# Columns whose cells are short codes: never wrapped (an id broken over two lines cannot be copied).
+UNWRAPPED_HEADERS = frozenset({"ID", "Score", "Kind", "Year"})
+# A column that is neither unwrapped nor wide needs about this much room to be worth showing.
+NARROW_MIN_WIDTH = 10
+
+
 def _table(records: Sequence[Record], columns: Sequence[Column]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(header_style="bold", expand=False)
     columns = [column for column in columns if column.in_table]
-    for column in columns:
+    cells = [[shown(cell_text(column.cell(record))) for column in columns] for record in records]
+    width = _console().width
+    kept = _columns_that_fit(columns, cells, width)
+    if kept is None:  # too narrow for any table: one block per entry
+        _print_as_list(columns, cells)
+        return
+    table = Table(header_style="bold", expand=False)
+    for index in kept:
+        column = columns[index]
+        unwrapped = column.header in UNWRAPPED_HEADERS
         table.add_column(
             shown(column.header),
             overflow="fold",
+            no_wrap=unwrapped,
             ratio=1 if column.wide else None,
             min_width=WIDE_MIN_WIDTH if column.wide else None,
         )
-    for record in records:
-        table.add_row(*(Text(shown(cell_text(column.cell(record)))) for column in columns))
+    for row in cells:
+        table.add_row(*(Text(row[index]) for index in kept))
     _print(table)
+
+
+def _columns_that_fit(columns: Sequence[Column], cells: list[list[str]], width: int) -> list[int] | None:
+    """The columns (by index) a table of `width` can show: all, or without the last optional ones
+    (neither unwrapped nor wide) until the unwrapped ones keep their full width; None if even
+    the unwrapped and wide columns alone do not fit."""
+
+    def need(index: int) -> int:
+        column = columns[index]
+        if column.header in UNWRAPPED_HEADERS:
+            return max([len(column.header), *(len(row[index]) for row in cells)])
+        return WIDE_MIN_WIDTH if column.wide else NARROW_MIN_WIDTH
+
+    kept = list(range(len(columns)))
+    while sum(need(index) + 3 for index in kept) + 1 > width:
+        optional = [i for i in kept if columns[i].header not in UNWRAPPED_HEADERS and not columns[i].wide]
+        if not optional:
+            return None
+        kept.remove(optional[-1])
+    return kept
+
+
+def _print_as_list(columns: Sequence[Column], cells: list[list[str]]) -> None:
+    """Each entry as a block of `Header: value` lines, for terminals too narrow for a table."""
+    lines: list[str] = []
+    for row in cells:
+        lines += [f"{column.header}: {cell}" for column, cell in zip(columns, row, strict=True) if cell]
+        lines.append("")
+    write("\n".join(lines))
 
 
 def _print(*renderables: Any) -> None:

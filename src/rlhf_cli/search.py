@@ -4,8 +4,7 @@ A `SearchIndex` is built over a set of entries: their distinct searchable texts,
 and fields each text belongs to, and an index of the distinct words in those texts. A query is
 then scored against each distinct text and each distinct word once, however many entries share
 them, so search stays fast on large catalogues and never needs the entries themselves until it
-has its hits. The cache keeps one index per piece of a catalogue file (see store.py), and a
-`SegmentedIndex` searches them as one.
+has its hits. A catalogue's store keeps its index (schema.py), read back in one piece.
 """
 
 from __future__ import annotations
@@ -66,7 +65,7 @@ class Named(Protocol):
 
 class TextSource(Protocol):
     """What building an index needs: entries, and the names of the datasets and environments
-    they link to (a Catalogue, or a piece of one with the names of the whole, see loader.py)."""
+    they link to (a Catalogue)."""
 
     @property
     def entries(self) -> Sequence[Entry]: ...
@@ -76,8 +75,13 @@ class TextSource(Protocol):
     def envs_of(self, entry: Paper | Codebase) -> Sequence[Named]: ...
 
 
-# A hit and the key it sorts by: best score, then kind, title and catalogue position.
-RankedHit = tuple[tuple[float, int, str, int], Hit]
+# A hit and the key it sorts by (see SearchIndex.search).
+RankedHit = tuple[tuple[int, float, float, int, int, str, int], Hit]
+# Fields of equal weight are one tier: where a match is ranks first (names, then keywords and
+# tasks, then authors, then linked names, then summaries).
+FIELD_TIERS = {name: sorted({w for _, w in FIELDS}, reverse=True).index(weight) for name, weight in FIELDS}
+# Fields whose texts are a list of topics: one match among many covers less of the entry.
+LISTED_FIELDS = frozenset({"keywords", "tasks", "authors", "dataset", "environment"})
 
 
 @dataclass(slots=True)
@@ -95,6 +99,10 @@ class SearchIndex:
     word_texts: array[int]  # text ids
     entry_kinds: array[int]  # KIND_CODES of each entry
     entry_titles: list[str]  # display names, for breaking ties
+    # How many texts each entry has in each field (len(FIELDS) a row, at most 255), and how many
+    # links it has to and from other entries (at most 65535): for ranking equal matches.
+    entry_field_counts: array[int]
+    entry_links: array[int]
 
     @classmethod
     def build(cls, catalogue: TextSource) -> SearchIndex:
@@ -103,9 +111,12 @@ class SearchIndex:
         processed_of: dict[str, str] = {}  # many texts repeat (authors, dataset names): normalise each once
         text_ids: dict[str, int] = {}
         refs: list[list[int]] = []
+        field_counts = array("B")
         for position, entry in enumerate(catalogue.entries):
             base = position << FIELD_BITS
-            for field, text in _search_texts(catalogue, entry):
+            counts = [0] * len(FIELDS)
+            for field, text in search_texts(catalogue, entry):
+                counts[FIELD_CODES[field]] += 1
                 processed = processed_of.get(text)
                 if processed is None:
                     processed = processed_of[text] = utils.default_process(text)
@@ -119,6 +130,7 @@ class SearchIndex:
                 row = refs[text_id]
                 if not row or row[-1] != ref:
                     row.append(ref)
+            field_counts.extend(min(count, 255) for count in counts)
         texts = list(text_ids)
         word_rows: dict[str, list[int]] = {}
         for text_id, text in enumerate(texts):
@@ -136,10 +148,19 @@ class SearchIndex:
             word_texts=word_texts,
             entry_kinds=array("B", (KIND_CODES[entry.KIND] for entry in catalogue.entries)),
             entry_titles=[entry.display_name for entry in catalogue.entries],
+            entry_field_counts=field_counts,
+            entry_links=array("H", (min(_connections(catalogue, entry), 65535) for entry in catalogue.entries)),
         )
 
     def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
-        """Entries matching `query`, best first; ties broken by kind, then title, then catalogue order.
+        """Entries matching `query`, best first.
+
+        Ranked by where the best match is (FIELD_TIERS: a name or title before a keyword before an
+        author before a linked name), then by its score, then by how much of the entry the match
+        covers (the query's share of the matched text's words; for a list of keywords, tasks or
+        authors, divided by the length of the list: the whole short name beats one keyword of ten),
+        then by how connected the entry is (links to and from other entries: code, datasets,
+        papers), and only then by kind, title and catalogue order.
 
         Each text is scored three ways and the best counts: as a whole against the whole query
         (forgives typos: "instruct gtp"), word by word (forgives word order and word forms:
@@ -150,7 +171,7 @@ class SearchIndex:
 
     def ranked_hits(self, query: str, kinds: Iterable[str] | None = None, offset: int = 0) -> list[RankedHit]:
         """The hits of `query`, unsorted, each with its sort key; positions are shifted by `offset`
-        (the index of one segment of a catalogue, see `SegmentedIndex`)."""
+        (for an index over part of a catalogue)."""
         from rapidfuzz import fuzz, process, utils
 
         processed = utils.default_process(query)
@@ -167,7 +188,8 @@ class SearchIndex:
                 processed, self.texts, scorer=scorer, processor=None, limit=None, score_cutoff=cutoff / scale
             ):
                 scores[text_id] = max(scores.get(text_id, 0.0), score * scale)
-        return self._rank(scores, None if kinds is None else {KIND_CODES[kind] for kind in kinds}, offset)
+        wanted = None if kinds is None else {KIND_CODES[kind] for kind in kinds}
+        return self._rank(scores, wanted, offset, len(set(processed.split())))
 
     def phrase_positions(self, phrase: str, offset: int = 0) -> dict[int, str]:
         """Entries with a searchable text that contains the phrase as whole words, and the field
@@ -225,9 +247,11 @@ class SearchIndex:
         for word_id in range(start, end):
             yield word_id, score
 
-    def _rank(self, text_scores: dict[int, float], kinds: set[int] | None, offset: int) -> list[RankedHit]:
-        # entry position -> (-score, len(text), field code, text) of its best text, smallest first
-        best: dict[int, tuple[float, int, int, str]] = {}
+    def _rank(
+        self, text_scores: dict[int, float], kinds: set[int] | None, offset: int, query_words: int
+    ) -> list[RankedHit]:
+        # entry position -> (tier, -score, len(text), field code, text) of its best text, smallest first
+        best: dict[int, tuple[int, float, int, int, str]] = {}
         top_weight = max(weight for _, weight in FIELDS)
         for text_id, text_score in text_scores.items():
             if text_score * top_weight < MIN_SCORE:
@@ -243,66 +267,27 @@ class SearchIndex:
                 # Of an entry's equally good texts, the shortest (the closest to the query), then
                 # the first in FIELDS order, then in alphabetical order: one answer, however the
                 # index is cut into segments.
-                candidate = (-score, len(text), field, text)
+                candidate = (FIELD_TIERS[FIELDS[field][0]], -score, len(text), field, text)
                 if position not in best or candidate < best[position]:
                     best[position] = candidate
         order = {KIND_CODES[kind]: rank for rank, kind in enumerate(KIND_ORDER)}
-        return [
-            (
-                (least, order[self.entry_kinds[position]], self.entry_titles[position].casefold(), offset + position),
-                Hit(offset + position, -least, FIELDS[field][0], text),
+        ranked: list[RankedHit] = []
+        for position, (tier, least, _, field, text) in best.items():
+            name = FIELDS[field][0]
+            coverage = min(1.0, query_words / max(1, len(text.split())))
+            if name in LISTED_FIELDS:
+                coverage /= max(1, self.entry_field_counts[position * len(FIELDS) + field])
+            key = (
+                tier,
+                least,
+                -round(coverage, 3),
+                -self.entry_links[position],
+                order[self.entry_kinds[position]],
+                self.entry_titles[position].casefold(),
+                offset + position,
             )
-            for position, (least, _, field, text) in best.items()
-        ]
-
-
-class SegmentedIndex:
-    """The search index of a catalogue kept in segments (one per piece of a catalogue file, see
-    pieces.py), each a `SearchIndex` over its own entries; answers as one index over them all.
-
-    Segments are read from the store when a search needs them. Unless `keep` is set, each is let
-    go once searched, so a search of a big catalogue holds one segment at a time. If reading one
-    fails (the store is damaged), the search is answered by the index `fallback` gives instead.
-    """
-
-    def __init__(
-        self,
-        segments: Sequence[tuple[int, Callable[[], SearchIndex]]],
-        keep: bool,
-        fallback: Callable[[], SearchIndex | SegmentedIndex],
-    ) -> None:
-        self._segments = segments  # (position of the segment's first entry, a reader of its index)
-        self._loaded: dict[int, SearchIndex] = {}
-        self._keep = keep
-        self._fallback = fallback
-
-    def _each(self) -> Iterator[tuple[int, SearchIndex]]:
-        for number, (start, load) in enumerate(self._segments):
-            index = self._loaded.get(number) or load()
-            if self._keep:
-                self._loaded[number] = index
-            yield start, index
-
-    def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
-        from .store import StoreError
-
-        kinds = None if kinds is None else list(kinds)
-        try:
-            ranked = [pair for start, index in self._each() for pair in index.ranked_hits(query, kinds, start)]
-        except (StoreError, TypeError, ValueError):
-            return self._fallback().search(query, kinds)
-        return _best_first(ranked)
-
-    def phrase_positions(self, phrase: str) -> dict[int, str]:
-        from .store import StoreError
-
-        found: dict[int, str] = {}
-        try:
-            for start, index in self._each():
-                found |= index.phrase_positions(phrase, start)
-        except (StoreError, TypeError, ValueError):
-            return self._fallback().phrase_positions(phrase)
-        return found
+            ranked.append((key, Hit(offset + position, -least, name, text)))
+        return ranked
 
 
 def _best_first(ranked: list[RankedHit]) -> list[Hit]:
@@ -338,6 +323,19 @@ def field_texts(record: dict[str, object], field: str) -> list[str]:
     return texts
 
 
+def _connections(catalogue: TextSource, entry: Entry) -> int:
+    """Links to and from other entries: code, datasets, environments, papers, users, implementations."""
+    count = len(getattr(entry, "code", [])) + len(getattr(entry, "datasets", []))
+    count += len(getattr(entry, "envs", [])) + len(getattr(entry, "papers", []))
+    users_count = getattr(catalogue, "users_count", None)
+    if users_count is not None:
+        count += users_count(entry)
+    implementations_of = getattr(catalogue, "implementations_of", None)
+    if implementations_of is not None and isinstance(entry, Paper):
+        count += len(implementations_of(entry))
+    return count
+
+
 def _allowed_typos(word: str) -> int:
     """Edits (insert, delete, substitute, swap neighbours) a word may differ by and still match."""
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
@@ -352,7 +350,7 @@ def _csr(rows: Iterable[list[int]]) -> tuple[array[int], array[int]]:
     return offsets, data
 
 
-def _search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str]]:
+def search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str]]:
     """The texts an entry can be found by, with the field each comes from."""
     for name in dict.fromkeys(entry.names):
         yield "name", name

@@ -3,49 +3,55 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from .catalog import Catalogue
-from .models import Entry, Paper
+if TYPE_CHECKING:
+    from .view import CatalogueView
 
 GROUPINGS = ("year", "keyword", "dataset", "env", "kind", "source")
 
+# For each grouping but year, the labels of the selected entries: one row per entry and label,
+# each entry's labels once, in the order the entry gives them, entries in catalogue order.
+_LABELS = {
+    "keyword": "SELECT text FROM terms WHERE field = 'keyword' AND position IN ({selection})"
+    " GROUP BY position, text ORDER BY position, min(rank)",
+    "source": "SELECT text FROM terms WHERE field = 'source' AND position IN ({selection})"
+    " GROUP BY position, text ORDER BY position, min(rank)",
+    "dataset": "SELECT target.title FROM links JOIN entries target ON target.position = links.target"
+    " WHERE relation = 'dataset' AND source IN ({selection}) GROUP BY source, links.target ORDER BY source, min(rank)",
+    "env": "SELECT target.title FROM links JOIN entries target ON target.position = links.target"
+    " WHERE relation = 'env' AND source IN ({selection}) GROUP BY source, links.target ORDER BY source, min(rank)",
+    "kind": "SELECT kind FROM entries WHERE position IN ({selection}) ORDER BY position",
+}
 
-def counts(catalogue: Catalogue, entries: Iterable[Entry], by: str) -> list[tuple[str, int]]:
-    """(label, count) pairs: by year in year order, by anything else most frequent first."""
-    selection = list(entries)
+
+def counts(view: CatalogueView, condition: str, parameters: Sequence[object], by: str) -> list[tuple[str, int]]:
+    """(label, count) pairs over the entries that meet `condition`: by year in year order, by
+    anything else most frequent first."""
     if by == "year":
-        per_year = Counter(entry.year for entry in selection if isinstance(entry, Paper))
+        per_year = dict(
+            view.rows(
+                f"SELECT year, count(*) FROM entries WHERE kind = 'paper' AND ({condition}) GROUP BY year", parameters
+            )
+        )
         if not per_year:
             return []
         years = range(min(per_year), max(per_year) + 1)  # empty years show as 0: gaps are information
         return [(str(year), per_year.get(year, 0)) for year in years]
-    tally: Counter[str] = Counter()
+    if by not in _LABELS:
+        raise ValueError(f"unknown grouping {by!r}")
+    selection = f"SELECT position FROM entries WHERE {condition}"
+    return tally(row[0] for row in view.rows(_LABELS[by].format(selection=selection), parameters))
+
+
+def tally(labels: Iterable[str]) -> list[tuple[str, int]]:
+    """Count labels ignoring case, most frequent first; each shown in its commonest spelling."""
+    counted: Counter[str] = Counter()
     spelling: dict[str, Counter[str]] = {}
-    for entry in selection:
-        for label in _labels(catalogue, entry, by):
-            key = label.casefold()
-            tally[key] += 1
-            spelling.setdefault(key, Counter())[label] += 1
-    ranked = sorted(tally.items(), key=lambda item: (-item[1], item[0]))
+    for label in labels:
+        key = label.casefold()
+        counted[key] += 1
+        spelling.setdefault(key, Counter())[label] += 1
+    ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
     return [(spelling[key].most_common(1)[0][0], count) for key, count in ranked]
-
-
-def _labels(catalogue: Catalogue, entry: Entry, by: str) -> list[str]:
-    if by == "keyword":
-        return list(dict.fromkeys(getattr(entry, "keywords", [])))
-    if by == "dataset":
-        return [
-            catalogue.by_id[i].display_name
-            for i in dict.fromkeys(getattr(entry, "datasets", []))
-            if i in catalogue.by_id
-        ]
-    if by == "env":
-        return [
-            catalogue.by_id[i].display_name for i in dict.fromkeys(getattr(entry, "envs", [])) if i in catalogue.by_id
-        ]
-    if by == "kind":
-        return [entry.KIND]
-    if by == "source":
-        return list(dict.fromkeys(source.name for source in entry.sources))
-    raise ValueError(f"unknown grouping {by!r}")

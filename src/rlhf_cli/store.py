@@ -1,42 +1,29 @@
-"""Validated catalogues, cached on disk so that a warm run needs neither TOML nor pydantic.
+"""Validated catalogues, kept in one SQLite file per catalogue set in the user's cache folder.
 
-Catalogue files are cut into pieces of whole entries (pieces.py), and the cache keeps three kinds
-of folder, each named after a key of its content and holding data only, never code:
-
-- piece-KEY: one validated piece (the key covers the piece's bytes and the code that defines
-  validity). entries.jsonl holds one validated TOML table a line, `[table name, table]`;
-  entries.idx the byte offset of each line and entries.crc its CRC-32, so a search reads (and
-  checks) only the entries it shows; summary.json what other pieces need to know of each entry
-  (kind, id, names, links), so that checking links never reads the entries themselves.
-- segment-KEY: the search index (search.py) of consecutive pieces holding about a thousand
-  entries between them: one piece of a big file, or several small files. The key covers the
-  pieces and the names of the datasets and environments their entries link to, since those are
-  searchable too.
-- store-KEY: a whole catalogue (the key covers the path and bytes of every file): the lists of
-  its pieces and of its segments in catalogue order, each with its number of entries, ids.txt
-  and used_by.u32 (how many entries use each).
-
-An edit to one entry therefore makes one new piece and segment and a small new store; the rest
-is found in the cache. Every folder has a meta.json with the size and BLAKE2 digest of each of
-its files, is written into a temporary folder and renamed into place (readers see all of it or
-none of it; two processes building the same folder at once both succeed), and is checked when
-read. Whatever goes wrong with the cache (missing, unreadable, corrupt, unwritable), the
-catalogue is built afresh instead: the cache only ever saves time.
+A catalogue set is the list of catalogue files in force (bundled, the user's, --catalog ...).
+Its store, `catalogue-SET.sqlite`, holds every validated entry as a row (its TOML table as JSON,
+so a new model field needs no new column), tables and indexes for what commands filter and join
+on, and the search index (docs/schema.md describes it all). The store's `meta` table records the
+key of the content it was built from: the path and bytes of every file, the tool's version and
+the code that defines validity. Any edit, addition, removal or touch of a file changes the key,
+and a store whose key, schema version (`PRAGMA user_version`) or header does not match is built
+again. A store is written under a temporary name and renamed into place, so readers see a whole
+file or none; SQLite itself guards the file's pages. If the cache folder cannot be written, the
+catalogue is built in memory instead: the cache only ever saves time.
 """
 
 from __future__ import annotations
 
-import bisect
-import json
+import contextlib
 import os
+import re
+import sqlite3
 import stat
 import sys
 import time
-import zlib
-from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 
@@ -46,40 +33,23 @@ except ImportError:  # a Python built without it
     from hashlib import blake2b
 
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
-FORMAT = 5
-# Changes to these files can change what counts as valid, how entries become records, or what
-# the cache holds.
-_CODE_FILES = (
-    "models.py",
-    "validation.py",
-    "records.py",
-    "search.py",
-    "catalog.py",
-    "pieces.py",
-    "loader.py",
-    "store.py",
-)
-_ARRAYS = {
-    "text_ref_offsets": "I",
-    "text_refs": "I",
-    "word_text_offsets": "I",
-    "word_texts": "I",
-    "entry_kinds": "B",
-}
-_LISTS = ("texts", "words", "entry_titles")
-# Cache folders not used for this long are removed when a new store is written.
-_STALE_SECONDS = 3600.0
-# Every folder the cache writes holds this file first, and only folders holding it are ever
-# removed: $RLHF_CACHE_DIR may name a folder of the user's own, with their own `piece-*`.
-MARKER = ".rlhf-cache"
-
-
-class StoreError(Exception):
-    """A cache folder on disk is damaged; the caller rebuilds the catalogue."""
+SCHEMA_VERSION = 1
+# Changes to these files can change what counts as valid, or what the store holds.
+_CODE_FILES = ("models.py", "validation.py", "search.py", "catalog.py", "loader.py", "store.py", "schema.py")
+# The only names this module writes in the cache folder, and so the only ones it ever deletes.
+_STORE_NAME = re.compile(r"catalogue-[0-9a-f]{32}\.sqlite")
+_TEMPORARY_NAME = re.compile(r"\.catalogue-[0-9a-f]{32}\.[A-Za-z0-9_]{1,16}\.tmp")
+# Stores of catalogue sets not used for this long, and temporary files this old, are removed.
+_STALE_STORE_SECONDS = 30 * 24 * 3600.0
+_STALE_TEMPORARY_SECONDS = 3600.0
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def cache_dir() -> Path:
-    """The folder for the cache: $RLHF_CACHE_DIR, else $XDG_CACHE_HOME/rlhf, else ~/.cache/rlhf."""
+    """The folder for the cache: $RLHF_CACHE_DIR, else $XDG_CACHE_HOME/rlhf, else ~/.cache/rlhf.
+
+    The one place that decides where the cache lives: every reader and writer asks here.
+    """
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
         return Path(override)
@@ -93,15 +63,15 @@ def cache_problem() -> str | None:
     one that cannot be created is harmless, as every write to it fails).
 
     Whoever can write the cache can make the tool print and open their own data as validated
-    (the digests prove only that files were not torn, not who wrote them), so the folder must be
-    a real folder of this user's that nobody else can write to.
+    (the store's key proves only which files it was built from, not who built it), so the folder
+    must be a real folder of this user's that nobody else can write to.
     """
     folder = cache_dir()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = folder.lstat()
     except OSError:
-        return None  # it cannot be made: nothing can be written to it either, and nobody else wrote it
+        return None
     if stat.S_ISLNK(info.st_mode):
         return "it is a symbolic link"
     if not stat.S_ISDIR(info.st_mode):
@@ -113,380 +83,206 @@ def cache_problem() -> str | None:
     return None
 
 
-_CODE_DIGEST: list[bytes] = []
-
-
 def _code_digest() -> bytes:
-    """A digest of the tool's version and of the code that defines validity (read once a run)."""
-    if not _CODE_DIGEST:
-        digest = blake2b(f"rlhf {__version__} store {FORMAT} {sys.byteorder}\0".encode())
-        here = Path(__file__).parent
-        for name in _CODE_FILES:
-            try:
-                digest.update((here / name).read_bytes())
-            except OSError:
-                digest.update(name.encode())
-        _CODE_DIGEST.append(digest.digest())
-    return _CODE_DIGEST[0]
+    """A digest of the tool's version and of the code that defines validity."""
+    digest = blake2b(f"rlhf {__version__} schema {SCHEMA_VERSION} {sys.byteorder}\0".encode())
+    here = Path(__file__).parent
+    for name in _CODE_FILES:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.digest()
 
 
-def key_for(files: list[tuple[str, bytes]]) -> str:
-    """The key of a whole catalogue: the code, then the path and bytes of every file."""
-    digest = blake2b(_code_digest())
+def content_key(files: list[tuple[str, bytes]]) -> str:
+    """The key of a catalogue's content: the code, then the path and bytes of every file."""
+    digest = blake2b(_code_digest(), digest_size=20)
     for path, content in files:
         digest.update(f"\0{path}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
 
 
-def piece_key(data: bytes | memoryview) -> str:
-    digest = blake2b(_code_digest() + b"\0piece\0", digest_size=24)
-    digest.update(data)
-    return digest.hexdigest()
+def set_name(paths: list[str]) -> str:
+    """The file name of the store of a catalogue set (its files, in order)."""
+    digest = blake2b("\0".join(paths).encode("utf-8", "surrogateescape"), digest_size=16)
+    return f"catalogue-{digest.hexdigest()}.sqlite"
 
 
-def segment_key(pieces: list[str], linked_names: list[list[str]]) -> str:
-    names = json.dumps([pieces, linked_names], ensure_ascii=False).encode("utf-8")
-    return blake2b(b"segment\0" + names, digest_size=24).hexdigest()
+def open_store(name: str, key: str) -> sqlite3.Connection | None:
+    """The store `name` if it holds the catalogue of `key` in this schema, read-only; else None."""
+    path = cache_dir() / name
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+            size = os.fstat(handle.fileno()).st_size
+    except OSError:
+        return None
+    if not _header_matches(header, size):
+        return None
+    try:
+        # immutable: the file is never changed in place (a new store replaces it by rename), so
+        # SQLite need not lock it or look for a journal.
+        connection = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro&immutable=1", uri=True)
+        found_version = connection.execute("PRAGMA user_version").fetchone()[0]
+        row = None
+        if found_version == SCHEMA_VERSION:
+            row = connection.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    if row is None or row[0] != key:
+        connection.close()
+        return None
+    # Marks the store as in use, so pruning spares it; in a read-only cache folder it is still good to read.
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return connection
 
 
-class _Folder:
-    """One cache folder, each file checked against its recorded size and digest when read."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.meta: dict[str, Any] = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-            if self.meta.get("format") != FORMAT:
-                raise StoreError(f"{path.name}: another format")
-        except (OSError, ValueError) as error:
-            raise StoreError(f"{path.name}: {error}") from error
-
-    def sizes_match(self) -> bool:
-        try:
-            return all((self.path / name).stat().st_size == size for name, (size, _) in self.meta["files"].items())
-        except (OSError, KeyError, TypeError, ValueError, AttributeError):
-            return False
-
-    def read(self, name: str) -> bytes:
-        try:
-            data = (self.path / name).read_bytes()
-            size, digest = self.meta["files"][name]
-        except (OSError, KeyError, TypeError, ValueError) as error:
-            raise StoreError(f"{self.path.name}/{name}: {error}") from error
-        if len(data) != size or blake2b(data, digest_size=20).hexdigest() != digest:
-            raise StoreError(f"{self.path.name}/{name} does not match its recorded size or hash")
-        return data
-
-    def array(self, name: str, typecode: str) -> array[int]:
-        values = array(typecode)
-        values.frombytes(self.read(name))
-        return values
-
-    def text_lines(self, name: str) -> list[str]:
-        text = self.read(name).decode("utf-8")
-        return text.split("\n") if text else []
+def _header_matches(header: bytes, size: int) -> bool:
+    """True if the file starts as an SQLite database and is as long as its header says
+    (a truncated or overwritten store fails this before any query sees it)."""
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid_for = int.from_bytes(header[92:96], "big")
+    change_counter = int.from_bytes(header[24:28], "big")
+    return valid_for == change_counter and pages > 0 and page_size * pages == size
 
 
-def _write_folder(name: str, files: dict[str, bytes], meta: dict[str, Any], replace: bool = False) -> bool:
-    """Write a cache folder atomically; True if it is in place (written now or by another process).
+def _uri_path(path: Path) -> str:
+    from urllib.parse import quote
 
-    A folder already there is kept (its name says what it holds), unless it is incomplete or
-    `replace` is set (for a store that failed to open).
+    return quote(str(path.resolve()))
+
+
+def write_store(name: str, fill: Callable[[sqlite3.Connection], None], cached: bool = True) -> sqlite3.Connection:
+    """Build a store with `fill` and put it in the cache as `name`; the store, opened read-only.
+
+    If the cache folder cannot be written (or `cached` is false: it is not to be trusted), the
+    store is built in memory and returned instead.
     """
-    import tempfile  # only writers need it; readers start faster without it
-
+    if not cached:
+        return _in_memory(fill)
     folder = cache_dir()
-    if not replace and (folder / name / "meta.json").exists():
-        return True
-    if (folder / name).exists():
-        remove_folder(folder / name)
+    temporary: Path | None = None
     try:
-        temporary = Path(tempfile.mkdtemp(prefix=".store-", dir=folder))
-    except OSError:
-        return False
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import tempfile
+
+        handle, temporary_name = tempfile.mkstemp(prefix=f".{name.removesuffix('.sqlite')}.", suffix=".tmp", dir=folder)
+        os.close(handle)
+        temporary = Path(temporary_name)
+        connection = sqlite3.connect(temporary)
+    except (OSError, sqlite3.Error):
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        return _in_memory(fill)
     try:
-        (temporary / MARKER).write_bytes(b"")
-        recorded: dict[str, list[Any]] = {}
-        for file_name, data in files.items():
-            (temporary / file_name).write_bytes(data)
-            recorded[file_name] = [len(data), blake2b(data, digest_size=20).hexdigest()]
-        (temporary / "meta.json").write_text(json.dumps(meta | {"format": FORMAT, "files": recorded}), encoding="utf-8")
-        os.rename(temporary, folder / name)
-    except OSError:
-        # Unwritable, full, or another process renamed the same folder into place first.
-        remove_folder(temporary)
-        return (folder / name / "meta.json").exists()
-    return True
+        # The file is renamed into place only once complete, so it needs no journal of its own.
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
+        fill(connection)
+        connection.commit()
+        connection.close()
+        with open(temporary, "rb+") as stream:
+            os.fsync(stream.fileno())  # whole on disk before it takes the store's name
+        os.replace(temporary, folder / name)
+    except (OSError, sqlite3.Error):  # the folder is full, or became unwritable
+        connection.close()
+        temporary.unlink(missing_ok=True)
+        return _in_memory(fill)
+    prune(folder, keep=name)
+    reopened = sqlite3.connect(f"file:{_uri_path(folder / name)}?mode=ro&immutable=1", uri=True)
+    return reopened
 
 
-def entry_lines(tables: Iterable[list[Any]]) -> list[bytes]:
-    """The lines of entries.jsonl: each `[table name, table]` as compact JSON."""
-    return [_compact_json(table) + b"\n" for table in tables]
+def _in_memory(fill: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
+    connection = sqlite3.connect(":memory:")
+    fill(connection)
+    connection.commit()
+    return connection
 
 
-def write_piece(key: str, lines: list[bytes], summary: list[Any], standalone: bool) -> bool:
-    offsets = array("Q", [0])
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    files = {
-        "entries.jsonl": b"".join(lines),
-        "entries.idx": offsets.tobytes(),
-        "entries.crc": array("I", (zlib.crc32(line) for line in lines)).tobytes(),
-        "summary.json": _compact_json(summary),
-    }
-    return _write_folder(f"piece-{key}", files, {"entries": len(lines), "standalone": standalone})
+def prune(folder: Path, keep: str) -> None:
+    """Remove stores unused for a month and temporary files left by interrupted builds.
 
-
-def read_piece(key: str) -> tuple[list[Any], bool] | None:
-    """A cached piece's summary, and whether it parses alone as within its file (pieces.py);
-    None if it is not in the cache (or is damaged)."""
-    path = cache_dir() / f"piece-{key}"
-    if not path.exists():
-        return None
-    try:
-        folder = _Folder(path)
-        summary: list[Any] = json.loads(folder.read("summary.json"))
-        standalone = folder.meta["standalone"]
-        if not folder.sizes_match() or len(summary) != folder.meta["entries"] or not isinstance(standalone, bool):
-            raise StoreError(f"{path.name} is damaged")
-    except (StoreError, ValueError, KeyError, TypeError):
-        drop_piece(key)  # damaged: it is made afresh
-        return None
-    return summary, standalone
-
-
-def drop_piece(key: str) -> None:
-    remove_folder(cache_dir() / f"piece-{key}")
-
-
-def piece_lines(key: str) -> list[bytes]:
-    """Every entry line of a cached piece."""
-    return _Folder(cache_dir() / f"piece-{key}").read("entries.jsonl").splitlines(keepends=True)
-
-
-def has_segment(key: str) -> bool:
-    try:
-        return _Folder(cache_dir() / f"segment-{key}").sizes_match()
-    except StoreError:
-        return False
-
-
-def write_segment(key: str, index: Any) -> bool:
-    files = {f"{name}.txt": "\n".join(_one_line(item) for item in getattr(index, name)).encode() for name in _LISTS}
-    for name, typecode in _ARRAYS.items():
-        files[f"{name}.{_suffix(typecode)}"] = array(typecode, getattr(index, name)).tobytes()
-    return _write_folder(f"segment-{key}", files, {})
-
-
-def write_store(
-    key: str, pieces: list[tuple[str, int]], segments: list[tuple[str, int]], ids: list[str], used_by: list[int]
-) -> bool:
-    """Write the store of a whole catalogue whose pieces and segments are in the cache already."""
-    files = {
-        "ids.txt": "\n".join(ids).encode("utf-8"),
-        "used_by.u32": array("I", used_by).tobytes(),
-    }
-    meta = {"key": key, "entries": len(ids), "pieces": pieces, "segments": segments}
-    # The store is written only when it could not be opened: whatever is there is damaged.
-    written = _write_folder(f"store-{key}", files, meta, replace=True)
-    if written:
-        _prune(cache_dir(), keep=f"store-{key}")
-    return written
-
-
-def open_store(key: str, rebuild: Callable[[], Any]) -> Any | None:
-    """The store for `key` as a `Snapshot`, or None if there is none (or it is plainly damaged)."""
-    from .snapshot import Snapshot
-
-    try:
-        reader = StoreReader(cache_dir() / f"store-{key}")
-        if reader.meta.get("key") != key or not reader.complete():
-            return None
-        os.utime(reader.folder.path)  # marks the store as in use, so pruning spares it
-    except (StoreError, OSError, KeyError, TypeError, ValueError):
-        return None
-    return Snapshot.from_store(reader, rebuild)
-
-
-class StoreReader:
-    """Reads a whole catalogue's store and the pieces and segments it lists."""
-
-    def __init__(self, path: Path) -> None:
-        self.folder = _Folder(path)
-        self.meta = self.folder.meta
-        self._pieces: list[str] = [str(piece) for piece, _ in self.meta["pieces"]]
-        self._segments: list[str] = [str(segment) for segment, _ in self.meta["segments"]]
-        self._starts = _starts(count for _, count in self.meta["pieces"])
-        self._segment_starts = _starts(count for _, count in self.meta["segments"])
-        self._opened: dict[int, _Folder] = {}
-        self._offsets: dict[int, tuple[array[int], array[int]]] = {}
-        self._positions: dict[str, int] | None = None
-        self._used_by: array[int] | None = None
-
-    def _folders(self) -> list[str]:
-        return [f"piece-{piece}" for piece in self._pieces] + [f"segment-{segment}" for segment in self._segments]
-
-    def complete(self) -> bool:
-        """True if the store's own files and every piece and segment it lists are present."""
-        root = cache_dir()
-        entries = self.meta["entries"]
-        return (
-            self.folder.sizes_match()
-            and self._starts[-1] == entries
-            and self._segment_starts[-1] == entries
-            and all((root / name / "meta.json").exists() for name in self._folders())
-        )
-
-    def discard(self) -> None:
-        """Remove this store and everything it lists from the cache (it was found damaged)."""
-        for name in self._folders():
-            remove_folder(cache_dir() / name)
-        remove_folder(self.folder.path)
-
-    def _piece(self, number: int) -> _Folder:
-        if number not in self._opened:
-            self._opened[number] = _Folder(cache_dir() / f"piece-{self._pieces[number]}")
-        return self._opened[number]
-
-    def _entries_of(self, number: int) -> list[bytes]:
-        return self._piece(number).read("entries.jsonl").splitlines()
-
-    def tables(self) -> list[list[Any]]:
-        """Every entry's table, in catalogue order."""
-        lines = [line for number in range(len(self._pieces)) for line in self._entries_of(number)]
-        try:
-            tables: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
-        except ValueError as error:
-            raise StoreError(f"entries.jsonl: {error}") from error
-        if len(tables) != self.meta["entries"]:
-            raise StoreError("the pieces hold another number of entries than the store lists")
-        return tables
-
-    def table(self, position: int) -> list[Any]:
-        """One entry's table, read alone."""
-        number = bisect.bisect_right(self._starts, position) - 1
-        if not 0 <= number < len(self._pieces):
-            raise StoreError(f"no entry at position {position}")
-        piece = self._piece(number)
-        if number not in self._offsets:
-            self._offsets[number] = (piece.array("entries.idx", "Q"), piece.array("entries.crc", "I"))
-        offsets, crcs = self._offsets[number]
-        local = position - self._starts[number]
-        try:
-            start, end = offsets[local], offsets[local + 1]
-            with open(piece.path / "entries.jsonl", "rb") as handle:
-                handle.seek(start)
-                line = handle.read(end - start)
-            if zlib.crc32(line) != crcs[local]:
-                raise ValueError(f"line {local + 1} does not match its checksum")
-            table: list[Any] = json.loads(line)
-        except (OSError, ValueError, IndexError) as error:
-            raise StoreError(f"{piece.path.name}/entries.jsonl: {error}") from error
-        return table
-
-    def position_of(self, entry_id: str) -> int | None:
-        if self._positions is None:
-            ids = self.folder.text_lines("ids.txt")
-            self._positions = {entry_id: position for position, entry_id in enumerate(ids)}
-        return self._positions.get(entry_id)
-
-    def used_by(self, position: int) -> int:
-        if self._used_by is None:
-            self._used_by = self.folder.array("used_by.u32", "I")
-        try:
-            return self._used_by[position]
-        except IndexError as error:
-            raise StoreError("used_by.u32 is too short") from error
-
-    def segment_starts(self) -> list[int]:
-        """The catalogue position of each segment's first entry."""
-        return self._segment_starts[:-1]
-
-    def segment(self, number: int) -> dict[str, Any]:
-        """The parts of one segment's search index (see search.SearchIndex)."""
-        segment = self._segments[number]
-        folder = _Folder(cache_dir() / f"segment-{segment}")
-        parts: dict[str, Any] = {name: folder.text_lines(f"{name}.txt") for name in _LISTS}
-        for name, typecode in _ARRAYS.items():
-            parts[name] = folder.array(f"{name}.{_suffix(typecode)}", typecode)
-        if len(parts["entry_kinds"]) != self._segment_starts[number + 1] - self._segment_starts[number]:
-            raise StoreError(f"segment-{segment} indexes another number of entries than the store lists")
-        return parts
-
-
-def _starts(counts: Iterable[int]) -> list[int]:
-    """The position of each part's first entry, then the total."""
-    starts = [0]
-    for count in counts:
-        starts.append(starts[-1] + int(count))
-    return starts
-
-
-def _prune(folder: Path, keep: str) -> None:
-    """Remove stores, pieces and segments (and half-written folders) nobody has used for a while."""
+    Only files whose names match exactly what this module writes, directly inside `folder`.
+    """
     now = time.time()
     try:
-        children = list(folder.iterdir())
+        children = list(os.scandir(folder))
     except OSError:
         return
-    stores = [p for p in children if p.name.startswith("store-")]
-    old_stores = [p for p in stores if p.name != keep and _age(p, now) > _STALE_SECONDS]
-    for path in old_stores:
-        remove_folder(path)
-    in_use: set[str] = set()
-    for path in stores:
-        if path in old_stores:
+    for child in children:
+        if child.name == keep or not child.is_file(follow_symlinks=False):
+            continue
+        if _STORE_NAME.fullmatch(child.name):
+            stale = _STALE_STORE_SECONDS
+        elif _TEMPORARY_NAME.fullmatch(child.name):
+            stale = _STALE_TEMPORARY_SECONDS
+        else:
             continue
         try:
-            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-            in_use.update(f"piece-{piece}" for piece, _ in meta["pieces"])
-            in_use.update(f"segment-{segment}" for segment, _ in meta["segments"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return  # a store being read or written: prune another time
-    for path in children:
-        unused = path.name.startswith(("piece-", "segment-")) and path.name not in in_use
-        if (unused or path.name.startswith(".store-")) and _age(path, now) > _STALE_SECONDS:
-            remove_folder(path)
+            if now - child.stat(follow_symlinks=False).st_mtime > stale:
+                os.unlink(child.path)
+        except OSError:  # gone already, or not ours to remove
+            pass
 
 
-def remove_folder(path: Path) -> None:
-    """Remove a folder the cache wrote, and nothing else: never recursively, never through a link.
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """What `rlhf cache info` shows of one store."""
 
-    Only a real folder of this user's that holds the cache's marker is touched; its plain files
-    are removed, then the folder if that left it empty. Anything else is left as it is.
-    """
+    path: Path
+    size: int
+    entries: int | None  # None if the store cannot be read (damaged, or another schema)
+    files: list[str]
+    current: bool  # the store of the catalogue set in use
+
+
+def stores() -> list[Path]:
+    """The stores in the cache folder."""
     try:
-        info = path.lstat()
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or not (path / MARKER).is_file():
-            return
-        for child in path.iterdir():
-            if stat.S_ISREG(child.lstat().st_mode):
-                child.unlink()
-        path.rmdir()
+        return sorted(Path(child.path) for child in os.scandir(cache_dir()) if _STORE_NAME.fullmatch(child.name))
     except OSError:
-        pass  # in use by another process, or not ours after all: the cache only ever saves time
+        return []
 
 
-def _age(path: Path, now: float) -> float:
+def describe(path: Path, current: str | None) -> StoreInfo:
+    """A store's size, entries and catalogue files, read without trusting it."""
+    entries: int | None = None
+    files: list[str] = []
     try:
-        return now - path.stat().st_mtime
+        size = path.stat().st_size
+        connection = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True)
+        try:
+            if connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                entries = connection.execute("SELECT count(*) FROM entries").fetchone()[0]
+                files = [row[0] for row in connection.execute("SELECT path FROM files ORDER BY position")]
+        finally:
+            connection.close()
+    except (OSError, sqlite3.DatabaseError):
+        size = size if "size" in locals() else 0
+    return StoreInfo(path, size, entries, files, path.name == current)
+
+
+def clear() -> list[Path]:
+    """Remove every store and temporary file this module wrote; the paths removed."""
+    removed: list[Path] = []
+    try:
+        children = list(os.scandir(cache_dir()))
     except OSError:
-        return 0.0
-
-
-# One encoder for all: json.dumps with options builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _compact_json(value: Any) -> bytes:
-    return _ENCODER.encode(value).encode("utf-8")
-
-
-def _suffix(typecode: str) -> str:
-    return "u8" if typecode == "B" else "u32"
-
-
-def _one_line(text: str) -> str:
-    """List files hold one item a line; titles (only used to order ties) lose any line breaks."""
-    return text.replace("\r", " ").replace("\n", " ")
+        return removed
+    for child in children:
+        ours = _STORE_NAME.fullmatch(child.name) or _TEMPORARY_NAME.fullmatch(child.name)
+        if ours and child.is_file(follow_symlinks=False):
+            try:
+                os.unlink(child.path)
+                removed.append(Path(child.path))
+            except OSError:
+                pass
+    return removed

@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
+from .catalog import entry_urls
 from .errors import Problem
 from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Paper, entry_from_table
 
@@ -176,7 +177,7 @@ def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
     for index, source in enumerate(entry.sources):
         if source.line is not None and not 1 <= source.line <= MAX_LINE:
             found.append((f"sources[{index}].line", f"{source.line} is not a line number (1 to {MAX_LINE})"))
-    for field, url in _urls(entry):
+    for field, url in entry_urls(entry):
         if not HTTP_URL_PATTERN.match(url):
             found.append((field, f"'{url}' is not an http(s) URL"))
     text_fields, list_fields = _FIELDS_OF[type(entry)]
@@ -206,16 +207,6 @@ def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
 @functools.cache
 def _latest_plausible_year() -> int:
     return datetime.date.today().year + 1
-
-
-def _urls(entry: Entry) -> Iterator[tuple[str, str]]:
-    url = getattr(entry, "url", None)
-    if url is not None:
-        yield "url", url
-    for index, other in enumerate(getattr(entry, "other_urls", [])):
-        yield f"other_urls[{index}]", other
-    for index, link in enumerate(getattr(entry, "code", [])):
-        yield f"code[{index}].url", link.url
 
 
 def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:

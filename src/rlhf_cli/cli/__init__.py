@@ -10,6 +10,7 @@ A plain search and completion requests usually never get here: hotpath.py answer
 """
 
 import functools
+import inspect
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -18,25 +19,36 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from .. import __version__
-from ..boundary import LEFT_OUT, guarded, open_snapshot
+from ..boundary import Session, guarded
 from ..errors import ExitCode, UsageError
 from ..render import Format
 
 if TYPE_CHECKING:
     from ..querylang import Node
 
-__all__ = ["LEFT_OUT", "command", "open_snapshot", "user_query"]  # what the command modules share
+__all__ = ["Session", "command", "user_query"]  # what the command modules share
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _error_boundary(command: F) -> F:
+    """Run a command in the error boundary. A first parameter named `session` gets the run's
+    `Session` (which opens catalogues and keeps what they left out) from here, not from the user."""
+    signature = inspect.signature(command)
+    parameters = list(signature.parameters.values())
+    takes_session = bool(parameters) and parameters[0].name == "session"
+
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        code = guarded(lambda: command(*args, **kwargs))
+        if takes_session:
+            code = guarded(lambda session: command(session, *args, **kwargs))
+        else:
+            code = guarded(lambda _: command(*args, **kwargs))
         if code != ExitCode.OK:
             raise typer.Exit(code)
 
+    if takes_session:  # Typer reads the parameters from here: the session is not an option
+        run.__signature__ = signature.replace(parameters=parameters[1:])  # type: ignore[attr-defined]
     return run  # type: ignore[return-value]  # functools.wraps keeps F's signature; mypy cannot see it
 
 
@@ -80,7 +92,7 @@ _REGISTERED: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
 COMMAND_MODULES = {
     **dict.fromkeys(["search", "papers", "codebases", "datasets", "envs", "blogs", "books", "topics"], "listings"),
     **dict.fromkeys(["show", "related", "cite", "open"], "entries"),
-    **dict.fromkeys(["stats", "graph", "export", "validate"], "tools"),
+    **dict.fromkeys(["stats", "graph", "export", "validate", "cache"], "tools"),
     **dict.fromkeys(["import", "lint"], "lists"),
     "mcp": "agents",
     "config": "settings",
@@ -116,6 +128,7 @@ EXAMPLES: dict[str, list[str]] = {
         "rlhf export -f html site/",
     ],
     "validate": ["rlhf validate", "rlhf validate my-catalog/"],
+    "cache": ["rlhf cache info", "rlhf cache clear"],
     "import": ["rlhf import awesome-list.md --dry-run", "rlhf import awesome-list.md --into my-catalog/"],
     "lint": ["rlhf lint", "rlhf lint awesome-list.md --json"],
     "mcp": ["rlhf mcp", "rlhf mcp --catalog my-catalog/"],
@@ -264,6 +277,17 @@ FormatOption = Annotated[
     ),
 ]
 LimitOption = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")]
+MinScoreOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-score",
+        min=0,
+        max=100,
+        help="How well (0-100) a free-text word of the query must match to keep an entry. Default: 85 in "
+        "listings (stricter than search's 72, so 'reward hacking' does not keep 'reward shaping').",
+        show_default=False,
+    ),
+]
 QueryArgument = Annotated[
     list[str] | None,
     typer.Argument(

@@ -2,17 +2,25 @@
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .. import render
-from ..errors import ExitCode, Stop, UsageError
+from ..errors import AmbiguousError, ExitCode, NotFoundError, RlhfError, Stop, UsageError
 from ..render import Column, field
-from . import CatalogOption, FormatOption, NoBundledOption, _complete, command, open_snapshot
+from . import CatalogOption, FormatOption, NoBundledOption, Session, _complete, command
+
+if TYPE_CHECKING:
+    from ..models import Entry
 
 NameArgument = Annotated[
-    str, typer.Argument(help="An id, title, name or alias (any case).", autocompletion=_complete())
+    str,
+    typer.Argument(
+        help="An id, title, name or alias (any case, spaces and hyphens aside), an arXiv id or URL in any "
+        "spelling, a DOI, an OpenReview id, a link the entry carries, or a citekey `rlhf cite` printed.",
+        autocompletion=_complete(),
+    ),
 ]
 
 
@@ -24,6 +32,7 @@ class CiteFormat(StrEnum):
 
 @command()
 def show(
+    session: Session,
     name: NameArgument,
     output: FormatOption = None,
     catalog: CatalogOption = None,
@@ -37,13 +46,14 @@ def show(
         fmt = render.terminal_format()
     if fmt not in render.DETAIL_FORMATS:
         raise UsageError(f"show: --format {fmt.value} is for lists; use one of table, json, csv, tsv")
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
-    entry = catalogue.resolve(name)
-    render.detail(entry_record(entry, catalogue), links_record(entry, catalogue), fmt)
+    view = session.open(catalog, no_bundled)
+    entry = view.resolve(name)
+    render.detail(entry_record(entry, view), links_record(entry, view), fmt)
 
 
 @command()
 def related(
+    session: Session,
     name: NameArgument,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = 15,
     output: FormatOption = None,
@@ -54,13 +64,14 @@ def related(
     from ..records import entry_record
     from ..relations import related as find_related
 
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
-    entry = catalogue.resolve(name)
-    found = find_related(catalogue, entry)
+    view = session.open(catalog, no_bundled)
+    entry = view.resolve(name)
+    found, _ = find_related(view, entry, limit)
     if not found:
         render.error(f"nothing in the catalogue is linked to {entry.id}")
         raise Stop(ExitCode.NO_MATCH)
-    records = [{"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, catalogue) for r in found[:limit]]
+    view.prefetch_links([view.position(r.entry) for r in found])
+    records = [{"score": r.score, "reasons": list(r.reasons)} | entry_record(r.entry, view) for r in found]
     columns = [
         field("score", "Score"),
         field("kind", "Kind"),
@@ -73,6 +84,7 @@ def related(
 
 @command("open")
 def open_entry(
+    session: Session,
     name: NameArgument,
     code: Annotated[bool, typer.Option("--code", help="Open the entry's code instead of its page.")] = False,
     print_only: Annotated[bool, typer.Option("--print", help="Print the URL instead of opening a browser.")] = False,
@@ -82,7 +94,7 @@ def open_entry(
     """Open an entry's page (or its code) in the web browser; only http(s) links are ever opened."""
     from ..models import Codebase, Paper
 
-    catalogue = open_snapshot(catalog, no_bundled).catalogue
+    catalogue = session.open(catalog, no_bundled)
     entry = catalogue.resolve(name)
     url: str | None = getattr(entry, "url", None)
     if code:
@@ -104,19 +116,20 @@ def open_entry(
     except UnsafeUrl as reason:
         raise UsageError(f"open: refusing to open '{render.visible(url)}': {reason}") from None
     if print_only:
-        render.write(url + "\n")
+        render.write(render.visible(url) + "\n")
         return
     import webbrowser
 
     # No shell is run, and the URL is in a form no shell would act on either (urls.py), since
     # $BROWSER may be a shell wrapper.
     if not webbrowser.open(url):
-        render.write(url + "\n")
+        render.write(render.visible(url) + "\n")
         render.note("rlhf: no browser found; the link is printed above")
 
 
 @command()
 def cite(
+    session: Session,
     names: Annotated[
         list[str],
         typer.Argument(
@@ -131,9 +144,35 @@ def cite(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Print citations (BibTeX, CSL-JSON or RIS) of papers, codebases, blogs and books, with stable citekeys."""
+    from .. import cite as citations
+    from ..records import entry_record
+
     wanted = [line.strip() for name in names for line in (sys.stdin if name == "-" else [name]) if line.strip()]
     if not wanted:
         raise UsageError("cite: no ids given (stdin was empty)")
-    from ..api import Catalogue
-
-    render.write(Catalogue(open_snapshot(catalog, no_bundled)).cite(wanted, style.value, ascii_only=ascii_only))
+    catalogue = session.open(catalog, no_bundled)
+    found: list[Entry] = []
+    unknown: list[RlhfError] = []
+    for name in wanted:
+        try:
+            found.append(catalogue.resolve(name))
+        except (NotFoundError, AmbiguousError) as error:
+            unknown.append(error)  # the others are still cited; the bad ones are named after
+    records = [entry_record(entry, catalogue) for entry in dict.fromkeys(found)]
+    records, uncitable = citations.citable(records)
+    if uncitable:
+        record = uncitable[0]
+        raise UsageError(
+            f"cite: {record['id']} is a {record['kind']}, which has no citable form; "
+            f"cite a paper that uses it (rlhf related {record['id']})"
+        )
+    if records and style is CiteFormat.BIBTEX:
+        render.write(citations.bibtex(records, ascii_only=ascii_only))
+    elif records and style is CiteFormat.CSL_JSON:
+        render.write(citations.csl_json(records))
+    elif records:
+        render.write(citations.ris(records))
+    for problem in unknown:
+        render.error(str(problem))
+    if unknown:
+        raise Stop(ExitCode.NO_MATCH)

@@ -5,7 +5,6 @@ same query), adds the QUERY argument, and runs the whole query through `_listing
 """
 
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,28 +13,30 @@ import typer
 
 from .. import render
 from ..errors import ExitCode, Stop, UsageError
-from ..hotpath import SEARCH_LIMIT, plain_words, search_columns, search_limit, search_words
+from ..hotpath import SEARCH_LIMIT, looks_like_identifier, plain_words, search_columns, search_limit, search_words
 from ..render import Column, Format, field
 from . import (
-    LEFT_OUT,
     CatalogOption,
     ExplainOption,
     FormatOption,
     KindChoice,
     LimitOption,
+    MinScoreOption,
     NoBundledOption,
     QueryArgument,
+    Session,
     _complete,
     command,
-    open_snapshot,
     user_query,
 )
 
+# Free text in a listing's query filters more strictly than in search: a listing answers "which
+# papers are about X", where a near miss ("reward shaping" for "reward hacking") is wrong.
+LISTING_MIN_SCORE = 85.0
+
 if TYPE_CHECKING:
-    from ..catalog import Catalogue
-    from ..models import Entry
     from ..querylang import Node
-    from ..snapshot import Snapshot
+    from ..view import CatalogueView
 
 
 class PaperSort(StrEnum):
@@ -71,67 +72,82 @@ def option_term(option: str, name: str, value: str) -> "Node":
 
 def _listing(
     noun: str,
-    snapshot: "Snapshot",
-    entries: "list[Entry]",
+    view: "CatalogueView",
+    selection: tuple[str, tuple[object, ...], str],
     node: "Node | None",
     columns: list[Column],
     output: Format | None,
     limit: int | None,
     explain: bool,
+    min_score: float | None = None,
     ranked: bool = False,
 ) -> None:
-    """Run the query over `entries`, then print the matches or say why there are none (exit 1)."""
+    """Run the query over the entries the store selects (an SQL condition on `entries`, its
+    parameters and an order), then print the matches or say why there are none (exit 1).
+
+    A ranked listing (search) keeps what search finds; an ordered one (papers, datasets...) keeps
+    only free-text matches of at least `min_score` (LISTING_MIN_SCORE by default), and shows each
+    entry's score when the query has free text."""
     from ..query import Query, empty_hint, terms_label
     from ..records import entry_record
     from ..search import KIND_ORDER
 
-    catalogue = snapshot.catalogue
-    query = Query(catalogue, node, lambda: snapshot.index)
-    if explain:
-        render.note(f"query: {query.describe()}")
-    results = query.run(entries)
-    if ranked:
-        order = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
-        results.sort(key=lambda r: (-(r[1].score or 0.0), order[r[0].KIND], r[0].display_name.casefold()))
-    if not results:
-        if LEFT_OUT:  # the broken files, reported next, are the likelier story
-            raise Stop(ExitCode.NO_MATCH)
-        said = terms_label(node)
-        render.error(f"no {noun} match {said}" if said else f"the catalogue has no {noun}")
-        hint = empty_hint(query, entries, noun)
-        if hint:
-            render.note(f"hint: {hint}")
-        raise Stop(ExitCode.NO_MATCH)
     if limit is None:
         from ..config import load_config
 
         limit = load_config().limit
+    base, parameters, order = selection
+    threshold = None if ranked else LISTING_MIN_SCORE if min_score is None else min_score
+    query = Query(view, node, threshold)
+    if explain:
+        render.note(f"query: {query.describe()}")
+    # A ranked listing needs every match to rank them; an ordered one builds only those shown.
+    results, total = query.select(base, parameters, order, None if ranked else limit)
+    if ranked:  # by score, then as search ranks equal matches (where, coverage, links), then by kind and title
+        rank = {kind: place for place, kind in enumerate(KIND_ORDER)}
+        results.sort(
+            key=lambda r: (-(r[1].score or 0.0), query.text_rank(r[0]), rank[r[0].KIND], r[0].display_name.casefold())
+        )
+    scored = not ranked and query.has_text()
+    if not results:
+        if view.problems:  # the broken files, reported next, are the likelier story
+            raise Stop(ExitCode.NO_MATCH)
+        said = terms_label(node)
+        render.error(f"no {noun} match {said}" if said else f"the catalogue has no {noun}")
+        hint = empty_hint(query, base, parameters, noun)
+        if hint:
+            render.note(f"hint: {hint}")
+        raise Stop(ExitCode.NO_MATCH)
     shown = results if limit is None else results[:limit]
     fmt = output or render.default_format()
+    view.prefetch_links([view.position(entry) for entry, _ in shown])
     records = []
     for entry, match in shown:
-        record = entry_record(entry, catalogue)
+        record = entry_record(entry, view)
         if ranked:
             hit = query.text_hit(entry)
             matched = (
                 {"field": hit.field, "text": hit.text} if hit else {"field": "query", "text": "; ".join(match.reasons)}
             )
             record = {"score": None if match.score is None else round(match.score, 1), "matched": matched} | record
+        elif scored:
+            record = {"score": None if match.score is None else round(match.score, 1)} | record
         if explain:
             record["explain"] = list(match.reasons)
             if fmt not in (Format.JSON, Format.JSONL):
                 score = "" if match.score is None else f" ({match.score:.1f})"
                 render.note(f"{entry.id}{score}: " + "; ".join(match.reasons))
         records.append(record)
-    render.listing(records, columns, fmt)
-    if len(shown) < len(results) and sys.stderr.isatty():
-        render.note(f"showing {len(shown)} of {len(results)}; use --limit to see more")
+    render.listing(records, [field("score", "Score"), *columns] if scored else columns, fmt)
+    if len(shown) < total and sys.stderr.isatty():
+        render.note(f"showing {len(shown)} of {total}; use --limit to see more")
 
 
 def _kind_listing(
+    session: Session,
     kind: str,
     noun: str,
-    select: "Callable[[Catalogue], list[Entry]]",
+    selection: tuple[str, tuple[object, ...]],
     columns: list[Column],
     query: list[str] | None,
     catalog: list[Path] | None,
@@ -139,18 +155,32 @@ def _kind_listing(
     output: Format | None,
     limit: int | None,
     explain: bool,
+    min_score: float | None,
 ) -> None:
-    """The listing of one kind of entry: those `select` picks that match the QUERY."""
+    """The listing of one kind of entry, in catalogue order: those of `selection` (an SQL
+    condition and its parameters) that match the QUERY."""
     from ..querylang import conjunction
 
     node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
+    view = session.open(catalog, no_bundled)
     whole = conjunction(option_term("kind", "kind", kind), node)
-    _listing(noun, snapshot, select(snapshot.catalogue), whole, columns, output, limit, explain)
+    condition, parameters = selection
+    _listing(
+        noun,
+        view,
+        (f"kind = ? AND ({condition})", (kind, *parameters), "position"),
+        whole,
+        columns,
+        output,
+        limit,
+        explain,
+        min_score,
+    )
 
 
 @command()
 def search(
+    session: Session,
     query: Annotated[
         list[str], typer.Argument(help="Words to look for (typos and word order are forgiven), or a full query.")
     ],
@@ -178,26 +208,25 @@ def search(
         raise UsageError("search: give at least one word to look for")
     limit = search_limit(limit)
     kinds = [k.value for k in kind] if kind else None
-    if plain_words(text) and not explain:
+    if (plain_words(text) or looks_like_identifier(text.strip())) and not explain:
         # Free words alone, the common case: no need to load the query language at all.
-        search_words(open_snapshot(catalog, no_bundled), " ".join(text.split()), kinds, limit, output)
+        search_words(session.open(catalog, no_bundled), " ".join(text.split()), kinds, limit, output)
         return
     from ..querylang import Or, conjunction, text_only
     from ..querylang import field as query_field
 
     node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
+    view = session.open(catalog, no_bundled)
     words = text_only(node)
     if words is not None and not explain:
-        search_words(snapshot, words, kinds, limit, output)
+        search_words(view, words, kinds, limit, output)
         return
     kind_node = None
     if kinds:
         kind_terms = tuple(query_field("kind", k) for k in kinds)
         kind_node = kind_terms[0] if len(kind_terms) == 1 else Or(kind_terms)
     whole = conjunction(kind_node, node)
-    entries = list(snapshot.catalogue.entries)
-    _listing("entries", snapshot, entries, whole, search_columns(), output, limit, explain, ranked=True)
+    _listing("entries", view, ("1", (), "position"), whole, search_columns(), output, limit, explain, ranked=True)
 
 
 def _title_cell(record: dict[str, Any]) -> str:
@@ -224,7 +253,7 @@ PAPER_COLUMNS = [
 
 
 def _subject_terms(
-    snapshot: "Snapshot", keyword: str | None, dataset: str | None, env: str | None, uses: str | None = None
+    view: "CatalogueView", keyword: str | None, dataset: str | None, env: str | None, uses: str | None = None
 ) -> "list[Node]":
     """The --keyword, --dataset, --env and --uses terms that papers and codebases share."""
     terms = []
@@ -235,13 +264,14 @@ def _subject_terms(
     if env is not None:
         terms.append(option_term("--env", "env", env))
     if uses is not None:
-        target = snapshot.catalogue.resolve(uses, kinds=["dataset", "environment"], what="dataset or environment")
+        target = view.resolve(uses, kinds=["dataset", "environment"], what="dataset or environment")
         terms.append(option_term("--uses", "dataset" if target.KIND == "dataset" else "env", target.id))
     return terms
 
 
 @command()
 def papers(
+    session: Session,
     query: QueryArgument = None,
     year: Annotated[
         str | None,
@@ -295,6 +325,7 @@ def papers(
     sort: Annotated[
         PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
     ] = PaperSort.YEAR,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -302,30 +333,29 @@ def papers(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """List papers, newest first, filtered by options or a query."""
-    from ..models import Paper
     from ..querylang import conjunction
 
     terms = [option_term("--year", "year", year)] if year is not None else []
     node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
-    terms += _subject_terms(snapshot, keyword, dataset, env, uses)
+    view = session.open(catalog, no_bundled)
+    terms += _subject_terms(view, keyword, dataset, env, uses)
     if author is not None:
         terms.append(option_term("--author", "author", author))
     if has_code:
         terms.append(option_term("--has-code", "code", "yes"))
-    found: list[Paper] = list(snapshot.catalogue.papers)
-    order: dict[PaperSort, Callable[[Paper], Any]] = {
-        PaperSort.YEAR: lambda p: (-p.year, p.title.casefold()),
-        PaperSort.TITLE: lambda p: p.title.casefold(),
-        PaperSort.ID: lambda p: p.id,
-    }
-    found.sort(key=order[sort])
+    # Newest first, then by title (a paper's title_key is its case-folded title), then catalogue order.
+    order = {
+        PaperSort.YEAR: "year DESC, title_key, position",
+        PaperSort.TITLE: "title_key, position",
+        PaperSort.ID: "id",
+    }[sort]
     whole = conjunction(option_term("kind", "kind", "paper"), *terms, node)
-    _listing("papers", snapshot, list(found), whole, PAPER_COLUMNS, output, limit, explain)
+    _listing("papers", view, ("kind = 'paper'", (), order), whole, PAPER_COLUMNS, output, limit, explain, min_score)
 
 
 @command()
 def codebases(
+    session: Session,
     query: QueryArgument = None,
     keyword: Annotated[
         str | None,
@@ -348,6 +378,7 @@ def codebases(
             "--env", "-e", help="Only codebases using this environment.", autocompletion=_complete(("environment",))
         ),
     ] = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -358,9 +389,8 @@ def codebases(
     from ..querylang import conjunction
 
     node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
-    terms = _subject_terms(snapshot, keyword, dataset, env)
-    found = sorted(snapshot.catalogue.codebases, key=lambda e: e.display_name.casefold())
+    view = session.open(catalog, no_bundled)
+    terms = _subject_terms(view, keyword, dataset, env)
     columns = [
         field("id", "ID"),
         field("title", "Name"),
@@ -368,11 +398,13 @@ def codebases(
         field("url", "URL", in_table=False),
     ]
     whole = conjunction(option_term("kind", "kind", "codebase"), *terms, node)
-    _listing("codebases", snapshot, list(found), whole, columns, output, limit, explain)
+    selection = ("kind = 'codebase'", (), "title_key, position")
+    _listing("codebases", view, selection, whole, columns, output, limit, explain, min_score)
 
 
 @command()
 def datasets(
+    session: Session,
     query: QueryArgument = None,
     used_by: Annotated[
         str | None,
@@ -386,6 +418,7 @@ def datasets(
     sort: Annotated[
         DatasetSort, typer.Option("--sort", "-s", help="Order: name, or uses (most used first).")
     ] = DatasetSort.NAME,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -393,21 +426,19 @@ def datasets(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """List datasets and dataset collections, with how many papers and codebases use each."""
-    from ..models import Codebase, Paper
     from ..querylang import conjunction
 
     node = user_query(query)
-    snapshot = open_snapshot(catalog, no_bundled)
-    catalogue = snapshot.catalogue
-    found = sorted(catalogue.datasets, key=lambda d: d.display_name.casefold())
+    view = session.open(catalog, no_bundled)
+    base: tuple[str, tuple[object, ...]] = ("kind = 'dataset'", ())
     noun = "datasets"
     if used_by is not None:
-        user = catalogue.resolve(used_by, kinds=["paper", "codebase"], what="paper or codebase")
-        assert isinstance(user, Paper | Codebase)
-        found = [d for d in found if d.id in user.datasets]
+        user = view.resolve(used_by, kinds=["paper", "codebase"], what="paper or codebase")
+        used = "position IN (SELECT target FROM links WHERE source = ? AND relation IN ('dataset', 'dataset-by-code'))"
+        base = (f"kind = 'dataset' AND {used}", (view.position(user),))
         noun = f"datasets used by {user.display_name}"
-    if sort is DatasetSort.USES:
-        found.sort(key=lambda d: -catalogue.users_count(d))
+    # By name (then catalogue order); most used first keeps that order among equals.
+    order = "used_by DESC, title_key, position" if sort is DatasetSort.USES else "title_key, position"
     columns = [
         field("id", "ID"),
         field("title", "Name", wide=True),
@@ -416,12 +447,14 @@ def datasets(
         field("url", "URL", in_table=False),
     ]
     whole = conjunction(option_term("kind", "kind", "dataset"), node)
-    _listing(noun, snapshot, list(found), whole, columns, output, limit, explain)
+    _listing(noun, view, (*base, order), whole, columns, output, limit, explain, min_score)
 
 
 @command()
 def envs(
+    session: Session,
     query: QueryArgument = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -431,9 +464,10 @@ def envs(
     """List experiment environments (Atari, MuJoCo, ...), with how many entries use each."""
     columns = [field("id", "ID"), field("title", "Name", wide=True), field("used_by", "Used by")]
     _kind_listing(
+        session,
         "environment",
         "environments",
-        lambda catalogue: list(catalogue.environments),
+        ("1", ()),
         columns,
         query,
         catalog,
@@ -441,13 +475,16 @@ def envs(
         output,
         limit,
         explain,
+        min_score,
     )
 
 
 @command()
 def blogs(
+    session: Session,
     query: QueryArgument = None,
     language: Annotated[Language | None, typer.Option("--language", "-l", help="Only posts in this language.")] = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -464,15 +501,19 @@ def blogs(
     ]
     noun = f"blogs in language '{language.value}'" if language else "blogs"
 
-    def select(catalogue: "Catalogue") -> "list[Entry]":
-        return [blog for blog in catalogue.blogs if language is None or blog.language == language.value]
-
-    _kind_listing("blog", noun, select, columns, query, catalog, no_bundled, output, limit, explain)
+    selection: tuple[str, tuple[object, ...]] = ("1", ())
+    if language is not None:
+        selection = ("json_extract(data, '$.language') = ?", (language.value,))
+    _kind_listing(
+        session, "blog", noun, selection, columns, query, catalog, no_bundled, output, limit, explain, min_score
+    )
 
 
 @command()
 def books(
+    session: Session,
     query: QueryArgument = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -481,16 +522,19 @@ def books(
 ) -> None:
     """List books about RLHF."""
     columns = [field("id", "ID"), field("title", "Title", wide=True), field("url", "URL", in_table=False)]
-    books = lambda catalogue: list(catalogue.books)  # noqa: E731
-    _kind_listing("book", "books", books, columns, query, catalog, no_bundled, output, limit, explain)
+    _kind_listing(
+        session, "book", "books", ("1", ()), columns, query, catalog, no_bundled, output, limit, explain, min_score
+    )
 
 
 @command()
 def topics(
+    session: Session,
     query: QueryArgument = None,
     category: Annotated[
         Category | None, typer.Option("--category", help="Only techniques, or only application areas.")
     ] = None,
+    min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
@@ -501,7 +545,9 @@ def topics(
     columns = [field("id", "ID"), field("category", "Category"), field("title", "English"), field("name_zh", "中文")]
     noun = f"topics in category '{category.value}'" if category else "topics"
 
-    def select(catalogue: "Catalogue") -> "list[Entry]":
-        return [t for t in catalogue.topics if category is None or t.category == category.value]
-
-    _kind_listing("topic", noun, select, columns, query, catalog, no_bundled, output, limit, explain)
+    selection: tuple[str, tuple[object, ...]] = ("1", ())
+    if category is not None:
+        selection = ("json_extract(data, '$.category') = ?", (category.value,))
+    _kind_listing(
+        session, "topic", noun, selection, columns, query, catalog, no_bundled, output, limit, explain, min_score
+    )

@@ -15,15 +15,14 @@ from . import (
     LimitOption,
     NoBundledOption,
     QueryArgument,
+    Session,
     command,
-    open_snapshot,
     user_query,
 )
 
 if TYPE_CHECKING:
-    from ..models import Entry
     from ..querylang import Node
-    from ..snapshot import Snapshot
+    from ..view import CatalogueView
 
 
 @command()
@@ -59,6 +58,7 @@ class Grouping(StrEnum):
 
 @command()
 def stats(
+    session: Session,
     query: QueryArgument = None,
     by: Annotated[Grouping, typer.Option("--by", "-b", help="What to count by.")] = Grouping.YEAR,
     limit: LimitOption = None,
@@ -69,8 +69,8 @@ def stats(
     """Count entries (of a query, or all) by year, keyword, dataset, environment, kind or source."""
     from ..stats import counts
 
-    snapshot = open_snapshot(catalog, no_bundled)
-    rows = counts(snapshot.catalogue, _selection(snapshot, user_query(query)), by.value)
+    view = session.open(catalog, no_bundled)
+    rows = counts(view, *_selection(view, user_query(query)), by.value)
     if by is not Grouping.YEAR and limit is not None:
         rows = rows[:limit]
     if not rows:
@@ -93,6 +93,7 @@ class GraphFormat(StrEnum):
 
 @command()
 def graph(
+    session: Session,
     query: QueryArgument = None,
     output: Annotated[GraphFormat, typer.Option("--format", "-f", help="Diagram language.")] = GraphFormat.MERMAID,
     catalog: CatalogOption = None,
@@ -102,22 +103,22 @@ def graph(
     from .. import graph as diagrams
     from ..querylang import field as query_field
 
-    snapshot = open_snapshot(catalog, no_bundled)
-    catalogue = snapshot.catalogue
-    selection = _selection(snapshot, user_query(query) or query_field("kind", "paper"))
+    view = session.open(catalog, no_bundled)
+    condition, parameters = _selection(view, user_query(query) or query_field("kind", "paper"))
+    selection = view.entries_where(condition, parameters)
     if not selection:
         render.error("nothing matches the query, so there is no graph")
         raise Stop(ExitCode.NO_MATCH)
-    nodes, links = diagrams.edges(catalogue, selection)
+    nodes, links = diagrams.edges(view, selection)
     render.write(diagrams.mermaid(nodes, links) if output is GraphFormat.MERMAID else diagrams.dot(nodes, links))
 
 
-def _selection(snapshot: "Snapshot", node: "Node | None") -> "list[Entry]":
-    """The entries of the catalogue that match a query (all of them for no query)."""
+def _selection(view: "CatalogueView", node: "Node | None") -> tuple[str, list[object]]:
+    """The entries of the catalogue that match a query (all of them for no query), as an SQL
+    condition on the store's `entries` and its parameters."""
     from ..query import Query
 
-    catalogue = snapshot.catalogue
-    return [entry for entry, _ in Query(catalogue, node, lambda: snapshot.index).run(list(catalogue.entries))]
+    return Query(view, node).sql()
 
 
 class ExportFormat(StrEnum):
@@ -133,6 +134,7 @@ class ListLanguage(StrEnum):
 
 @command()
 def export(
+    session: Session,
     destination: Annotated[
         Path,
         typer.Argument(
@@ -161,10 +163,10 @@ def export(
             raise UsageError("export: a site is a folder of files and cannot go to stdout; give a folder name")
         if output is not ExportFormat.MARKDOWN:
             raise UsageError("export: a SQLite database cannot go to stdout; give a file name")
-        render.write(_markdown(catalog, no_bundled, language))
+        render.write(_markdown(session, catalog, no_bundled, language))
         return
     if output is ExportFormat.HTML:
-        _html(destination, force, catalog, no_bundled)
+        _html(session, destination, force, catalog, no_bundled)
         return
     if output is ExportFormat.MARKDOWN:
         looks_like, what, extensions = _looks_like_text, "a text file", _MARKDOWN_EXTENSIONS
@@ -180,12 +182,12 @@ def export(
         render.note(f"rlhf: warning: writing {output.value} to {destination}, a name not ending in {extensions[0]}")
     try:
         if output is ExportFormat.MARKDOWN:
-            text = _markdown(catalog, no_bundled, language)
+            text = _markdown(session, catalog, no_bundled, language)
             replace_file(target, lambda temporary: temporary.write_text(text, encoding="utf-8"))
             return
         from ..export_sqlite import export as export_sqlite
 
-        catalogue = open_snapshot(catalog, no_bundled, tolerant=False).catalogue
+        catalogue = session.open(catalog, no_bundled, tolerant=False).catalogue()
         export_sqlite(catalogue, target)
     except (OSError, sqlite3.Error) as error:
         raise WriteError(f"export: cannot write {destination}: {getattr(error, 'strerror', None) or error}") from None
@@ -196,7 +198,7 @@ _MARKDOWN_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".txt")
 _SQLITE_EXTENSIONS: tuple[str, ...] = (".sqlite", ".sqlite3", ".db", ".db3")
 
 
-def _html(destination: Path, force: bool, catalog: list[Path] | None, no_bundled: bool) -> None:
+def _html(session: Session, destination: Path, force: bool, catalog: list[Path] | None, no_bundled: bool) -> None:
     from ..api import Catalogue
     from ..export_html import export as export_html
     from ..export_html import writable_folder
@@ -206,7 +208,7 @@ def _html(destination: Path, force: bool, catalog: list[Path] | None, no_bundled
     except UsageError as error:
         raise UsageError(f"export: {error}") from None
     # Strict, as the other formats: a site must not silently miss the entries of a broken file.
-    catalogue = Catalogue(open_snapshot(catalog, no_bundled, tolerant=False))
+    catalogue = Catalogue(session.open(catalog, no_bundled, tolerant=False))
     try:
         count = export_html(catalogue, folder)
     except OSError as error:
@@ -214,11 +216,11 @@ def _html(destination: Path, force: bool, catalog: list[Path] | None, no_bundled
     render.note(f"wrote {count} entries to {destination}/ (open {destination}/index.html)")
 
 
-def _markdown(catalog: list[Path] | None, no_bundled: bool, language: ListLanguage) -> str:
+def _markdown(session: Session, catalog: list[Path] | None, no_bundled: bool, language: ListLanguage) -> str:
     from ..export_markdown import export as export_markdown
 
     # Strict: an export must not silently miss the entries of a broken file.
-    return export_markdown(open_snapshot(catalog, no_bundled, tolerant=False).catalogue, language.value)
+    return export_markdown(session.open(catalog, no_bundled, tolerant=False).catalogue(), language.value)
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -230,3 +232,52 @@ def _looks_like_text(head: bytes) -> bool:
     except UnicodeDecodeError as error:
         return error.start >= len(head) - 3 and len(head) == 8192
     return True
+
+
+class CacheAction(StrEnum):
+    INFO = "info"
+    CLEAR = "clear"
+
+
+@command()
+def cache(
+    action: Annotated[
+        CacheAction, typer.Argument(help="info: where the cache is, how big, for which files; clear: empty it.")
+    ],
+    output: FormatOption = None,
+    catalog: CatalogOption = None,
+    no_bundled: NoBundledOption = False,
+) -> None:
+    """Show the cache of validated catalogues (info), or remove it (clear)."""
+    from .. import store
+    from ..loader import catalog_paths, catalogue_files
+
+    folder = store.cache_dir()
+    if action is CacheAction.CLEAR:
+        removed = store.clear()
+        render.note(f"removed {len(removed)} file{'s' if len(removed) != 1 else ''} from {folder}")
+        return
+    in_use = store.set_name([str(path) for path in catalogue_files(catalog_paths(catalog, bundled=not no_bundled))])
+    found = [store.describe(path, in_use) for path in store.stores()]
+    render.note(f"cache folder: {folder}")
+    if not found:
+        render.note("it holds no catalogue stores")
+        return
+    records = [
+        {
+            "path": str(info.path),
+            "size": info.size,
+            "entries": info.entries,
+            "in_use": info.current,
+            "files": info.files,
+        }
+        for info in found
+    ]
+    columns = [
+        field("path", "Store", wide=True),
+        field("size", "Bytes"),
+        field("entries", "Entries"),
+        render.Column("In use", lambda r: "yes" if r["in_use"] else ""),
+        render.Column("Files", lambda r: "\n".join(r["files"]), wide=True),
+    ]
+    render.listing(records, columns, output or render.default_format())

@@ -1,0 +1,241 @@
+"""The tables of a catalogue store, and how a validated catalogue fills them (docs/schema.md).
+
+Each entry's row keeps its validated TOML table as JSON (`entries.data`): the models rebuild an
+entry from it, so a new field flows through without a new column. The other tables exist for
+what commands filter, join and sort on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from array import array
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .catalog import Catalogue, normalise_url
+from .models import Codebase, Dataset, Entry, Paper
+
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (position INTEGER PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE entries (
+    position INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    title_key TEXT NOT NULL,
+    year INTEGER,
+    url TEXT,
+    url_key TEXT,
+    has_code INTEGER NOT NULL,
+    used_by INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX entries_kind ON entries (kind, year);
+CREATE INDEX entries_url ON entries (url_key) WHERE url_key IS NOT NULL;
+CREATE TABLE names (name TEXT NOT NULL, position INTEGER NOT NULL);
+CREATE INDEX names_name ON names (name, position);
+CREATE TABLE lookup_keys (key TEXT NOT NULL, position INTEGER NOT NULL);
+CREATE INDEX lookup_keys_key ON lookup_keys (key, position);
+CREATE TABLE terms (position INTEGER NOT NULL, field TEXT NOT NULL, rank INTEGER NOT NULL, text TEXT NOT NULL,
+    folded TEXT NOT NULL);
+CREATE INDEX terms_field ON terms (field, folded);
+CREATE INDEX terms_position ON terms (position, field);
+CREATE TABLE links (source INTEGER NOT NULL, relation TEXT NOT NULL, rank INTEGER NOT NULL, target INTEGER NOT NULL);
+CREATE INDEX links_source ON links (source, relation);
+CREATE INDEX links_target ON links (target, relation);
+CREATE TABLE code (position INTEGER NOT NULL, rank INTEGER NOT NULL, url TEXT NOT NULL, url_key TEXT NOT NULL,
+    official INTEGER NOT NULL);
+CREATE INDEX code_url ON code (url_key);
+CREATE TABLE search_index (part TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE VIRTUAL TABLE search_fts USING fts5 (id UNINDEXED, title, texts);
+"""
+
+# The search index's parts (search.SearchIndex), kept as blobs: lists of texts one a line, and
+# arrays of unsigned ints in the machine's byte order (part of the store's key).
+INDEX_LISTS = ("texts", "words", "entry_titles")
+INDEX_ARRAYS = {
+    "text_ref_offsets": "I",
+    "text_refs": "I",
+    "word_text_offsets": "I",
+    "word_texts": "I",
+    "entry_kinds": "B",
+    "entry_field_counts": "B",
+    "entry_links": "H",
+}
+# What the `terms` table holds, by field: the texts that the query language's title:, author:,
+# keyword: and source: terms look in, and that `related` compares.
+TERM_FIELDS = ("title", "author", "org", "lab", "keyword", "task", "source")
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def fill(
+    connection: sqlite3.Connection,
+    key: str,
+    files: list[tuple[str, int]],
+    catalogue: Catalogue,
+    tables: list[dict[str, Any]],
+) -> None:
+    """Write a validated catalogue (its entries, and the TOML table of each) into an empty store."""
+    from . import __version__
+    from .search import SearchIndex
+
+    connection.executescript(SCHEMA)
+    connection.executemany(
+        "INSERT INTO files VALUES (?, ?, ?)", ((n, path, size) for n, (path, size) in enumerate(files))
+    )
+    entries = catalogue.entries
+    position_of = {entry.id: position for position, entry in enumerate(entries)}
+    connection.executemany(
+        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            _entry_row(position, entry, table, catalogue)
+            for position, (entry, table) in enumerate(zip(entries, tables, strict=True))
+        ),
+    )
+    connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries))
+    connection.executemany("INSERT INTO lookup_keys VALUES (?, ?)", _key_rows(entries))
+    connection.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", _term_rows(entries))
+    connection.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", _link_rows(catalogue, position_of))
+    connection.executemany("INSERT INTO code VALUES (?, ?, ?, ?, ?)", _code_rows(entries))
+    index = SearchIndex.build(catalogue)
+    parts: list[tuple[str, bytes]] = [
+        (name, "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8")) for name in INDEX_LISTS
+    ]
+    parts += [(name, array(code, getattr(index, name)).tobytes()) for name, code in INDEX_ARRAYS.items()]
+    connection.executemany("INSERT INTO search_index VALUES (?, ?)", parts)
+    connection.executemany("INSERT INTO search_fts VALUES (?, ?, ?)", _fts_rows(catalogue))
+    connection.executemany(
+        "INSERT INTO meta VALUES (?, ?)", [("key", key), ("version", __version__), ("entries", str(len(entries)))]
+    )
+    connection.execute(f"PRAGMA user_version = {_schema_version()}")
+
+
+def _schema_version() -> int:
+    from .store import SCHEMA_VERSION
+
+    return SCHEMA_VERSION
+
+
+def _entry_row(position: int, entry: Entry, table: dict[str, Any], catalogue: Catalogue) -> tuple[Any, ...]:
+    url: str | None = getattr(entry, "url", None)
+    has_code = isinstance(entry, Codebase) or (isinstance(entry, Paper) and bool(entry.code))
+    return (
+        position,
+        entry.id,
+        entry.KIND,
+        entry.display_name,
+        entry.display_name.casefold(),
+        getattr(entry, "year", None),
+        url,
+        normalise_url(url) if url else None,
+        int(has_code),
+        catalogue.users_count(entry),
+        _ENCODER.encode(table),
+    )
+
+
+def _name_rows(entries: list[Entry]) -> Iterator[tuple[str, int]]:
+    for position, entry in enumerate(entries):
+        for name in dict.fromkeys(name.casefold() for name in entry.names):
+            yield name, position
+
+
+def _key_rows(entries: list[Entry]) -> Iterator[tuple[str, int]]:
+    from .catalog import lookup_keys
+
+    for position, entry in enumerate(entries):
+        for key in sorted(lookup_keys(entry)):
+            yield key, position
+
+
+def labs_of(entry: Entry) -> list[str]:
+    """The accounts owning an entry's official code (a paper's, or a codebase's own link): where a
+    list gives the lab's own repository as the code, that names the lab (`author:anthropic`)."""
+    from .identifiers import code_owner
+
+    urls = [link.url for link in getattr(entry, "code", []) if link.official]
+    if isinstance(entry, Codebase) and entry.url:
+        urls.append(entry.url)
+    return list(dict.fromkeys(owner for owner in map(code_owner, urls) if owner))
+
+
+def term_texts(entry: Entry) -> Iterator[tuple[str, str]]:
+    """(field, text) of every text in TERM_FIELDS, in the order the entry gives them."""
+    for name in entry.names:
+        if name != entry.id:
+            yield "title", name
+    for author in getattr(entry, "authors", []):
+        yield "author", author
+    organisation: str | None = getattr(entry, "authors_org", None)
+    if organisation:
+        yield "org", organisation
+    for lab in labs_of(entry):
+        yield "lab", lab
+    for word in getattr(entry, "keywords", []):
+        yield "keyword", word
+    for word in getattr(entry, "tasks", []):
+        yield "task", word
+    for source in entry.sources:
+        yield "source", source.name
+
+
+def _term_rows(entries: list[Entry]) -> Iterator[tuple[int, str, int, str, str]]:
+    for position, entry in enumerate(entries):
+        for rank, (field, text) in enumerate(term_texts(entry)):
+            yield position, field, rank, text, text.casefold()
+
+
+def _link_rows(catalogue: Catalogue, position_of: dict[str, int]) -> Iterator[tuple[int, str, int, int]]:
+    for position, entry in enumerate(catalogue.entries):
+        if isinstance(entry, Paper | Codebase):
+            for rank, dataset in enumerate(catalogue.datasets_of(entry)):
+                yield position, "dataset", rank, position_of[dataset.id]
+            for rank, environment in enumerate(catalogue.envs_of(entry)):
+                yield position, "env", rank, position_of[environment.id]
+        if isinstance(entry, Codebase):
+            for rank, paper in enumerate(catalogue.papers_of(entry)):
+                yield position, "implements", rank, position_of[paper.id]
+        if isinstance(entry, Paper):
+            for rank, target in enumerate(catalogue.code_targets(entry)):
+                yield position, "code", rank, position_of[target.id]
+            # It uses a dataset or environment whose repository is its code (Catalogue.used_through_code).
+            for rank, target in enumerate(catalogue.used_through_code(entry)):
+                relation = "dataset-by-code" if isinstance(target, Dataset) else "env-by-code"
+                yield position, relation, rank, position_of[target.id]
+
+
+def _code_rows(entries: list[Entry]) -> Iterator[tuple[int, int, str, str, int]]:
+    for position, entry in enumerate(entries):
+        if isinstance(entry, Paper):
+            for rank, link in enumerate(entry.code):
+                yield position, rank, link.url, normalise_url(link.url), int(link.official)
+
+
+def _fts_rows(catalogue: Catalogue) -> Iterator[tuple[str, str, str]]:
+    from .search import search_texts
+
+    for entry in catalogue.entries:
+        texts = dict.fromkeys(text for _, text in search_texts(catalogue, entry))
+        yield entry.id, entry.display_name, "\n".join(texts)
+
+
+def _one_line(text: str) -> str:
+    """Lists are kept one item a line; titles (only used to order ties) lose any line breaks."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def index_parts(rows: Iterable[tuple[str, bytes]]) -> dict[str, Any]:
+    """The keyword arguments of search.SearchIndex, from the rows of `search_index`."""
+    parts: dict[str, Any] = {}
+    for name, data in rows:
+        if name in INDEX_ARRAYS:
+            values = array(INDEX_ARRAYS[name])
+            values.frombytes(data)
+            parts[name] = values
+        elif name in INDEX_LISTS:
+            text = data.decode("utf-8")
+            parts[name] = text.split("\n") if text else []
+    return parts

@@ -1,0 +1,286 @@
+"""A validated catalogue as the commands read it: queries on its store, entries built on demand.
+
+A `CatalogueView` answers what `Catalogue` answers (find an entry by name, the links between
+entries in both directions), but from the store's tables, building only the entries a command
+prints. Problems of catalogue files a tolerant load left out travel with it (`problems`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .errors import AmbiguousError, NotFoundError, Problem
+from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Kind, Paper, entry_from_table
+
+if TYPE_CHECKING:
+    from .catalog import Catalogue
+    from .search import SearchIndex
+
+# SQLite's limit on the parameters of one statement is 32766 from 3.32 on; stay well below.
+_CHUNK = 900
+
+
+class CatalogueView:
+    """The catalogue of one store. `rebuild` makes the store afresh (it was found damaged)."""
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        rebuild: Callable[[], sqlite3.Connection] | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self._connection = connection
+        self._rebuild = rebuild
+        self.problems: list[Problem] = problems or []  # of files left out (tolerant loads)
+        self.cache_warning: str | None = None  # why the cache was not used, when it was unsafe
+        self._entries: dict[int, Entry] = {}
+        self._positions: dict[str, int] = {}
+        self._used_by: dict[int, int] = {}
+        self._temporary: dict[str, list[int]] = {}
+        self._index: SearchIndex | None = None
+
+    # -- reading rows --------------------------------------------------------------------------
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """The rows of a query; a store found damaged is rebuilt once and the query run again."""
+        try:
+            return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.DatabaseError:
+            if self._rebuild is None:
+                raise
+        self._connection = self._rebuild()
+        self._rebuild = None
+        for name, positions in self._temporary.items():
+            self._make_temporary(name, positions)
+        return self._connection.execute(sql, parameters).fetchall()
+
+    def value(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        found = self.rows(sql, parameters)
+        return found[0][0] if found else None
+
+    def position_table(self, positions: Iterable[int]) -> str:
+        """The name of a temporary table holding these entry positions (for `IN (SELECT ...)`)."""
+        name = f"temp.positions_{len(self._temporary)}"
+        listed = sorted(set(positions))
+        self._temporary[name] = listed
+        try:
+            self._make_temporary(name, listed)
+        except sqlite3.DatabaseError:
+            if self._rebuild is None:
+                raise
+            self.rows("SELECT 1 FROM entries WHERE 0")  # only to rebuild
+            self._make_temporary(name, listed)
+        return name
+
+    def _make_temporary(self, name: str, positions: list[int]) -> None:
+        self._connection.execute(f"CREATE TABLE IF NOT EXISTS {name} (position INTEGER PRIMARY KEY)")
+        self._connection.executemany(f"INSERT OR IGNORE INTO {name} VALUES (?)", ((p,) for p in positions))
+
+    # -- entries -------------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return int(self.value("SELECT count(*) FROM entries"))
+
+    def entries_at(self, positions: Sequence[int]) -> list[Entry]:
+        """The entries at these positions, in the order given."""
+        missing = [position for position in dict.fromkeys(positions) if position not in self._entries]
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            self._keep(
+                self.rows(f"SELECT position, kind, data, used_by FROM entries WHERE position IN ({marks})", chunk)
+            )
+        return [self._entries[position] for position in positions]
+
+    def entries_where(
+        self, condition: str = "1", parameters: Sequence[Any] = (), order: str = "position"
+    ) -> list[Entry]:
+        """The entries that meet an SQL condition on `entries`, in an SQL order."""
+        found = self.rows(
+            f"SELECT position, kind, data, used_by FROM entries WHERE {condition} ORDER BY {order}", parameters
+        )
+        self._keep(row for row in found if row[0] not in self._entries)
+        return [self._entries[row[0]] for row in found]
+
+    def positions_where(
+        self, condition: str = "1", parameters: Sequence[Any] = (), order: str = "position"
+    ) -> list[int]:
+        return [
+            row[0] for row in self.rows(f"SELECT position FROM entries WHERE {condition} ORDER BY {order}", parameters)
+        ]
+
+    def _keep(self, found: Iterable[tuple[int, str, str, int]]) -> None:
+        for position, kind, data, used_by in found:
+            entry = entry_from_table(TYPE_BY_TABLE[kind], json.loads(data))
+            self._entries[position] = entry
+            self._positions[entry.id] = position
+            self._used_by[position] = used_by
+
+    def position(self, entry: Entry) -> int:
+        """The catalogue position of an entry this view built."""
+        return self._positions[entry.id]
+
+    def all_entries(self) -> list[Entry]:
+        return self.entries_where()
+
+    def catalogue(self) -> Catalogue:
+        """Every entry, as an in-memory `Catalogue` (for the commands that need them all)."""
+        from .catalog import Catalogue
+
+        return Catalogue(self.all_entries())
+
+    def by_id(self, entry_id: str) -> Entry | None:
+        if entry_id in self._positions:
+            return self._entries[self._positions[entry_id]]
+        found = self.entries_where("id = ?", (entry_id,))
+        return found[0] if found else None
+
+    def _by_ids(self, ids: list[str]) -> list[Entry]:
+        missing = [i for i in dict.fromkeys(ids) if i not in self._positions]
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            self.entries_where(f"id IN ({','.join('?' * len(chunk))})", chunk)
+        return [self._entries[self._positions[i]] for i in ids if i in self._positions]
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def find(self, name: str, kinds: Iterable[Kind] | None = None) -> Entry | None:
+        """The one entry `name` stands for (see `lookup`), if exactly one."""
+        found = self.lookup(name, kinds)
+        return found[0] if len(found) == 1 else None
+
+    def lookup(self, name: str, kinds: Iterable[Kind] | None = None) -> list[Entry]:
+        """The entries `name` may stand for, as `Catalogue.lookup` finds them: the one it names
+        exactly (any case), else those of the surest identifier or typed-name key it gives."""
+        from .identifiers import query_keys
+
+        wanted = None if kinds is None else set(kinds)
+        position = self.value("SELECT min(position) FROM names WHERE name = ?", (name.strip().casefold(),))
+        if position is not None:
+            (entry,) = self.entries_at([position])
+            if wanted is None or entry.KIND in wanted:
+                return [entry]
+        for key in query_keys(name):
+            rows = self.rows("SELECT DISTINCT position FROM lookup_keys WHERE key = ? ORDER BY position", (key,))
+            found = [
+                entry for entry in self.entries_at([row[0] for row in rows]) if wanted is None or entry.KIND in wanted
+            ]
+            if found:
+                return found
+        return []
+
+    def resolve(self, name: str, kinds: Iterable[Kind] | None = None, what: str = "entry") -> Entry:
+        """Like `find`, but raise NotFoundError with close names when nothing matches, and
+        AmbiguousError listing the candidates when several do."""
+        wanted = None if kinds is None else tuple(kinds)
+        found = self.lookup(name, wanted)
+        if not found:
+            raise NotFoundError(what, name, self.suggest(name, wanted))
+        if len(found) > 1:
+            raise AmbiguousError(what, name, [(entry.id, entry.display_name) for entry in found])
+        return found[0]
+
+    def suggest(self, name: str, kinds: Iterable[Kind] | None = None, limit: int = 3) -> list[str]:
+        """Names close to `name` (ids first), for "did you mean" hints."""
+        from .catalog import close_names
+
+        wanted = None if kinds is None else sorted(set(kinds))
+        condition = "" if wanted is None else f"WHERE e.kind IN ({','.join('?' * len(wanted))})"
+        # Each entry's names in `Entry.names` order: its id, then its other names.
+        found = self.rows(
+            "SELECT e.id, e.id, e.position, -1 FROM entries e "
+            + condition
+            + " UNION ALL SELECT t.text, e.id, e.position, t.rank FROM terms t JOIN entries e USING (position) "
+            + (condition + " AND" if condition else "WHERE")
+            + " t.field = 'title' ORDER BY 3, 4",
+            (wanted or []) * 2,
+        )
+        return close_names(name, [(row[0], row[1]) for row in found], limit)
+
+    # -- links (records.Links, and what `show` and `related` need) -----------------------------
+
+    def _linked(self, entry: Entry, relation: str, outbound: bool = True) -> list[Entry]:
+        if outbound:
+            sql = "SELECT target FROM links WHERE source = ? AND relation = ? ORDER BY rank"
+        else:
+            sql = "SELECT DISTINCT source FROM links WHERE target = ? AND relation = ? ORDER BY source"
+        return self.entries_at([row[0] for row in self.rows(sql, (self.position(entry), relation))])
+
+    def prefetch_links(self, positions: Sequence[int]) -> None:
+        """Build at once the datasets and environments these entries link to (for their records)."""
+        if not positions:
+            return
+        table = self.position_table(positions)
+        found = self.rows(
+            "SELECT DISTINCT target FROM links WHERE relation IN ('dataset', 'env')"
+            f" AND source IN (SELECT position FROM {table})"
+        )
+        self.entries_at([row[0] for row in found])
+
+    def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
+        return [linked for linked in self._by_ids(entry.datasets) if isinstance(linked, Dataset)]
+
+    def envs_of(self, entry: Paper | Codebase) -> list[Environment]:
+        return [linked for linked in self._by_ids(entry.envs) if isinstance(linked, Environment)]
+
+    def users_count(self, entry: Entry) -> int:
+        return self._used_by[self.position(entry)]
+
+    def users_of(self, entry: Entry) -> list[Paper | Codebase]:
+        """Papers and codebases that list this dataset or environment."""
+        found = self.rows(
+            "SELECT DISTINCT source FROM links WHERE target = ? "
+            "AND relation IN ('dataset', 'env', 'dataset-by-code', 'env-by-code') ORDER BY source",
+            (self.position(entry),),
+        )
+        return [user for user in self.entries_at([row[0] for row in found]) if isinstance(user, Paper | Codebase)]
+
+    def implementations_of(self, paper: Paper) -> list[Codebase]:
+        """Codebases that say they implement this paper."""
+        return [c for c in self._linked(paper, "implements", outbound=False) if isinstance(c, Codebase)]
+
+    def papers_of(self, codebase: Codebase) -> list[Paper]:
+        return [linked for linked in self._by_ids(codebase.papers) if isinstance(linked, Paper)]
+
+    def code_targets(self, paper: Paper) -> list[Entry]:
+        """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""
+        return self._linked(paper, "code")
+
+    def used_through_code(self, paper: Paper) -> list[Dataset | Environment]:
+        """Datasets and environments a paper's code links point at, and that it does not list."""
+        found = [*self._linked(paper, "dataset-by-code"), *self._linked(paper, "env-by-code")]
+        return [target for target in found if isinstance(target, Dataset | Environment)]
+
+    def papers_linking_code_to(self, entry: Entry) -> list[Paper]:
+        """Papers whose code links point at this entry's URL."""
+        url = getattr(entry, "url", None)
+        if not url:
+            return []
+        from .catalog import normalise_url
+
+        found = self.rows(
+            "SELECT DISTINCT position FROM code WHERE url_key = ? ORDER BY position", (normalise_url(url),)
+        )
+        return [paper for paper in self.entries_at([row[0] for row in found]) if isinstance(paper, Paper)]
+
+    # -- search --------------------------------------------------------------------------------
+
+    def index(self) -> SearchIndex:
+        """The search index of the whole catalogue (read from the store once a run)."""
+        if self._index is None:
+            from .schema import index_parts
+            from .search import SearchIndex
+
+            self._index = SearchIndex(**index_parts(self.rows("SELECT part, data FROM search_index")))
+        return self._index
+
+    def record(self, position: int) -> dict[str, Any]:
+        """The JSON record of the entry at `position` (as `--format json` prints it)."""
+        from .records import entry_record
+
+        (entry,) = self.entries_at([position])
+        return entry_record(entry, self)

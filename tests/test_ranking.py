@@ -1,0 +1,75 @@
+"""Search puts the obvious entry first (issue 12): where a match is, what it covers, how connected."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def ranked_ids(run, *query: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [hit["id"] for hit in run.json("search", *query, "-n", "50")]
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("overoptimization", "reward-overoptimization"),  # Gao et al., not the diffusion paper that says it once
+        ("summarization", "learning-to-summarize"),  # Stiennon et al., not the dataset with the keyword
+        ("instructgpt", "instructgpt"),
+        ("instrct gtp", "instructgpt"),  # typos still forgiven
+    ],
+)
+def test_the_obvious_entry_comes_first(run, query: str, first: str) -> None:  # type: ignore[no-untyped-def]
+    assert ranked_ids(run, query)[0] == first
+
+
+def test_a_title_match_outranks_a_keyword_match_of_the_same_score(run) -> None:  # type: ignore[no-untyped-def]
+    hits = run.json("search", "diffusion", "-n", "50")
+    fields = [hit["matched"]["field"] for hit in hits]
+    assert fields == sorted(fields, key=lambda field: field != "name"), "every name match before any other"
+    assert "training-diffusion-rl" in [hit["id"] for hit in hits[:3]]  # DDPO, 6th before issue 12
+
+
+def test_one_keyword_among_many_covers_less_than_the_only_one(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    def paper(entry_id: str, keywords: list[str]) -> str:
+        listed = ", ".join(f'"{k}"' for k in keywords)
+        return (
+            f'[[paper]]\nid = "{entry_id}"\ntitle = "Paper {entry_id}"\nyear = 2020\n'
+            f'keywords = [{listed}]\nsources = [{{ name = "t" }}]\n'
+        )
+
+    folder = write_catalog(
+        "a.toml", paper("aaa-broad", ["PPO", *(f"topic {n}" for n in range(9))]) + paper("zzz-focused", ["PPO"])
+    )
+    assert ranked_ids(run, "ppo", "--no-bundled", "-c", str(folder)) == ["zzz-focused", "aaa-broad"]
+
+
+def test_a_connected_entry_outranks_an_isolated_one_that_matches_as_well(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog(
+        "a.toml",
+        '[[dataset]]\nid = "data"\nname = "Some Data"\nsources = [{ name = "t" }]\n'
+        '[[paper]]\nid = "aaa-alone"\ntitle = "Alone"\nyear = 2020\nkeywords = ["PPO"]\nsources = [{ name = "t" }]\n'
+        '[[paper]]\nid = "zzz-linked"\ntitle = "Linked"\nyear = 2020\nkeywords = ["PPO"]\ndatasets = ["data"]\n'
+        'code = [{ url = "https://github.com/x/y" }]\nsources = [{ name = "t" }]\n',
+    )
+    assert ranked_ids(run, "ppo", "--no-bundled", "-c", str(folder)) == ["zzz-linked", "aaa-alone"]
+
+
+def test_listings_filter_free_text_more_strictly_than_search(run) -> None:  # type: ignore[no-untyped-def]
+    # Search finds the near misses ("reward shaping", "online RL optimization")...
+    assert "dense-reward-for-free" in ranked_ids(run, "reward", "hacking")
+    assert "back-to-basics-reinforce" in ranked_ids(run, "overoptimization")
+    # ... a listing does not, unless asked to.
+    assert run("papers", "year:2024 reward hacking").exit_code == 1
+    listed = run.json("papers", "overoptimization")
+    assert {paper["id"] for paper in listed} == {"reward-overoptimization", "reward-overopt-diffusion"}
+    loose = run.json("papers", "overoptimization", "--min-score", "70")
+    assert "back-to-basics-reinforce" in {paper["id"] for paper in loose}
+
+
+def test_a_listing_with_free_text_shows_each_entry_score(run) -> None:  # type: ignore[no-untyped-def]
+    listed = run.json("papers", "overoptimization")
+    assert all(isinstance(paper["score"], float) and paper["score"] >= 85 for paper in listed)
+    table = run("papers", "overoptimization", "-f", "csv").stdout.splitlines()
+    assert table[0].startswith("score,")
+    assert "score" not in run.json("papers", "--year", "2022")[0]
+    assert not run("papers", "--year", "2022", "-f", "csv").stdout.startswith("score")
