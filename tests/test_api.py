@@ -26,7 +26,7 @@ def test_public_names_resolve_and_import_stays_cheap() -> None:
         rlhf_cli.no_such_name  # noqa: B018
     code = "import sys, rlhf_cli; print(sorted(m for m in sys.modules if m.startswith(('rlhf_cli', 'pydantic'))))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout.replace("'", '"')) == ["rlhf_cli"]
+    assert json.loads(done.stdout.replace("'", '"')) == ["rlhf_cli", "rlhf_cli.version"]
 
 
 def test_the_package_is_typed() -> None:

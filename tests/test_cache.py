@@ -244,3 +244,66 @@ def test_a_new_cache_dir_is_private(isolated_environment) -> None:  # type: igno
     assert not isolated_environment.exists()
     assert store.cache_problem() is None
     assert stat.S_IMODE(isolated_environment.stat().st_mode) == 0o700
+
+
+def test_a_touched_file_keeps_its_store(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    titles(run, folder)
+    (path,) = stores(isolated_environment)
+    built = path.stat().st_ino
+    os.utime(folder / "a.toml", (1, 1))  # new times, same bytes: the store is still the catalogue's
+    assert titles(run, folder) == ["First title"]
+    assert path.stat().st_ino == built
+    (folder / "a.toml").write_text(ONE.replace("First", "Fresh"), encoding="utf-8")
+    assert titles(run, folder) == ["Fresh title"]
+    assert path.stat().st_ino != built
+
+
+def test_files_left_out_are_reported_from_the_store_too(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    folder = write_catalog("a.toml", ONE)
+    write_catalog("broken.toml", "[[paper]]\nid = 'p2'\n")
+    first = run("papers", "--no-bundled", "-c", str(folder), "-f", "tsv")
+    (path,) = stores(isolated_environment)
+    built = path.stat().st_ino
+    second = run("papers", "--no-bundled", "-c", str(folder), "-f", "tsv")
+    assert first.exit_code == second.exit_code == 3
+    assert "broken.toml" in first.stderr and "entry left out" in first.stderr
+    assert (second.stdout, second.stderr) == (first.stdout, first.stderr)
+    assert path.stat().st_ino == built, "the warm run read the store, not the files"
+    strict = run("export", str(isolated_environment.parent / "out.sqlite"), "--no-bundled", "-c", str(folder))
+    assert strict.exit_code == 3 and "broken.toml" in strict.stderr
+
+
+def test_a_store_found_damaged_by_a_query_is_rebuilt_and_the_query_run_again(tmp_path: Path) -> None:
+    from rlhf_cli.view import CatalogueView
+
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)  # a header, then garbage
+    fresh = sqlite3.connect(":memory:")
+    fresh.execute("CREATE TABLE entries (position INTEGER PRIMARY KEY)")
+    fresh.executemany("INSERT INTO entries VALUES (?)", [(0,), (1,), (2,)])
+    rebuilt: list[int] = []
+
+    def rebuild() -> sqlite3.Connection:
+        rebuilt.append(1)
+        return fresh
+
+    view = CatalogueView(sqlite3.connect(damaged), rebuild)
+    table = view.position_table([2, 0])
+    assert rebuilt == [1]
+    assert view.rows(f"SELECT position FROM entries WHERE position IN (SELECT position FROM {table})") == [(0,), (2,)]
+    assert rebuilt == [1]
+    without = CatalogueView(sqlite3.connect(damaged))
+    with pytest.raises(sqlite3.DatabaseError):
+        without.rows("SELECT * FROM entries")
+
+
+def test_a_cache_folder_with_uri_characters_in_its_name(run, write_catalog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    odd = tmp_path / "we ird?#%25dir"
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(odd))
+    folder = write_catalog("a.toml", ONE)
+    assert titles(run, folder) == ["First title"]
+    (path,) = stores(odd)
+    built = path.stat().st_ino
+    assert titles(run, folder) == ["First title"]
+    assert path.stat().st_ino == built, "the second run read the store in that folder"

@@ -156,7 +156,7 @@ class Catalogue:
         return cls(open_view(catalog_paths([Path(path) for path in paths], bundled=bundled)))
 
     def __len__(self) -> int:
-        return self._view.size
+        return int(self._view.value("SELECT COUNT(*) FROM entries"))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._view.find(name) is not None

@@ -66,8 +66,8 @@ def guarded(command: Callable[[Session], object]) -> ExitCode:
 
 
 def _report_left_out(left_out: list[Problem]) -> None:
-    """One line per problem (a few at most), each saying its file was left out."""
+    """One line per problem (a few at most), each saying what was left out for it."""
     for problem in left_out[:_SHOWN_PROBLEMS]:
-        render.error(f"{problem} (file left out; the rest of the catalogue was used)")
+        render.error(f"{problem} ({problem.consequence()}; the rest of the catalogue was used)")
     if len(left_out) > _SHOWN_PROBLEMS:
         render.error(f"and {len(left_out) - _SHOWN_PROBLEMS} more problems; run 'rlhf validate' to see them all")

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .render import visible
+from .escapes import visible
 
 Record = dict[str, Any]
 
@@ -141,7 +141,7 @@ def csl_json(records: list[Record]) -> str:
         if record.get("keywords"):
             item["keyword"] = ", ".join(record["keywords"])
         items.append(item)
-    from .render import json_text
+    from .jsontext import json_text
 
     return json_text(items, indent=2) + "\n"
 

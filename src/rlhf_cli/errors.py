@@ -5,6 +5,7 @@ Library modules raise these; only the CLI turns them into messages and exit code
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -20,6 +21,11 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+# A reference to a missing entry (validation's message), and the line that folds many (loader).
+DANGLING = re.compile(r"^no \w+ with id '(?P<id>[^']*)'")
+FOLDED = re.compile(r"^and \d+ references? into ")
+
+
 @dataclass(slots=True)
 class Problem:
     """One defect in a catalogue, located as precisely as the input allows."""
@@ -29,6 +35,16 @@ class Problem:
     line: int | None = None
     entry: str | None = None
     field: str | None = None
+
+    def consequence(self) -> str:
+        """What a tolerant load leaves out for this problem (loader.open_view, validation.good_entries)."""
+        if DANGLING.match(self.message) or FOLDED.match(self.message):
+            return "link left unresolved"
+        if self.entry is not None:
+            return "entry left out"
+        if self.message.startswith(("invalid TOML", "not valid UTF-8", "cannot read", "a symbolic link", "no such")):
+            return "file left out"
+        return "left out"
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

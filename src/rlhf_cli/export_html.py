@@ -74,7 +74,7 @@ def _earlier_export(folder: Path) -> bool:
 
 def site_data(catalogue: Catalogue) -> dict[str, Any]:
     """Everything the page shows: every entry's record and links, and the graph's edges."""
-    from . import __version__
+    from .version import __version__
 
     entries = catalogue.entries()
     _, edges = catalogue.graph()

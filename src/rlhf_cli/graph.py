@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .escapes import visible
 from .models import Codebase, Dataset, Entry, Environment, Paper
-from .render import visible
 
 if TYPE_CHECKING:
     from .records import Neighbours

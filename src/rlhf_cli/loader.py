@@ -6,7 +6,9 @@ the warm path finds a store of the same bytes in the cache and skips all three.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import json
 import os
 import re
 import sqlite3
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import store
 from .catalog import Catalogue
-from .errors import CatalogError, Problem
+from .errors import DANGLING, CatalogError, Problem
 from .models import Entry
 
 if TYPE_CHECKING:
@@ -98,66 +100,133 @@ def catalogue_files(paths: list[Path]) -> list[Path]:
 
 
 def load(paths: list[Path]) -> Catalogue:
-    """The whole catalogue at `paths`, validated, in memory."""
-    return open_view(paths).catalogue()
+    """The whole catalogue at `paths`, validated, in memory (strict: any problem raises).
+
+    Read from its store if the cache holds one; otherwise validated without writing a store
+    (the callers, such as `rlhf import`, are about to change the files anyway).
+    """
+    files, unfound = _expand(paths)
+    if unfound:
+        raise CatalogError(unfound)
+    name, stats = store.set_name([str(path) for path in files]), store.stat_key([str(path) for path in files])
+    cached = store.cache_problem() is None  # an unsafe cache folder is never read
+    found = _matching_store(name, stats, None, strict=True) if cached else None
+    contents: list[tuple[str, bytes]] = []
+    if found is None:
+        contents, unreadable = _read(files)
+        if unreadable:
+            raise CatalogError(unreadable)
+        found = _matching_store(name, stats, store.content_key(contents), strict=True) if cached else None
+    if found is not None:
+        from .view import CatalogueView
+
+        return CatalogueView(found[0], lambda: _rebuild(name, files)).catalogue()
+    with paused_gc():
+        entries, _, problems = _parse_and_check(contents)
+    if problems:
+        raise CatalogError(problems)
+    return Catalogue(entries)
+
+
+def _matching_store(
+    name: str, stats: str | None, key: str | None, strict: bool
+) -> tuple[sqlite3.Connection, list[Problem]] | None:
+    """The store `name` and the problems it recorded, if it was built from these files: the same
+    identities and change times (`stats`), or else the same bytes (`key`). A store that left files
+    out is no answer for a `strict` caller, who must see the problems of a fresh read."""
+    opened = store.open_store(name)
+    if opened is None:
+        return None
+    connection, meta = opened
+    same = (stats is not None and meta.get("stat") == stats) or (key is not None and meta.get("key") == key)
+    recorded = _problems(meta) if same else []
+    if not same or (strict and recorded):
+        connection.close()
+        return None
+    return connection, recorded
 
 
 def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     """The catalogue at `paths`, from its store when every file is unchanged, else built afresh.
 
-    Strict (the default), any problem raises CatalogError. Tolerant, files with problems are left
-    out (as many rounds as it takes, since leaving out one file can break another's links) and
-    the rest is used; the problems travel in the view (`view.problems`) for the caller to report.
+    Strict (the default), any problem raises CatalogError. Tolerant, what has a problem is left
+    out: a file that cannot be read or parsed, else just the bad entries (validation.good_entries);
+    the rest is used, and the problems travel in the view (`view.problems`) for the caller to
+    report. The store records them, so a warm run reports them too.
+
+    A store is used if its files have the same identities and change times as when it was built
+    (no file is read), or else the same bytes (a touched file, read and hashed).
     """
     from .view import CatalogueView
 
-    files, left_out = _expand(paths)
-    contents, unreadable = _read(files)
-    left_out += unreadable
-    if left_out and not tolerant:
-        raise CatalogError(left_out)
-    name = store.set_name([path for path, _ in contents])
+    files, unfound = _expand(paths)
+    if unfound and not tolerant:
+        raise CatalogError(unfound)
+    names = [str(path) for path in files]
+    name = store.set_name(names)
     unsafe = store.cache_problem()
-    while True:
+    cached = unsafe is None
+    stats = store.stat_key(names)
+    found = _matching_store(name, stats, None, strict=not tolerant) if cached else None
+    if found is None:
+        contents, unreadable = _read(files)
+        if unreadable and not tolerant:
+            raise CatalogError(unreadable)
         key = store.content_key(contents)
-        connection = store.open_store(name, key) if unsafe is None else None
-        if connection is not None:
-            break
-        try:
-            connection = _build(name, key, contents, cached=unsafe is None)
-        except CatalogError as error:
-            broken = {problem.file for problem in error.problems}
-            remaining = [(path, raw) for path, raw in contents if path not in broken]
-            if not tolerant or len(remaining) == len(contents):
-                raise CatalogError(left_out + error.problems) from None
-            left_out += error.problems
-            contents = remaining
-            continue
-        break
-    final = contents
-
-    def rebuild() -> sqlite3.Connection:
-        return _build(name, store.content_key(final), final, cached=unsafe is None)
-
-    view = CatalogueView(connection, rebuild, left_out)
+        found = _matching_store(name, None, key, strict=not tolerant) if cached else None
+    if found is None:
+        found = _build(name, key, stats, contents, unreadable, cached)
+        if found[1] and not tolerant:
+            found[0].close()
+            raise CatalogError(unfound + found[1])
+    view = CatalogueView(found[0], lambda: _rebuild(name, files, cached), unfound + found[1])
     if unsafe is not None:
         view.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
     return view
 
 
-def _build(name: str, key: str, contents: list[tuple[str, bytes]], cached: bool = True) -> sqlite3.Connection:
-    """Validate every file and write the catalogue's store; CatalogError if there is a problem."""
+def _rebuild(name: str, files: list[Path], cached: bool = True) -> sqlite3.Connection:
+    """The store made afresh from the files (the one in the cache was found damaged)."""
+    contents, unreadable = _read(files)
+    key, stats = store.content_key(contents), store.stat_key([str(path) for path in files])
+    return _build(name, key, stats, contents, unreadable, cached)[0]
+
+
+def _problems(meta: dict[str, str]) -> list[Problem]:
+    """The problems of the files a store's build left out, as it recorded them."""
+    return [Problem(**fields) for fields in json.loads(meta.get("left_out", "[]"))]
+
+
+def _build(
+    name: str,
+    key: str,
+    stats: str | None,
+    contents: list[tuple[str, bytes]],
+    left_out: list[Problem],
+    cached: bool = True,
+) -> tuple[sqlite3.Connection, list[Problem]]:
+    """Validate every file and write the catalogue's store of its good entries (in memory if not
+    `cached`); the store, and every problem (`left_out`, of files that could not be read, first).
+
+    `key` and `stats` are those of all the catalogue's files, `contents` those that could be read.
+    The problems are recorded in the store for the next run.
+    """
     from . import schema
 
     with paused_gc():
         entries, tables, problems = _parse_and_check(contents)
-        if problems:
-            raise CatalogError(problems)
+        problems = left_out + problems
         catalogue = Catalogue(entries)
         sizes = [(path, len(raw)) for path, raw in contents]
-        return store.write_store(
-            name, lambda connection: schema.fill(connection, key, sizes, catalogue, tables), cached=cached
+        meta = {
+            "key": key,
+            "stat": stats or "",
+            "left_out": json.dumps([dataclasses.asdict(problem) for problem in problems], ensure_ascii=False),
+        }
+        connection = store.write_store(
+            name, lambda connection: schema.fill(connection, meta, sizes, catalogue, tables), cached=cached
         )
+        return connection, problems
 
 
 @contextmanager
@@ -197,10 +266,11 @@ def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
 def _parse_and_check(
     contents: list[tuple[str, bytes]],
 ) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
-    """Every valid entry, and its TOML table (in the same order, if there is no problem); every problem."""
+    """The good entries (validation.good_entries) and their TOML tables; every problem, the
+    root causes first (see `_root_causes_first`)."""
     import tomli  # only the cold path parses TOML
 
-    from .validation import ParsedFile, check_files
+    from .validation import ParsedFile, good_entries
 
     parsed: list[ParsedFile] = []
     problems: list[Problem] = []
@@ -217,12 +287,44 @@ def _parse_and_check(
             problems.append(_toml_problem(path, error))
         except RecursionError:  # tomli's own limit on nested arrays and tables
             problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
-    entries, file_problems = check_files(parsed)
-    problems += file_problems
+    unparsed = {problem.file for problem in problems}
+    entries, tables, entry_problems = good_entries(parsed)
+    problems += entry_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
-    # With no problem, each file's tables became its entries one for one, in this order.
-    tables = [] if problems else [row for file in parsed for rows in file.data.values() for row in rows]
-    return entries, tables, problems
+    return entries, tables, _root_causes_first(problems, [(p, raw) for p, raw in contents if p in unparsed])
+
+
+_ID_LINE = re.compile(rb'^[ \t]*id[ \t]*=[ \t]*"(?P<id>[A-Za-z0-9_.-]+)', re.M)
+
+
+def _root_causes_first(problems: list[Problem], unparsed: list[tuple[str, bytes]]) -> list[Problem]:
+    """Files that could not be parsed first; then, in one line each, the references into them
+    (to an id that such a file's text defines), which they caused; then the rest in file order,
+    the entries' own problems before the references to missing entries."""
+    defined_in = {match.group("id").decode(): path for path, raw in unparsed for match in _ID_LINE.finditer(raw)}
+    causes = [problem for problem in problems if problem.file in dict(unparsed) and problem.entry is None]
+    folded: dict[str, int] = {}
+    rest: list[Problem] = []
+    for problem in problems:
+        if problem in causes:
+            continue
+        match = DANGLING.match(problem.message)
+        if match and match.group("id") in defined_in:
+            target = defined_in[match.group("id")]
+            folded[target] = folded.get(target, 0) + 1
+        else:
+            rest.append(problem)
+    # An entry's own problems before the references they leave dangling.
+    rest.sort(key=lambda problem: DANGLING.match(problem.message) is not None)
+    ordered: list[Problem] = []
+    for cause in causes:
+        ordered.append(cause)
+        count = folded.pop(cause.file, 0)
+        if count:
+            name = Path(cause.file).name
+            references = "reference" if count == 1 else "references"
+            ordered.append(Problem(cause.file, f"and {count} {references} into {name}, which failed to parse"))
+    return ordered + rest
 
 
 def _toml_problem(path: str, error: Exception) -> Problem:

@@ -15,7 +15,7 @@ def main() -> None:
     _standard_streams()
     try:
         if sys.argv[1:] in (["--version"], ["-V"]):
-            from . import __version__
+            from .version import __version__
 
             sys.stdout.write(f"rlhf {__version__}\n")
             sys.stdout.flush()

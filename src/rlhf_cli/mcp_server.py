@@ -46,7 +46,7 @@ def _expected_errors(function: F) -> F:
 
 def build_server(catalogue: Catalogue) -> MCPServer:
     """An MCP server answering from `catalogue`."""
-    from . import __version__
+    from .version import __version__
 
     server: MCPServer = MCPServer("rlhf", version=__version__, instructions=INSTRUCTIONS)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .escapes import visible as visible  # re-exported: the CLI shows text through render
+from .jsontext import json_text, unicode_stdout
 from .records import Record
 
 
@@ -65,33 +67,6 @@ def field(key: str, header: str, wide: bool = False, in_table: bool = True) -> C
 DEFAULT_WIDTH = 80
 # A wide column (a title) never gets narrower than this, however long the other cells are.
 WIDE_MIN_WIDTH = 20
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def visible(text: str) -> str:
-    """Show control, bidirectional and zero-width characters as escapes so they act on nothing."""
-    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
-
-
-# Valid in JSON strings as they are, but DEL and C1 controls can act on a terminal, and NEL and
-# the Unicode line and paragraph separators split lines for line-oriented tools (JSONL readers).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
-
-
-def json_text(value: Any, indent: int | None = None) -> str:
-    """JSON with non-ASCII text kept readable, but every character that could act escaped."""
-    import json
-
-    # Where stdout cannot encode every character, JSON's own escapes keep the strings exact.
-    text = json.dumps(value, ensure_ascii=not unicode_stdout(), indent=indent)
-    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def unicode_stdout() -> bool:
-    """True if stdout takes every character (UTF-8, the usual case)."""
-    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
-    return encoding in ("utf8", "utf16", "utf32")
 
 
 def shown(text: str) -> str:

@@ -32,24 +32,28 @@ CREATE TABLE entries (
     used_by INTEGER NOT NULL,
     data TEXT NOT NULL
 );
-CREATE INDEX entries_kind ON entries (kind, year);
-CREATE INDEX entries_url ON entries (url_key) WHERE url_key IS NOT NULL;
 CREATE TABLE names (name TEXT NOT NULL, position INTEGER NOT NULL);
-CREATE INDEX names_name ON names (name, position);
 CREATE TABLE lookup_keys (key TEXT NOT NULL, position INTEGER NOT NULL);
-CREATE INDEX lookup_keys_key ON lookup_keys (key, position);
 CREATE TABLE terms (position INTEGER NOT NULL, field TEXT NOT NULL, rank INTEGER NOT NULL, text TEXT NOT NULL,
     folded TEXT NOT NULL);
-CREATE INDEX terms_field ON terms (field, folded);
-CREATE INDEX terms_position ON terms (position, field);
 CREATE TABLE links (source INTEGER NOT NULL, relation TEXT NOT NULL, rank INTEGER NOT NULL, target INTEGER NOT NULL);
-CREATE INDEX links_source ON links (source, relation);
-CREATE INDEX links_target ON links (target, relation);
 CREATE TABLE code (position INTEGER NOT NULL, rank INTEGER NOT NULL, url TEXT NOT NULL, url_key TEXT NOT NULL,
     official INTEGER NOT NULL);
-CREATE INDEX code_url ON code (url_key);
-CREATE TABLE search_index (part TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE search_segments (segment INTEGER PRIMARY KEY, start INTEGER NOT NULL, entries INTEGER NOT NULL);
+CREATE TABLE search_index (segment INTEGER NOT NULL, part TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (segment, part));
 CREATE VIRTUAL TABLE search_fts USING fts5 (id UNINDEXED, title, texts);
+"""
+# Made once the rows are in: sorting them in one go is faster than growing each index row by row.
+INDEXES = """
+CREATE INDEX entries_kind ON entries (kind, year);
+CREATE INDEX entries_url ON entries (url_key) WHERE url_key IS NOT NULL;
+CREATE INDEX names_name ON names (name, position);
+CREATE INDEX lookup_keys_key ON lookup_keys (key, position);
+CREATE INDEX terms_field ON terms (field, folded);
+CREATE INDEX links_source ON links (source, relation);
+CREATE INDEX links_target ON links (target, relation);
+CREATE INDEX code_url ON code (url_key);
 """
 
 # The search index's parts (search.SearchIndex), kept as blobs: lists of texts one a line, and
@@ -68,19 +72,39 @@ INDEX_ARRAYS = {
 # keyword: and source: terms look in, and that `related` compares.
 TERM_FIELDS = ("title", "author", "org", "lab", "keyword", "task", "source")
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# The search index is kept in segments of this many consecutive entries, so that a search of a
+# big catalogue reads (and holds) one segment at a time.
+SEGMENT_ENTRIES = 10_000
+
+# TOML tables are trees: no need to look for cycles while encoding them.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+class _Segment:
+    """Consecutive entries of a catalogue, with the names of what they link to anywhere in it."""
+
+    def __init__(self, catalogue: Catalogue, entries: list[Entry]) -> None:
+        self.entries = entries
+        self.datasets_of = catalogue.datasets_of
+        self.envs_of = catalogue.envs_of
+        # How connected each entry is counts in ranking (search.py: links to and from it).
+        self.users_count = catalogue.users_count
+        self.implementations_of = catalogue.implementations_of
 
 
 def fill(
     connection: sqlite3.Connection,
-    key: str,
+    meta: dict[str, str],
     files: list[tuple[str, int]],
     catalogue: Catalogue,
     tables: list[dict[str, Any]],
 ) -> None:
-    """Write a validated catalogue (its entries, and the TOML table of each) into an empty store."""
-    from . import __version__
+    """Write a validated catalogue (its entries, and the TOML table of each) into an empty store.
+
+    `tables` is emptied once its rows are written, so that a big catalogue is not held twice.
+    """
     from .search import SearchIndex
+    from .version import __version__
 
     connection.executescript(SCHEMA)
     connection.executemany(
@@ -95,21 +119,32 @@ def fill(
             for position, (entry, table) in enumerate(zip(entries, tables, strict=True))
         ),
     )
+    tables.clear()  # the entries hold what the rest needs: let the parsed tables go
     connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries))
     connection.executemany("INSERT INTO lookup_keys VALUES (?, ?)", _key_rows(entries))
     connection.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", _term_rows(entries))
     connection.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", _link_rows(catalogue, position_of))
     connection.executemany("INSERT INTO code VALUES (?, ?, ?, ?, ?)", _code_rows(entries))
-    index = SearchIndex.build(catalogue)
-    parts: list[tuple[str, bytes]] = [
-        (name, "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8")) for name in INDEX_LISTS
-    ]
-    parts += [(name, array(code, getattr(index, name)).tobytes()) for name, code in INDEX_ARRAYS.items()]
-    connection.executemany("INSERT INTO search_index VALUES (?, ?)", parts)
-    connection.executemany("INSERT INTO search_fts VALUES (?, ?, ?)", _fts_rows(catalogue))
-    connection.executemany(
-        "INSERT INTO meta VALUES (?, ?)", [("key", key), ("version", __version__), ("entries", str(len(entries)))]
+    for segment, start in enumerate(range(0, len(entries), SEGMENT_ENTRIES)):
+        part = _Segment(catalogue, entries[start : start + SEGMENT_ENTRIES])
+        index = SearchIndex.build(part)
+        rows: list[tuple[int, str, bytes]] = [
+            (segment, name, "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
+            for name in INDEX_LISTS
+        ]
+        rows += [(segment, name, array(code, getattr(index, name)).tobytes()) for name, code in INDEX_ARRAYS.items()]
+        connection.executemany("INSERT INTO search_index VALUES (?, ?, ?)", rows)
+        connection.execute("INSERT INTO search_segments VALUES (?, ?, ?)", (segment, start, len(part.entries)))
+    # Full-text search (for Datasette or any SQLite client; rlhf ranks with search_index): each
+    # entry's names, authors, keywords, tasks and sources, one a line.
+    connection.execute(
+        "INSERT INTO search_fts (rowid, id, title, texts) SELECT position, id, title, texts FROM entries"
+        " LEFT JOIN (SELECT position, group_concat(text, char(10)) AS texts FROM terms GROUP BY position)"
+        " USING (position)"
     )
+    connection.executescript(INDEXES)
+    settings = {**meta, "version": __version__, "entries": str(len(entries))}
+    connection.executemany("INSERT INTO meta VALUES (?, ?)", settings.items())
     connection.execute(f"PRAGMA user_version = {_schema_version()}")
 
 
@@ -212,14 +247,6 @@ def _code_rows(entries: list[Entry]) -> Iterator[tuple[int, int, str, str, int]]
         if isinstance(entry, Paper):
             for rank, link in enumerate(entry.code):
                 yield position, rank, link.url, normalise_url(link.url), int(link.official)
-
-
-def _fts_rows(catalogue: Catalogue) -> Iterator[tuple[str, str, str]]:
-    from .search import search_texts
-
-    for entry in catalogue.entries:
-        texts = dict.fromkeys(text for _, text in search_texts(catalogue, entry))
-        yield entry.id, entry.display_name, "\n".join(texts)
 
 
 def _one_line(text: str) -> str:

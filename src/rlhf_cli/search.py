@@ -4,7 +4,8 @@ A `SearchIndex` is built over a set of entries: their distinct searchable texts,
 and fields each text belongs to, and an index of the distinct words in those texts. A query is
 then scored against each distinct text and each distinct word once, however many entries share
 them, so search stays fast on large catalogues and never needs the entries themselves until it
-has its hits. A catalogue's store keeps its index (schema.py), read back in one piece.
+has its hits. A catalogue's store keeps one index per segment of consecutive entries
+(schema.py), and a `SegmentedIndex` searches them as one.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class Named(Protocol):
 
 class TextSource(Protocol):
     """What building an index needs: entries, and the names of the datasets and environments
-    they link to (a Catalogue)."""
+    they link to (a Catalogue, or a segment of one with the names of the whole, see schema.py)."""
 
     @property
     def entries(self) -> Sequence[Entry]: ...
@@ -288,6 +289,38 @@ class SearchIndex:
             )
             ranked.append((key, Hit(offset + position, -least, name, text)))
         return ranked
+
+
+class SegmentedIndex:
+    """The search index of a catalogue kept in segments of consecutive entries, each a
+    `SearchIndex` over its own entries; answers as one index over them all would.
+
+    Segments are read when a search needs them (`load(number)`). Unless `keep` is set, each is
+    let go once searched, so a search of a big catalogue holds one segment at a time.
+    """
+
+    def __init__(self, starts: Sequence[int], load: Callable[[int], SearchIndex], keep: bool) -> None:
+        self._starts = starts  # the catalogue position of each segment's first entry
+        self._load = load
+        self._keep = keep
+        self._loaded: dict[int, SearchIndex] = {}
+
+    def _each(self) -> Iterator[tuple[int, SearchIndex]]:
+        for number, start in enumerate(self._starts):
+            index = self._loaded.get(number) or self._load(number)
+            if self._keep:
+                self._loaded[number] = index
+            yield start, index
+
+    def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
+        wanted = None if kinds is None else list(kinds)
+        return _best_first([pair for start, index in self._each() for pair in index.ranked_hits(query, wanted, start)])
+
+    def phrase_positions(self, phrase: str) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for start, index in self._each():
+            found |= index.phrase_positions(phrase, start)
+        return found
 
 
 def _best_first(ranked: list[RankedHit]) -> list[Hit]:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from .version import __version__
 
 try:  # hashlib loads OpenSSL, which costs most of a warm start's spare time; built-in BLAKE2 is enough
     from _blake2 import blake2b
@@ -33,7 +33,7 @@ except ImportError:  # a Python built without it
     from hashlib import blake2b
 
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Changes to these files can change what counts as valid, or what the store holds.
 _CODE_FILES = ("models.py", "validation.py", "search.py", "catalog.py", "loader.py", "store.py", "schema.py")
 # The only names this module writes in the cache folder, and so the only ones it ever deletes.
@@ -110,8 +110,23 @@ def set_name(paths: list[str]) -> str:
     return f"catalogue-{digest.hexdigest()}.sqlite"
 
 
-def open_store(name: str, key: str) -> sqlite3.Connection | None:
-    """The store `name` if it holds the catalogue of `key` in this schema, read-only; else None."""
+def stat_key(paths: list[str]) -> str | None:
+    """A key of the files' identities and change times (and of the code): cheap to compute, and
+    different after any write to a file (which sets its ctime), a replacement or a touch. None if
+    a file cannot be looked at."""
+    digest = blake2b(_code_digest(), digest_size=20)
+    for path in paths:
+        try:
+            found = os.stat(path)
+        except OSError:
+            return None
+        facts = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
+        digest.update(f"\0{path}\0{facts}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def open_store(name: str) -> tuple[sqlite3.Connection, dict[str, str]] | None:
+    """The store `name`, read-only, and its `meta` table, if it is whole and of this schema."""
     path = cache_dir() / name
     try:
         with open(path, "rb") as handle:
@@ -125,19 +140,20 @@ def open_store(name: str, key: str) -> sqlite3.Connection | None:
         # immutable: the file is never changed in place (a new store replaces it by rename), so
         # SQLite need not lock it or look for a journal.
         connection = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro&immutable=1", uri=True)
-        found_version = connection.execute("PRAGMA user_version").fetchone()[0]
-        row = None
-        if found_version == SCHEMA_VERSION:
-            row = connection.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
     except sqlite3.DatabaseError:
         return None
-    if row is None or row[0] != key:
+    try:
+        if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            connection.close()
+            return None
+        meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
         connection.close()
         return None
     # Marks the store as in use, so pruning spares it; in a read-only cache folder it is still good to read.
     with contextlib.suppress(OSError):
         os.utime(path)
-    return connection
+    return connection, meta
 
 
 def _header_matches(header: bytes, size: int) -> bool:
@@ -154,9 +170,9 @@ def _header_matches(header: bytes, size: int) -> bool:
 
 
 def _uri_path(path: Path) -> str:
-    from urllib.parse import quote
-
-    return quote(str(path.resolve()))
+    """The path as an SQLite URI wants it: the characters that end or escape a URI's path, %-escaped."""
+    text = str(path.resolve())
+    return text.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
 
 
 def write_store(name: str, fill: Callable[[sqlite3.Connection], None], cached: bool = True) -> sqlite3.Connection:

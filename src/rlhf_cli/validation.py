@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from .catalog import entry_urls
-from .errors import Problem
+from .errors import DANGLING, Problem
 from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Paper, entry_from_table
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -66,7 +66,13 @@ def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
 def check_file(parsed: ParsedFile) -> tuple[list[Entry], list[Problem]]:
     """Validate one file (or piece of a file) on its own: its tables, types and each entry's
     meaning. What needs the other files (links, names, duplicate ids) is `cross_problems`'s."""
-    entries: list[Entry] = []
+    pairs, problems = _checked_tables(parsed)
+    return [entry for entry, _ in pairs], problems
+
+
+def _checked_tables(parsed: ParsedFile) -> tuple[list[tuple[Entry, dict[str, Any]]], list[Problem]]:
+    """`check_file`, with each entry's TOML table beside it."""
+    pairs: list[tuple[Entry, dict[str, Any]]] = []
     problems: list[Problem] = []
     groups, table_problems = _tables(parsed)
     problems.extend(table_problems)
@@ -77,9 +83,39 @@ def check_file(parsed: ParsedFile) -> tuple[list[Entry], list[Problem]]:
                 problems.extend(schema_problems[position])
                 continue
             entry = entry_from_table(entry_type, table)
-            entries.append(entry)
+            pairs.append((entry, table))
             problems.extend(_field_problems(parsed, entry))
-    return entries, problems
+    return pairs, problems
+
+
+def good_entries(files: list[ParsedFile]) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
+    """Every problem, and the entries (with their tables, in file order) fit to use: a bad entry
+    is left out, not its whole file. An entry whose link leads nowhere is kept, the link unresolved
+    (it is most often another file's fault: one that failed to parse); of two entries sharing a
+    name, the later is left out, so that the name still picks out one entry."""
+    kept: list[tuple[Entry, dict[str, Any], ParsedFile]] = []
+    problems: list[Problem] = []
+    seen: dict[str, ParsedFile] = {}
+    for parsed in files:
+        pairs, file_problems = _checked_tables(parsed)
+        problems.extend(file_problems)
+        for entry, table in pairs:
+            if entry.id in seen:
+                first = seen[entry.id].path
+                problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first}"))
+                continue  # the first definition stands
+            seen[entry.id] = parsed
+            kept.append((entry, table, parsed))
+    # Every problem is found among all the entries that could be built (`rlhf validate` lists them all) ...
+    found = cross_problems([summary_of(entry) for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
+    problems.extend(found)
+    # An entry is left out for a problem of its own; a link that leads nowhere only goes unresolved.
+    bad = {(p.file, p.entry) for p in problems if p.entry is not None and not DANGLING.match(p.message)}
+    kept = [item for item in kept if (item[2].path, item[0].id) not in bad]
+    # ... and then the links that leaving out bad entries has left dangling.
+    left = cross_problems([summary_of(entry) for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
+    problems.extend(problem for problem in left if problem not in found)
+    return [entry for entry, _, _ in kept], [table for _, table, _ in kept], problems
 
 
 # What checking links and names, and indexing linked names, need of an entry: kind, id,

@@ -17,10 +17,12 @@ from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Kind, 
 
 if TYPE_CHECKING:
     from .catalog import Catalogue
-    from .search import SearchIndex
+    from .search import SearchIndex, SegmentedIndex
 
 # SQLite's limit on the parameters of one statement is 32766 from 3.32 on; stay well below.
 _CHUNK = 900
+# Up to this many entries, a search keeps the segments of the index it has read (see index()).
+_KEEP_SEGMENTS = 20_000
 
 
 class CatalogueView:
@@ -40,7 +42,7 @@ class CatalogueView:
         self._positions: dict[str, int] = {}
         self._used_by: dict[int, int] = {}
         self._temporary: dict[str, list[int]] = {}
-        self._index: SearchIndex | None = None
+        self._index: SegmentedIndex | None = None
 
     # -- reading rows --------------------------------------------------------------------------
 
@@ -48,14 +50,18 @@ class CatalogueView:
         """The rows of a query; a store found damaged is rebuilt once and the query run again."""
         try:
             return self._connection.execute(sql, parameters).fetchall()
-        except sqlite3.DatabaseError:
-            if self._rebuild is None:
-                raise
+        except sqlite3.DatabaseError as error:
+            self._reconnect(error)
+        return self._connection.execute(sql, parameters).fetchall()
+
+    def _reconnect(self, error: sqlite3.DatabaseError) -> None:
+        """Use a store made afresh (with this run's temporary tables); `error` if there is none."""
+        if self._rebuild is None:
+            raise error
         self._connection = self._rebuild()
         self._rebuild = None
         for name, positions in self._temporary.items():
             self._make_temporary(name, positions)
-        return self._connection.execute(sql, parameters).fetchall()
 
     def value(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         found = self.rows(sql, parameters)
@@ -68,11 +74,8 @@ class CatalogueView:
         self._temporary[name] = listed
         try:
             self._make_temporary(name, listed)
-        except sqlite3.DatabaseError:
-            if self._rebuild is None:
-                raise
-            self.rows("SELECT 1 FROM entries WHERE 0")  # only to rebuild
-            self._make_temporary(name, listed)
+        except sqlite3.DatabaseError as error:
+            self._reconnect(error)  # which makes this table too
         return name
 
     def _make_temporary(self, name: str, positions: list[int]) -> None:
@@ -80,10 +83,6 @@ class CatalogueView:
         self._connection.executemany(f"INSERT OR IGNORE INTO {name} VALUES (?)", ((p,) for p in positions))
 
     # -- entries -------------------------------------------------------------------------------
-
-    @property
-    def size(self) -> int:
-        return int(self.value("SELECT count(*) FROM entries"))
 
     def entries_at(self, positions: Sequence[int]) -> list[Entry]:
         """The entries at these positions, in the order given."""
@@ -132,12 +131,6 @@ class CatalogueView:
         from .catalog import Catalogue
 
         return Catalogue(self.all_entries())
-
-    def by_id(self, entry_id: str) -> Entry | None:
-        if entry_id in self._positions:
-            return self._entries[self._positions[entry_id]]
-        found = self.entries_where("id = ?", (entry_id,))
-        return found[0] if found else None
 
     def _by_ids(self, ids: list[str]) -> list[Entry]:
         missing = [i for i in dict.fromkeys(ids) if i not in self._positions]
@@ -269,14 +262,23 @@ class CatalogueView:
 
     # -- search --------------------------------------------------------------------------------
 
-    def index(self) -> SearchIndex:
-        """The search index of the whole catalogue (read from the store once a run)."""
+    def index(self) -> SegmentedIndex:
+        """The search index of the whole catalogue, read from the store a segment at a time."""
         if self._index is None:
-            from .schema import index_parts
-            from .search import SearchIndex
+            from .search import SegmentedIndex
 
-            self._index = SearchIndex(**index_parts(self.rows("SELECT part, data FROM search_index")))
+            segments = self.rows("SELECT start, entries FROM search_segments ORDER BY segment")
+            # A small catalogue keeps its segments for the next term of a query; a big one holds
+            # one at a time, to bound memory.
+            keep = sum(count for _, count in segments) <= _KEEP_SEGMENTS
+            self._index = SegmentedIndex([start for start, _ in segments], self._segment, keep)
         return self._index
+
+    def _segment(self, number: int) -> SearchIndex:
+        from .schema import index_parts
+        from .search import SearchIndex
+
+        return SearchIndex(**index_parts(self.rows("SELECT part, data FROM search_index WHERE segment = ?", (number,))))
 
     def record(self, position: int) -> dict[str, Any]:
         """The JSON record of the entry at `position` (as `--format json` prints it)."""

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from .. import __version__
 from ..boundary import Session, guarded
 from ..errors import ExitCode, UsageError
 from ..render import Format
+from ..version import __version__
 
 if TYPE_CHECKING:
     from ..querylang import Node

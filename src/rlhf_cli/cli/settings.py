@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from .. import render
+from ..jsontext import json_text
 from . import command
 
 
@@ -31,7 +32,7 @@ def config(
     if not path.is_file():
         render.note(f"rlhf: no config file at {path}; these are the defaults")
     render.write(
-        render.json_text(
+        json_text(
             {
                 "format": settings.format,
                 "catalogs": [str(catalogue) for catalogue in settings.catalogs],
