@@ -24,6 +24,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pat
     monkeypatch.delenv("RLHF_NO_BUNDLED", raising=False)
     monkeypatch.setenv("RLHF_USER_CATALOG", str(tmp_path / "user-catalog"))
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user's config.toml
     return cache
 
 

@@ -71,11 +71,11 @@ def test_csl_json_and_ris(run) -> None:  # type: ignore[no-untyped-def]
     assert items[0]["author"][0] == {"family": "Ouyang", "given": "Long"}
     assert items[0]["issued"] == {"date-parts": [[2022]]}
     assert items[0]["DOI"] == "10.48550/arXiv.2203.02155"
-    ris = run("cite", "instructgpt", "hh-rlhf", "-f", "ris").stdout
+    ris = run("cite", "instructgpt", "trl", "-f", "ris").stdout
     records = [chunk for chunk in ris.split("ER  - ") if chunk.strip()]
     assert len(records) == 2
     assert "TY  - JOUR" in records[0] and "AU  - Ouyang, Long" in records[0]
-    assert "TY  - DATA" in records[1]
+    assert "TY  - COMP" in records[1] and "AU  - von Werra, Leandro" in records[1]
     assert all(line[:2].isupper() and line[2:6] == "  - " for line in ris.splitlines() if line)
 
 
@@ -211,3 +211,45 @@ def test_golden_citations(run, style: str) -> None:  # type: ignore[no-untyped-d
         ]
     else:
         assert result.stdout.count("ER  - ") == 3
+
+
+def test_name_particles_in_csl_json_bibtex_and_ris() -> None:
+    from rlhf_cli.cite import csl_json, ris, split_name
+
+    assert split_name("Maarten de Rijke") == {"family": "Rijke", "given": "Maarten", "non-dropping-particle": "de"}
+    assert split_name("Mihaela van der Schaar")["non-dropping-particle"] == "van der"
+    assert split_name("van der Schaar, Mihaela") == split_name("Mihaela van der Schaar")
+    assert split_name("Di Jin") == {"family": "Jin", "given": "Di"}  # a capitalised given name is no particle
+    assert split_name("de") == {"literal": "de"}
+    record = {
+        "id": "x",
+        "kind": "paper",
+        "title": "T",
+        "year": 2024,
+        "authors": ["Mihaela van der Schaar", "Leandro von Werra"],
+    }
+    entry = parse_string(bibtex([record]), "bibtex").entries["schaar2024t"]
+    first, second = entry.persons["author"]
+    assert first.last_names == ["{van der Schaar}"] and first.first_names == ["Mihaela"]
+    assert second.last_names == ["{von Werra}"]
+    assert json.loads(csl_json([record]))[0]["author"][1] == {
+        "family": "Werra",
+        "given": "Leandro",
+        "non-dropping-particle": "von",
+    }
+    assert "AU  - van der Schaar, Mihaela" in ris([record])
+
+
+def test_only_papers_codebases_blogs_and_books_are_citable(run) -> None:  # type: ignore[no-untyped-def]
+    bibtex_text = run("cite", "instructgpt", "trl", "chatgpt-blog").stdout
+    types = [line.split("{")[0] for line in bibtex_text.splitlines() if line.startswith("@")]
+    assert types == ["@misc", "@software", "@online"]
+    assert run("books", "-f", "bibtex").stdout.startswith("@book{")
+    for name in ("truthfulqa", "atari"):
+        refused = run("cite", "instructgpt", name)
+        assert refused.exit_code == 2 and "which has no citable form" in refused.stderr and refused.stdout == ""
+    listed = run("search", "truthful", "-f", "bibtex")
+    assert listed.exit_code == 0 and "left out 1 entry with no citable form" in listed.stderr
+    assert len(parse_string(listed.stdout, "bibtex").entries) == len(run.json("search", "truthful")) - 1
+    nothing = run("datasets", "-f", "csl-json")
+    assert nothing.exit_code == 2 and "datasets have no citable form" in nothing.stderr

@@ -56,6 +56,8 @@ HOT_SEARCHES = [
     ["ppo", "-f", "bibtex", "-n", "2"],
     ["ppo", "-f", "markdown"],
     ["ppo", "-f", "table"],
+    ["ppo", "--json", "-n", "2"],
+    ["ppo", "-f", "json", "--json"],
     ["强化学习"],
     ["2203.02155"],
     ["arXiv:2203.02155v2", "-f", "json"],
@@ -74,6 +76,7 @@ TYPER_SEARCHES = [
     ["ppo", "--format", "yaml"],
     ["ppo", "--kind", "papers"],
     ["ppo", "--limit=3"],
+    ["ppo", "--json", "-f", "csv"],
     ["ppo", "-n"],
     ["--", "ppo"],
     [" "],
@@ -140,6 +143,8 @@ COMPLETIONS = [
     "rlhf ",
     "rlhf papers --env zzz",
     "rlhf show 'instr",
+    "rlhf papers --dataset Truth",
+    "rlhf show InstructG",
 ]
 
 

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .escapes import visible
 
 Record = dict[str, Any]
+
+# Kinds with a citable form: a paper, software, a web page, a book. Datasets, environments and
+# topics are cited through the paper that introduced them.
+CITABLE_KINDS = ("paper", "codebase", "blog", "book")
+# Lower-case words before a surname that belong to it ("Maarten de Rijke", "Mihaela van der Schaar").
+_PARTICLES = frozenset("de van der den von da di du del della des la le dos das do ten ter zu vom zur".split())  # noqa: SIM905
 
 _STOP_WORDS = frozenset("a an the of on in for to and with from by is are via towards toward".split())  # noqa: SIM905
 # BibTeX special characters and how to write them inside a braced field. BibTeX counts every
@@ -52,6 +58,41 @@ _ACCENTS = {
 _LETTERS = {"ø": r"{\o}", "Ø": r"{\O}", "ł": r"{\l}", "Ł": r"{\L}", "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}"}
 _LETTERS |= {"œ": r"{\oe}", "Œ": r"{\OE}", "å": r"{\aa}", "Å": r"{\AA}", "\u0131": r"{\i}", "đ": r"{\dj}"}
 _LETTERS |= {"\u2013": "--", "\u2014": "---", "\u2018": "`", "\u2019": "'", "\u201c": "``", "\u201d": "''"}
+
+
+def citable(records: Iterable[Record]) -> tuple[list[Record], list[Record]]:
+    """The records that can be cited, and those that cannot (their kind has no citable form)."""
+    kept: list[Record] = []
+    left: list[Record] = []
+    for record in records:
+        (kept if record["kind"] in CITABLE_KINDS else left).append(record)
+    return kept, left
+
+
+def split_name(name: str) -> dict[str, str]:
+    """A person's name in CSL-JSON's parts: family, given and any particle ("de", "van der")."""
+    name = " ".join(name.split())
+    if "," in name:  # "Last, First"
+        family, given = (part.strip() for part in name.split(",", 1))
+        particle_words: list[str] = []
+        words = family.split()
+        while len(words) > 1 and words[0] in _PARTICLES:
+            particle_words.append(words.pop(0))
+        family = " ".join(words)
+    else:
+        words = name.split()
+        if len(words) < 2:
+            return {"literal": name}
+        family = words[-1]
+        rest = words[:-1]
+        particle_words = []
+        while len(rest) > 1 and rest[-1] in _PARTICLES:
+            particle_words.insert(0, rest.pop())
+        given = " ".join(rest)
+    parts = {"family": family, "given": given}
+    if particle_words:
+        parts["non-dropping-particle"] = " ".join(particle_words)
+    return parts
 
 
 def citekeys(records: Iterable[Record]) -> list[str]:
@@ -178,7 +219,7 @@ def _suffix(count: int) -> str:
 
 
 def _bibtex_type(record: Record) -> str:
-    return {"paper": "misc", "book": "book", "codebase": "software", "dataset": "misc"}.get(record["kind"], "misc")
+    return {"paper": "misc", "book": "book", "codebase": "software", "blog": "online"}.get(record["kind"], "misc")
 
 
 def _bibtex_fields(record: Record, ascii_only: bool) -> list[tuple[str, str]]:
@@ -189,7 +230,7 @@ def _bibtex_fields(record: Record, ascii_only: bool) -> list[tuple[str, str]]:
         return _to_ascii(escaped) if ascii_only else escaped
 
     fields: list[tuple[str, str]] = [("title", text(record["title"]))]
-    names = [text(name) for name in record.get("authors") or []]
+    names = [_bibtex_name(name, text) for name in record.get("authors") or []]
     if record.get("authors_org"):
         names.append("{" + text(record["authors_org"]) + "}")  # braces keep an organisation's name whole
     if names and record.get("authors_et_al"):
@@ -207,6 +248,15 @@ def _bibtex_fields(record: Record, ascii_only: bool) -> list[tuple[str, str]]:
     if record.get("keywords"):
         fields.append(("keywords", text(", ".join(record["keywords"]))))
     return fields
+
+
+def _bibtex_name(name: str, text: Callable[[str], str]) -> str:
+    """A name as BibTeX reads it; a surname with a particle is braced whole ("{van der Schaar}")."""
+    parts = split_name(name)
+    if "non-dropping-particle" not in parts:
+        return text(name)
+    family = "{" + text(f"{parts['non-dropping-particle']} {parts['family']}") + "}"
+    return f"{text(parts['given'])} {family}"
 
 
 def _url(text: str) -> str:
@@ -245,13 +295,7 @@ def _csl_type(record: Record) -> str:
 
 
 def _csl_name(name: str) -> dict[str, str]:
-    parts = name.strip().split()
-    if "," in name:
-        family, given = (part.strip() for part in name.split(",", 1))
-        return {"family": family, "given": given}
-    if len(parts) < 2:
-        return {"literal": name.strip()}
-    return {"family": parts[-1], "given": " ".join(parts[:-1])}
+    return split_name(name)
 
 
 def _ris_type(record: Record) -> str:
@@ -261,10 +305,11 @@ def _ris_type(record: Record) -> str:
 
 
 def _ris_name(name: str) -> str:
-    csl = _csl_name(name)
+    csl = split_name(name)
     if "literal" in csl:
         return _one_line(csl["literal"])
-    return _one_line(f"{csl['family']}, {csl['given']}")
+    family = " ".join(filter(None, [csl.get("non-dropping-particle"), csl["family"]]))
+    return _one_line(f"{family}, {csl['given']}")
 
 
 def _one_line(text: str) -> str:

@@ -67,5 +67,17 @@ def candidates(what: str, kinds: tuple[str, ...] | None, incomplete: str) -> lis
             f"SELECT id FROM entries WHERE {of_kinds}substr(id, 1, ?) = ? ORDER BY position LIMIT {LIMIT}",
             [*wanted, len(prefix), prefix],
         )
-        return [row[0] for row in rows if completable(row[0])]
-    return [value for value in values if completable(value) and value.casefold().startswith(prefix)][:LIMIT]
+        return [_typed_case(row[0], incomplete) for row in rows if completable(row[0])]
+    found = [value for value in values if completable(value) and value.casefold().startswith(prefix)][:LIMIT]
+    return [_typed_case(value, incomplete) for value in found]
+
+
+def _typed_case(value: str, incomplete: str) -> str:
+    """`value` with its first characters as typed, if they differ only in case.
+
+    Shells (and Typer) keep only candidates that start with the typed text, case and all; names
+    are looked up ignoring case, so `Truth` completes to `Truthfulqa`, which finds truthfulqa.
+    """
+    head = value[: len(incomplete)]
+    same = head != incomplete and head.casefold() == incomplete.casefold()
+    return incomplete + value[len(incomplete) :] if same else value

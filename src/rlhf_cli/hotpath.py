@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .boundary import Session
     from .render import Column, Format
     from .view import CatalogueView
 
 SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
 SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "-k", "--catalog", "-c")
-SEARCH_FLAGS = ("--no-bundled",)
+SEARCH_FLAGS = ("--no-bundled", "--json")
 KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
 
@@ -56,11 +57,11 @@ VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     "open": dict(_CATALOGUE_OPTIONS),
 }
 FLAGS: dict[str, set[str]] = {
-    "papers": {"--has-code", "--explain", "--no-bundled"},
-    "codebases": {"--explain", "--no-bundled"},
-    "datasets": {"--explain", "--no-bundled"},
-    "show": {"--no-bundled"},
-    "related": {"--no-bundled"},
+    "papers": {"--has-code", "--explain", "--no-bundled", "--json"},
+    "codebases": {"--explain", "--no-bundled", "--json"},
+    "datasets": {"--explain", "--no-bundled", "--json"},
+    "show": {"--no-bundled", "--json"},
+    "related": {"--no-bundled", "--json"},
     "open": {"--code", "--print", "--no-bundled"},
 }
 _NAMES = ("names", None)
@@ -113,6 +114,15 @@ def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit
         render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
 
 
+def search_limit(given: int | None) -> int:
+    """`rlhf search`'s --limit: as given, else the config file's `limit`, else SEARCH_LIMIT."""
+    if given is not None:
+        return given
+    from .config import load_config
+
+    return load_config().limit or SEARCH_LIMIT
+
+
 def looks_like_identifier(words: str) -> bool:
     """True if `words` is an arXiv id, DOI, OpenReview id, link or citekey rather than words."""
     from .identifiers import query_keys
@@ -154,11 +164,14 @@ def _search(args: list[str]) -> int | None:
     words: list[str] = []
     kinds: list[str] = []
     catalog: list[Path] = []
-    limit, output, no_bundled = SEARCH_LIMIT, None, False
+    limit: int | None = None
+    output, no_bundled, json_alias = None, False, False
     pending = iter(args)
     for arg in pending:
         if not arg.startswith("-"):
             words.append(arg)
+        elif arg == "--json":
+            json_alias = True
         elif arg in SEARCH_FLAGS:
             no_bundled = True
         elif arg in SEARCH_OPTIONS:
@@ -184,14 +197,21 @@ def _search(args: list[str]) -> int | None:
     text = " ".join(words)
     if not text.strip() or not (plain_words(text) or looks_like_identifier(text.strip())):
         return None
+    if json_alias:
+        if output not in (None, "json"):
+            return None  # a conflict: Typer reports it
+        output = "json"
     from .boundary import guarded
     from .render import Format
 
     fmt = Format(output) if output else None
     said = " ".join(text.split())
-    return guarded(
-        lambda session: search_words(session.open(catalog or None, no_bundled), said, kinds or None, limit, fmt)
-    )
+
+    def answer(session: Session) -> None:
+        view = session.open(catalog or None, no_bundled)
+        search_words(view, said, kinds or None, search_limit(limit), fmt)
+
+    return guarded(answer)
 
 
 def _complete() -> int | None:

@@ -51,7 +51,7 @@ def user_catalog_dir() -> Path:
 
 def catalog_paths(extra: list[Path] | None = None, bundled: bool = True) -> list[Path]:
     """Every catalogue location in force: bundled, the user's own (if it exists), then
-    $RLHF_CATALOG, then `extra`.
+    $RLHF_CATALOG, then the config file's `catalogs`, then `extra`.
 
     $RLHF_NO_BUNDLED set to a non-empty value other than 0 drops the bundled catalogue too.
     """
@@ -63,6 +63,9 @@ def catalog_paths(extra: list[Path] | None = None, bundled: bool = True) -> list
         paths.append(user)
     from_env = os.environ.get(CATALOG_ENV, "")
     paths += [Path(part) for part in from_env.split(os.pathsep) if part]
+    from .config import load_config
+
+    paths += load_config().catalogs
     paths += extra or []
     return paths
 

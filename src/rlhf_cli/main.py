@@ -15,7 +15,7 @@ def main() -> None:
     _standard_streams()
     try:
         if sys.argv[1:] in (["--version"], ["-V"]):
-            from . import __version__
+            from .version import __version__
 
             sys.stdout.write(f"rlhf {__version__}\n")
             sys.stdout.flush()
@@ -26,10 +26,23 @@ def main() -> None:
         code = run(sys.argv[1:])
         if code is not None:
             sys.exit(code)
-        from .cli import build_app
+        from .cli import ClickUsageError, build_app, usage_line
 
         # Only the command being run is built (see cli.build_app); anything else gets the full app.
-        build_app(sys.argv[1] if len(sys.argv) > 1 else None)(prog_name="rlhf")
+        app = build_app(sys.argv[1] if len(sys.argv) > 1 else None)
+        try:
+            code = app(prog_name="rlhf", standalone_mode=False)
+        except ClickUsageError as error:
+            line = usage_line(error)
+            if line is None:
+                error.show()  # type: ignore[attr-defined]  # Click's: `rlhf` alone prints the help
+            else:
+                from .render import error as say
+
+                say(line)
+            sys.exit(2)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:

@@ -38,6 +38,15 @@ DETAIL_FORMATS = (Format.TABLE, Format.JSON, Format.CSV, Format.TSV)
 
 
 def default_format() -> Format:
+    """The config file's `format`, else a table for a person at a terminal and tab-separated
+    lines for a pipe."""
+    from .config import load_config
+
+    configured = load_config().format
+    return Format(configured) if configured else terminal_format()
+
+
+def terminal_format() -> Format:
     """A table for a person at a terminal, tab-separated lines for a pipe."""
     return Format.TABLE if sys.stdout.isatty() else Format.TSV
 
@@ -122,8 +131,16 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
     """Render a list of records in the chosen format."""
     if output in (Format.BIBTEX, Format.CSL_JSON, Format.RIS):
         from . import cite
+        from .errors import UsageError
 
-        write({Format.BIBTEX: cite.bibtex, Format.CSL_JSON: cite.csl_json, Format.RIS: cite.ris}[output](list(records)))
+        kept, left = cite.citable(records)
+        if not kept:
+            kinds = ", ".join(dict.fromkeys(f"{record['kind']}s" for record in left))
+            raise UsageError(f"--format {output.value}: {kinds} have no citable form; cite the papers that use them")
+        write({Format.BIBTEX: cite.bibtex, Format.CSL_JSON: cite.csl_json, Format.RIS: cite.ris}[output](kept))
+        if left:
+            count = f"{len(left)} entr{'y' if len(left) == 1 else 'ies'}"
+            note(f"rlhf: left out {count} with no citable form (datasets, environments, topics)")
     elif output is Format.JSON:
         write(json_text(list(records), indent=2) + "\n")
     elif output is Format.JSONL:

@@ -103,8 +103,8 @@ def fill(
 
     `tables` is emptied once its rows are written, so that a big catalogue is not held twice.
     """
-    from . import __version__
     from .search import SearchIndex
+    from .version import __version__
 
     connection.executescript(SCHEMA)
     connection.executemany(

@@ -4,8 +4,9 @@ Commands compile their options and QUERY into one query (querylang.py), run it o
 and hand records to `render`. Every command runs inside the one error boundary (boundary.py),
 where expected failures (`RlhfError`) become one line on stderr and a documented exit code.
 Commands live in listings.py (search and the lists), entries.py (one entry: show, related, open,
-cite), tools.py (validate, stats, graph, export) and lists.py (import, lint). A plain search and
-completion requests usually never get here: hotpath.py answers them without Typer.
+cite), tools.py (validate, stats, graph, export), lists.py (import, lint), agents.py (mcp) and
+settings.py (config).
+A plain search and completion requests usually never get here: hotpath.py answers them without Typer.
 """
 
 import functools
@@ -17,10 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from .. import __version__
 from ..boundary import Session, guarded
-from ..errors import ExitCode
+from ..errors import ExitCode, UsageError
 from ..render import Format
+from ..version import __version__
 
 if TYPE_CHECKING:
     from ..querylang import Node
@@ -51,6 +52,39 @@ def _error_boundary(command: F) -> F:
     return run  # type: ignore[return-value]  # functools.wraps keeps F's signature; mypy cannot see it
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
+
+
+def _json_alias(command: F) -> F:
+    """Give a command that takes FormatOption a `--json` flag meaning `--format json`.
+
+    Added here, once, rather than to every command's signature; Typer reads the signature.
+    """
+    import inspect
+
+    signature = inspect.signature(command)
+    if signature.parameters.get("output") is None or signature.parameters["output"].annotation != FormatOption:
+        return command
+
+    @functools.wraps(command)
+    def run(*args: Any, json_output: bool = False, **kwargs: Any) -> Any:
+        if json_output:
+            chosen = kwargs.get("output")
+            if chosen not in (None, Format.JSON):
+                raise UsageError(f"--json and --format {chosen.value} ask for different formats; give one")
+            kwargs["output"] = Format.JSON
+        return command(*args, **kwargs)
+
+    flag = inspect.Parameter("json_output", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=JsonOption)
+    parameters = list(signature.parameters.values())
+    at = parameters.index(signature.parameters["output"]) + 1
+    # Keyword-only parameters must come last: the rest become keyword-only too (Typer calls by name).
+    tail = [parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY) for parameter in parameters[at:]]
+    run.__signature__ = signature.replace(parameters=[*parameters[:at], flag, *tail])  # type: ignore[attr-defined]
+    run.__annotations__ = {**command.__annotations__, "json_output": JsonOption}
+    return run  # type: ignore[return-value]  # the signature above is what Typer sees
+
+
 # Commands are recorded here by `command()` and put on a Typer app by `build_app`, which loads
 # only the module of the command being run: Typer builds every registered command's parameters
 # on each run, and importing and building all of them would cost more than the command itself.
@@ -60,8 +94,62 @@ COMMAND_MODULES = {
     **dict.fromkeys(["show", "related", "cite", "open"], "entries"),
     **dict.fromkeys(["stats", "graph", "export", "validate", "cache"], "tools"),
     **dict.fromkeys(["import", "lint"], "lists"),
+    "mcp": "agents",
+    "config": "settings",
 }
-_MODULE_ORDER = ("listings", "entries", "tools", "lists")  # the order of `rlhf --help`
+_MODULE_ORDER = ("listings", "entries", "tools", "lists", "agents", "settings")  # the order of `rlhf --help`
+# The examples that end each command's --help; tests/test_conventions.py runs the ones that only read.
+EXAMPLES: dict[str, list[str]] = {
+    "search": ["rlhf search ppo", "rlhf search reward model --kind paper -n 5", "rlhf search 'year:>=2023 dpo' --json"],
+    "papers": [
+        "rlhf papers --year 2017..2018 --env atari",
+        "rlhf papers --dataset truthfulqa --has-code",
+        "rlhf papers 'kw:ppo -kw:diffusion' -f bibtex",
+    ],
+    "codebases": ["rlhf codebases", "rlhf codebases --keyword ppo --json"],
+    "datasets": ["rlhf datasets --used-by InstructGPT", "rlhf datasets --sort uses -n 10"],
+    "envs": ["rlhf envs", "rlhf envs atari --json"],
+    "blogs": ["rlhf blogs --language zh", "rlhf blogs ppo"],
+    "books": ["rlhf books", "rlhf books --json"],
+    "topics": ["rlhf topics --category technique", "rlhf topics 强化学习"],
+    "show": ["rlhf show instructgpt", "rlhf show TruthfulQA --json"],
+    "related": ["rlhf related instructgpt", "rlhf related truthfulqa -n 5 --json"],
+    "cite": [
+        "rlhf cite instructgpt nlpo",
+        "rlhf cite instructgpt -f csl-json",
+        "rlhf papers --env atari -f ids | rlhf cite -",
+    ],
+    "open": ["rlhf open instructgpt", "rlhf open nlpo --code --print"],
+    "stats": ["rlhf stats", "rlhf stats --by keyword -n 10", "rlhf stats ds:truthfulqa --by year --json"],
+    "graph": ["rlhf graph ds:truthfulqa > graph.mmd", "rlhf graph --format dot | dot -Tsvg > graph.svg"],
+    "export": [
+        "rlhf export rlhf.db",
+        "rlhf export awesome.md --format markdown --lang zh",
+        "rlhf export -f html site/",
+    ],
+    "validate": ["rlhf validate", "rlhf validate my-catalog/"],
+    "cache": ["rlhf cache info", "rlhf cache clear"],
+    "import": ["rlhf import awesome-list.md --dry-run", "rlhf import awesome-list.md --into my-catalog/"],
+    "lint": ["rlhf lint", "rlhf lint awesome-list.md --json"],
+    "mcp": ["rlhf mcp", "rlhf mcp --catalog my-catalog/"],
+    "config": ["rlhf config path", "rlhf config show"],
+}
+
+
+def no_color() -> bool:
+    """NO_COLOR (https://no-color.org) is set: no escape codes at all, help included."""
+    import os
+
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def _epilog(name: str, plain: bool) -> str | None:
+    examples = EXAMPLES.get(name)
+    if not examples:
+        return None
+    lines = "\n".join(f"  {example}" for example in examples)
+    # Click rewraps a paragraph unless it starts with \b; Rich reads [ as markup.
+    return f"\b\nExamples:\n{lines}" if plain else "Examples:\n" + lines.replace("[", "\\[")
 
 
 def command(name: str | None = None, **settings: Any) -> Callable[[F], F]:
@@ -82,18 +170,59 @@ def build_app(only: str | None = None) -> typer.Typer:
     for module in _MODULE_ORDER:
         if single is None or COMMAND_MODULES[single] == module:
             importlib.import_module(f"{__name__}.{module}")
+    plain = no_color()
     app = typer.Typer(
         name="rlhf",
         help="The RLHF research map in your terminal: papers, code, datasets, environments and reading.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
+        # Rich keeps bold and dim under NO_COLOR; Click's own help has no escape codes at all.
+        rich_markup_mode=None if plain else "rich",
     )
     app.callback()(main)
     for name, (function, settings) in _REGISTERED.items():
         if single is None or name == single:
-            app.command(name, **settings)(_error_boundary(function))
+            options = {"epilog": _epilog(name, plain)} | settings
+            app.command(name, **options)(_error_boundary(_json_alias(function)))
     return app
+
+
+# Typer vendors Click and exports no name for its UsageError; BadParameter is one kind of it.
+ClickUsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def usage_line(error: Exception) -> str | None:
+    """A usage error from Typer's parser as the tool's one line, with a did-you-mean where one
+    helps; None for "no arguments" (the caller shows the help instead)."""
+    import difflib
+    import re
+
+    kind = type(error).__name__
+    if kind == "NoArgsIsHelpError":
+        return None
+    context = getattr(error, "ctx", None)
+    command = getattr(context, "info_name", None) if context is not None else None
+    where = f"{command}: " if command and command != "rlhf" else ""
+    if kind == "NoSuchOption":
+        wrong: str = getattr(error, "option_name", "")
+        params = getattr(getattr(context, "command", None), "params", [])
+        options = [name for param in params for name in (*param.opts, *param.secondary_opts) if name.startswith("-")]
+        # Case and small slips both: --Year, --yeer, --has_code.
+        folded = {name.casefold().replace("_", "-"): name for name in options}
+        close = difflib.get_close_matches(wrong.casefold().replace("_", "-"), list(folded), n=2, cutoff=0.6)
+        hint = "; did you mean " + " or ".join(f"'{folded[name]}'" for name in close) + "?" if close else ""
+        return f"{where}no such option '{wrong}'{hint} (see 'rlhf {command or ''} --help')".replace("  ", " ")
+    message = " ".join(str(getattr(error, "format_message", lambda: str(error))()).split())
+    message = message[:1].lower() + message[1:]
+    message = message.replace(". Did you mean", "; did you mean").rstrip(".")
+    choices = getattr(getattr(getattr(error, "param", None), "type", None), "choices", None)
+    bad = re.search(r"'([^']*)' is not one of", message)
+    if choices and bad:
+        close = difflib.get_close_matches(bad.group(1).casefold(), [str(c) for c in choices], n=1, cutoff=0.5)
+        message += f"; did you mean '{close[0]}'?" if close else ""
+    help_hint = f"rlhf {command} --help" if where else "rlhf --help"
+    return f"{where}{message} (see '{help_hint}')"
 
 
 def __getattr__(name: str) -> Any:

@@ -42,6 +42,8 @@ def show(
     from ..records import entry_record, links_record
 
     fmt = output or render.default_format()
+    if output is None and fmt not in render.DETAIL_FORMATS:  # a list format from the config file
+        fmt = render.terminal_format()
     if fmt not in render.DETAIL_FORMATS:
         raise UsageError(f"show: --format {fmt.value} is for lists; use one of table, json, csv, tsv")
     view = session.open(catalog, no_bundled)
@@ -141,7 +143,7 @@ def cite(
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Print citations (BibTeX, CSL-JSON or RIS) for entries, with stable citekeys."""
+    """Print citations (BibTeX, CSL-JSON or RIS) of papers, codebases, blogs and books, with stable citekeys."""
     from .. import cite as citations
     from ..records import entry_record
 
@@ -157,6 +159,13 @@ def cite(
         except (NotFoundError, AmbiguousError) as error:
             unknown.append(error)  # the others are still cited; the bad ones are named after
     records = [entry_record(entry, catalogue) for entry in dict.fromkeys(found)]
+    records, uncitable = citations.citable(records)
+    if uncitable:
+        record = uncitable[0]
+        raise UsageError(
+            f"cite: {record['id']} is a {record['kind']}, which has no citable form; "
+            f"cite a paper that uses it (rlhf related {record['id']})"
+        )
     if records and style is CiteFormat.BIBTEX:
         render.write(citations.bibtex(records, ascii_only=ascii_only))
     elif records and style is CiteFormat.CSL_JSON:

@@ -13,7 +13,7 @@ import typer
 
 from .. import render
 from ..errors import ExitCode, Stop, UsageError
-from ..hotpath import SEARCH_LIMIT, looks_like_identifier, plain_words, search_columns, search_words
+from ..hotpath import SEARCH_LIMIT, looks_like_identifier, plain_words, search_columns, search_limit, search_words
 from ..render import Column, Format, field
 from . import (
     CatalogOption,
@@ -92,6 +92,10 @@ def _listing(
     from ..records import entry_record
     from ..search import KIND_ORDER
 
+    if limit is None:
+        from ..config import load_config
+
+        limit = load_config().limit
     base, parameters, order = selection
     threshold = None if ranked else LISTING_MIN_SCORE if min_score is None else min_score
     query = Query(view, node, threshold)
@@ -183,7 +187,16 @@ def search(
     kind: Annotated[
         list[KindChoice] | None, typer.Option("--kind", "-k", help="Only entries of this kind (repeatable).")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = SEARCH_LIMIT,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help=f"Show at most this many results. Default: {SEARCH_LIMIT}, or `limit` in the config file.",
+            show_default=False,
+        ),
+    ] = None,
     output: FormatOption = None,
     explain: ExplainOption = False,
     catalog: CatalogOption = None,
@@ -193,6 +206,7 @@ def search(
     text = " ".join(query)
     if not text.strip():
         raise UsageError("search: give at least one word to look for")
+    limit = search_limit(limit)
     kinds = [k.value for k in kind] if kind else None
     if (plain_words(text) or looks_like_identifier(text.strip())) and not explain:
         # Free words alone, the common case: no need to load the query language at all.

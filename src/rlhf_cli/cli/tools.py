@@ -124,6 +124,7 @@ def _selection(view: "CatalogueView", node: "Node | None") -> tuple[str, list[ob
 class ExportFormat(StrEnum):
     SQLITE = "sqlite"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 class ListLanguage(StrEnum):
@@ -137,8 +138,9 @@ def export(
     destination: Annotated[
         Path,
         typer.Argument(
-            help="The file to write; '-' for stdout (markdown). An existing file is replaced only if it "
-            "is a regular file holding the same format (or with --force)."
+            help="The file to write; '-' for stdout (markdown); a folder for html. An existing file is "
+            "replaced only if it is a regular file holding the same format (or with --force); html writes "
+            "only into a new or empty folder or an earlier html export (or with --force)."
         ),
     ],
     output: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.SQLITE,
@@ -151,15 +153,20 @@ def export(
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Export the whole catalogue: a SQLite database, or an awesome list in Markdown."""
+    """Export the whole catalogue: a SQLite database, an awesome list in Markdown, or a static site."""
     import sqlite3
 
     from ..atomic import replace_file, writable_destination
 
     if str(destination) == "-":
+        if output is ExportFormat.HTML:
+            raise UsageError("export: a site is a folder of files and cannot go to stdout; give a folder name")
         if output is not ExportFormat.MARKDOWN:
             raise UsageError("export: a SQLite database cannot go to stdout; give a file name")
         render.write(_markdown(session, catalog, no_bundled, language))
+        return
+    if output is ExportFormat.HTML:
+        _html(session, destination, force, catalog, no_bundled)
         return
     if output is ExportFormat.MARKDOWN:
         looks_like, what, extensions = _looks_like_text, "a text file", _MARKDOWN_EXTENSIONS
@@ -189,6 +196,24 @@ def export(
 
 _MARKDOWN_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".txt")
 _SQLITE_EXTENSIONS: tuple[str, ...] = (".sqlite", ".sqlite3", ".db", ".db3")
+
+
+def _html(session: Session, destination: Path, force: bool, catalog: list[Path] | None, no_bundled: bool) -> None:
+    from ..api import Catalogue
+    from ..export_html import export as export_html
+    from ..export_html import writable_folder
+
+    try:
+        folder = writable_folder(destination, force)
+    except UsageError as error:
+        raise UsageError(f"export: {error}") from None
+    # Strict, as the other formats: a site must not silently miss the entries of a broken file.
+    catalogue = Catalogue(session.open(catalog, no_bundled, tolerant=False))
+    try:
+        count = export_html(catalogue, folder)
+    except OSError as error:
+        raise WriteError(f"export: cannot write {destination}: {error.strerror or error}") from None
+    render.note(f"wrote {count} entries to {destination}/ (open {destination}/index.html)")
 
 
 def _markdown(session: Session, catalog: list[Path] | None, no_bundled: bool, language: ListLanguage) -> str:
