@@ -173,7 +173,7 @@ def test_open_refuses_other_schemes(run, write_catalog) -> None:  # type: ignore
         '[[environment]]\nid = "e"\nname = "E"\nsources = [{ name = "t" }]\n',
     )
     result = run("open", "e", "--no-bundled", "-c", str(folder))
-    assert result.exit_code == 2 and "has no link" in result.stderr
+    assert result.exit_code == 1 and "has no link" in result.stderr  # nothing to open: not a usage error
 
 
 def test_completion_offers_catalogue_values(monkeypatch) -> None:  # type: ignore[no-untyped-def]

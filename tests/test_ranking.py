@@ -74,3 +74,27 @@ def test_a_listing_with_free_text_shows_each_entry_score(run) -> None:  # type: 
     assert table[0].startswith("score,")
     assert "score" not in run.json("papers", "--year", "2022")[0]
     assert not run("papers", "--year", "2022", "-f", "csv").stdout.startswith("score")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csl-json"])
+def test_no_results_print_the_empty_form_of_json(run, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    for args in (["papers", "--year", "2030"], ["search", "zzzzqqqq"]):
+        result = run(*args, "-f", fmt)
+        assert result.exit_code == 1 and result.stdout == "[]\n", (args, result.stdout)
+
+
+def test_no_results_in_markdown_print_the_table_header(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("papers", "--year", "2030", "-f", "markdown")
+    assert result.exit_code == 1 and result.stdout.startswith("| ")
+
+
+def test_an_empty_search_says_what_the_catalogue_holds_or_what_is_near(run) -> None:  # type: ignore[no-untyped-def]
+    far = run("search", "zzzzqqqq")
+    assert far.exit_code == 1 and "the catalogue holds" in far.stderr and " papers" in far.stderr
+    assert "try fewer or shorter words" not in far.stderr
+
+
+def test_a_query_word_read_as_an_option_gets_a_hint(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("search", "-ppo")
+    assert result.exit_code == 2 and "goes after '--'" in result.stderr
+    assert run("search", "--", "-ppo", "-f", "ids").exit_code == 0

@@ -100,11 +100,13 @@ def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit
     if _by_identifier(view, words, kinds, limit, output):
         return
     hits = view.index().search(words, kinds)
+    if not hits and output is not None:
+        render.empty_listing(search_columns(), output)
     if not hits and view.problems:
         raise Stop(ExitCode.NO_MATCH)
     if not hits:
         render.error(f"nothing matches '{words}'")
-        render.note("hint: try fewer or shorter words")
+        render.note(f"hint: {_no_match_hint(view, words, kinds)}")
         raise Stop(ExitCode.NO_MATCH)
     shown = hits[:limit]
     view.entries_at([hit.position for hit in shown])  # read in one query, not one each
@@ -121,6 +123,16 @@ def search_limit(given: int | None) -> int:
     from .config import load_config
 
     return load_config().limit or SEARCH_LIMIT
+
+
+def _no_match_hint(view: CatalogueView, words: str, kinds: list[str] | None) -> str:
+    """Near names if there are any, else what the catalogue covers (not "try fewer words")."""
+    near = view.suggest(words, kinds, limit=3)  # type: ignore[arg-type]  # kinds come checked against KINDS
+    if near:
+        return "did you mean " + ", ".join(f"'{name}'" for name in near) + "?"
+    counts = view.rows("SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY count(*) DESC")
+    covered = ", ".join(f"{count} {kind}s" for kind, count in counts)
+    return f"the catalogue holds {covered}; try fewer or other words, or 'rlhf papers' to browse"
 
 
 def looks_like_identifier(words: str) -> bool:

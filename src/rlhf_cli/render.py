@@ -127,6 +127,16 @@ def note(message: str) -> None:
     sys.stderr.write(f"{visible(message)}\n")
 
 
+def empty_listing(columns: Sequence[Column], output: Format) -> None:
+    """What a listing with no results prints to stdout: each machine format's empty form (`[]`
+    for JSON and CSL-JSON, the header of a Markdown table), so that a script reads no result
+    rather than a parse error. Lines, TSV, CSV, BibTeX, RIS and tables are simply empty."""
+    if output in (Format.JSON, Format.CSL_JSON):
+        write("[]\n")
+    elif output is Format.MARKDOWN:
+        write(_markdown([], [column for column in columns if column.in_table]))
+
+
 def listing(records: Sequence[Record], columns: Sequence[Column], output: Format) -> None:
     """Render a list of records in the chosen format."""
     if output in (Format.BIBTEX, Format.CSL_JSON, Format.RIS):
@@ -315,12 +325,28 @@ def _print_as_list(columns: Sequence[Column], cells: list[list[str]]) -> None:
     write("\n".join(lines))
 
 
+# Set (to anything but "" or "0") to never page, as `rlhf --no-pager` does.
+NO_PAGER_ENV = "RLHF_NO_PAGER"
+
+
 def _print(*renderables: Any) -> None:
     console = _console()
     with console.capture() as capture:
         for renderable in renderables:
             console.print(renderable)
-    write(capture.get())
+    _write_paged(capture.get(), console.height)
+
+
+def _write_paged(text: str, height: int) -> None:
+    """Write a table, through $PAGER (pydoc's pager: `less` by default) when stdin and stdout are
+    a terminal and it is taller than the screen; as it is otherwise, and always when piped."""
+    paging = os.environ.get(NO_PAGER_ENV, "") in ("", "0") and sys.stdin.isatty() and sys.stdout.isatty()
+    if not paging or text.count("\n") < height:
+        write(text)
+        return
+    import pydoc
+
+    pydoc.pager(text)
 
 
 # Fields that name linked entries: the links section shows them with ids and titles.

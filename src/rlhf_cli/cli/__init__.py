@@ -210,8 +210,11 @@ def usage_line(error: Exception) -> str | None:
         options = [name for param in params for name in (*param.opts, *param.secondary_opts) if name.startswith("-")]
         # Case and small slips both: --Year, --yeer, --has_code.
         folded = {name.casefold().replace("_", "-"): name for name in options}
-        close = difflib.get_close_matches(wrong.casefold().replace("_", "-"), list(folded), n=2, cutoff=0.6)
+        close = difflib.get_close_matches(wrong.casefold().replace("_", "-"), list(folded), n=1, cutoff=0.6)
         hint = "; did you mean " + " or ".join(f"'{folded[name]}'" for name in close) + "?" if close else ""
+        if not close and any(getattr(param, "param_type_name", "") == "argument" for param in params):
+            # `rlhf search -ppo` (a query word, or an exclusion, read as options): say how to pass it.
+            hint = f"; a query word starting with '-' goes after '--' (rlhf {command} -- -word)"
         return f"{where}no such option '{wrong}'{hint} (see 'rlhf {command or ''} --help')".replace("  ", " ")
     message = " ".join(str(getattr(error, "format_message", lambda: str(error))()).split())
     message = message[:1].lower() + message[1:]
@@ -310,8 +313,20 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager", help="Never page long tables through $PAGER (they page only on a terminal, never in a pipe)."
+        ),
+    ] = False,
 ) -> None:
     """The RLHF research map in your terminal: papers, code, datasets, environments and reading."""
+    if no_pager:
+        import os
+
+        from ..render import NO_PAGER_ENV
+
+        os.environ[NO_PAGER_ENV] = "1"
 
 
 def user_query(words: list[str] | None) -> "Node | None":

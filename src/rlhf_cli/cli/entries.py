@@ -106,9 +106,11 @@ def open_entry(
         elif not isinstance(entry, Codebase):
             url = None
         if url is None:
-            raise UsageError(f"open: {entry.id} has no code link")
+            render.error(f"open: {entry.id} has no code link")  # a fact of the catalogue, not a usage error
+            raise Stop(ExitCode.NO_MATCH)
     if not url:
-        raise UsageError(f"open: {entry.id} has no link")
+        render.error(f"open: {entry.id} has no link")
+        raise Stop(ExitCode.NO_MATCH)
     from ..urls import UnsafeUrl, browser_url
 
     try:

@@ -110,6 +110,8 @@ def _listing(
         )
     scored = not ranked and query.has_text()
     if not results:
+        if output is not None:
+            render.empty_listing(columns, output)
         if view.problems:  # the broken files, reported next, are the likelier story
             raise Stop(ExitCode.NO_MATCH)
         said = terms_label(node)
