@@ -7,12 +7,13 @@ the warm path finds a store of the same bytes in the cache and skips all three.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from .errors import DANGLING, CatalogError, Problem
 from .models import Entry
 
 if TYPE_CHECKING:
+    from .validation import CheckedPart
     from .view import CatalogueView
 
 CATALOG_ENV = "RLHF_CATALOG"
@@ -211,7 +213,7 @@ def _build(
     from . import schema
 
     with paused_gc():
-        entries, tables, problems = _parse_and_check(contents)
+        entries, tables, problems = _parse_and_check(contents, schema.encode_table)
         problems = left_out + problems
         catalogue = Catalogue(entries)
         sizes = [(path, len(raw)) for path, raw in contents]
@@ -261,15 +263,19 @@ def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
 
 
 def _parse_and_check(
-    contents: list[tuple[str, bytes]],
-) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
-    """The good entries (validation.good_entries) and their TOML tables; every problem, the
-    root causes first (see `_root_causes_first`)."""
+    contents: list[tuple[str, bytes]], keep: Callable[[dict[str, Any]], Any] = lambda table: None
+) -> tuple[list[Entry], list[Any], list[Problem]]:
+    """The good entries (validation.good_entries), each with `keep(its TOML table)`; every
+    problem, the root causes first (see `_root_causes_first`).
+
+    A big file is parsed and checked in pieces (`_pieces`), each piece's tables let go once its
+    entries are made, so that a catalogue's parsed tables are never all held at once.
+    """
     import tomli  # only the cold path parses TOML
 
-    from .validation import ParsedFile, good_entries
+    from .validation import ParsedFile, check_part, good_checked
 
-    parsed: list[ParsedFile] = []
+    parts: list[CheckedPart] = []
     problems: list[Problem] = []
     for path, raw in contents:
         try:
@@ -278,17 +284,71 @@ def _parse_and_check(
             line = raw.count(b"\n", 0, error.start) + 1
             problems.append(Problem(path, f"not valid UTF-8 (byte {error.start})", line=line))
             continue
+        pieces = _pieces(path, text, keep)
+        if pieces is not None:
+            parts += pieces
+            continue
         try:
-            parsed.append(ParsedFile(path, text, tomli.loads(text)))
+            data = tomli.loads(text)
         except tomli.TOMLDecodeError as error:
             problems.append(_toml_problem(path, error))
+            continue
         except RecursionError:  # tomli's own limit on nested arrays and tables
             problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
+            continue
+        parts.append(check_part(ParsedFile(path, text, data), keep))
     unparsed = {problem.file for problem in problems}
-    entries, tables, entry_problems = good_entries(parsed)
+    entries, tables, entry_problems = good_checked(parts)
     problems += entry_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
     return entries, tables, _root_causes_first(problems, [(p, raw) for p, raw in contents if p in unparsed])
+
+
+# A file is checked in pieces of this many tables (`_pieces`), if it has more.
+PIECE_TABLES = 2000
+
+
+def _pieces(path: str, text: str, keep: Callable[[dict[str, Any]], Any]) -> list[CheckedPart] | None:
+    """A big file's tables parsed and checked a piece at a time, each piece starting at an
+    `[[kind]]` header line; or None if the file is small, or if its pieces could be read
+    differently from the whole (then the whole file is parsed, for its error messages too).
+
+    A piece read alone is read as within the file when every piece parses, holds only arrays of
+    entry tables, and each kind's tables are in one run (the whole file's order): a header inside
+    a multi-line string or array leaves a piece with an unclosed one, which does not parse.
+    """
+    import tomli
+
+    from .models import TYPE_BY_TABLE
+    from .validation import ParsedFile, check_part
+
+    headers = list(_header_pattern(tuple(TYPE_BY_TABLE)).finditer(text))
+    if len(headers) <= PIECE_TABLES:
+        return None
+    kinds = [match.group(1) for match in headers]
+    runs = [kind for number, kind in enumerate(kinds) if number == 0 or kinds[number - 1] != kind]
+    if len(set(runs)) != len(runs):
+        return None
+    starts = [0] + [match.start() for match in headers[PIECE_TABLES::PIECE_TABLES]]
+    parts = []
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        try:
+            data = tomli.loads(text[start:end])
+        except (tomli.TOMLDecodeError, RecursionError):
+            return None
+        if not all(
+            key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
+            for key, value in data.items()
+        ):
+            return None
+        parts.append(check_part(ParsedFile(path, text, data), keep))
+    return parts
+
+
+@functools.cache
+def _header_pattern(tables: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(map(re.escape, tables))
+    return re.compile(rf"^\[\[[ \t]*({names})[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
 
 
 _ID_LINE = re.compile(rb'^[ \t]*id[ \t]*=[ \t]*"(?P<id>[A-Za-z0-9_.-]+)', re.M)

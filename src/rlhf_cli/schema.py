@@ -97,9 +97,9 @@ def fill(
     meta: dict[str, str],
     files: list[tuple[str, int]],
     catalogue: Catalogue,
-    tables: list[dict[str, Any]],
+    tables: list[str],
 ) -> None:
-    """Write a validated catalogue (its entries, and the TOML table of each) into an empty store.
+    """Write a validated catalogue (its entries, each TOML table as JSON: `encode_table`) into an empty store.
 
     `tables` is emptied once its rows are written, so that a big catalogue is not held twice.
     """
@@ -154,7 +154,7 @@ def _schema_version() -> int:
     return SCHEMA_VERSION
 
 
-def _entry_row(position: int, entry: Entry, table: dict[str, Any], catalogue: Catalogue) -> tuple[Any, ...]:
+def _entry_row(position: int, entry: Entry, table: str, catalogue: Catalogue) -> tuple[Any, ...]:
     url: str | None = getattr(entry, "url", None)
     has_code = isinstance(entry, Codebase) or (isinstance(entry, Paper) and bool(entry.code))
     return (
@@ -168,8 +168,13 @@ def _entry_row(position: int, entry: Entry, table: dict[str, Any], catalogue: Ca
         normalise_url(url) if url else None,
         int(has_code),
         catalogue.users_count(entry),
-        _ENCODER.encode(table),
+        table,
     )
+
+
+def encode_table(table: dict[str, Any]) -> str:
+    """An entry's TOML table as `entries.data` keeps it."""
+    return _ENCODER.encode(table)
 
 
 def _name_rows(entries: list[Entry]) -> Iterator[tuple[str, int]]:

@@ -13,7 +13,7 @@ import operator
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import blake2b
 from typing import Any, Literal, get_args, get_origin
 
@@ -88,17 +88,40 @@ def _checked_tables(parsed: ParsedFile) -> tuple[list[tuple[Entry, dict[str, Any
     return pairs, problems
 
 
-def good_entries(files: list[ParsedFile]) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
+def good_entries(files: list[ParsedFile]) -> tuple[list[Entry], list[Any], list[Problem]]:
     """Every problem, and the entries (with their tables, in file order) fit to use: a bad entry
     is left out, not its whole file. An entry whose link leads nowhere is kept, the link unresolved
     (it is most often another file's fault: one that failed to parse); of two entries sharing a
     name, the later is left out, so that the name still picks out one entry."""
-    kept: list[tuple[Entry, dict[str, Any], ParsedFile]] = []
+    return good_checked(CheckedPart(parsed, *_checked_tables(parsed)) for parsed in files)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckedPart:
+    """A file, or consecutive tables of one, checked on its own (`check_part`): its entries, each
+    with its table or what stands for it (its JSON, say), and its problems. `parsed` needs only
+    the path and text (to locate entries); its tables can be let go."""
+
+    parsed: ParsedFile
+    pairs: list[tuple[Entry, Any]]
+    problems: list[Problem]
+
+
+def check_part(parsed: ParsedFile, keep: Callable[[dict[str, Any]], Any]) -> CheckedPart:
+    """`parsed` checked on its own, each entry's table replaced by `keep(table)`, and the tables let go."""
+    pairs, problems = _checked_tables(parsed)
+    bare = ParsedFile(parsed.path, parsed.text, {})
+    return CheckedPart(bare, [(entry, keep(table)) for entry, table in pairs], problems)
+
+
+def good_checked(parts: Iterable[CheckedPart]) -> tuple[list[Entry], list[Any], list[Problem]]:
+    """`good_entries`, of files (or pieces of them, in file order) already checked one by one."""
+    kept: list[tuple[Entry, Any, ParsedFile]] = []
     problems: list[Problem] = []
     seen: dict[str, ParsedFile] = {}
-    for parsed in files:
-        pairs, file_problems = _checked_tables(parsed)
-        problems.extend(file_problems)
+    for part in parts:
+        parsed, pairs = part.parsed, part.pairs
+        problems.extend(part.problems)
         for entry, table in pairs:
             if entry.id in seen:
                 first = seen[entry.id].path
