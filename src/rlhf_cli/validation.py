@@ -270,6 +270,11 @@ def _latest_plausible_year() -> int:
 
 def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
     kind_of = {entry_id: kind for kind, entry_id, *_ in summaries}
+
+    @functools.cache  # a missing entry is often linked from many: one search of the ids each
+    def hint(target: str, wanted: str) -> str:
+        return _did_you_mean(target, [i for i, k in kind_of.items() if k == wanted])
+
     for kind, entry_id, _, _, datasets, envs, papers in summaries:
         references: list[tuple[str, str, list[str]]] = []
         if kind in ("paper", "codebase"):
@@ -285,9 +290,7 @@ def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -
                 if ids.index(target) != index:
                     yield _problem(parsed, entry_id, where, f"'{target}' is listed twice")
                 elif target not in kind_of:
-                    candidates = [i for i, k in kind_of.items() if k == wanted]
-                    hint = _did_you_mean(target, candidates)
-                    yield _problem(parsed, entry_id, where, f"no {wanted} with id '{target}'{hint}")
+                    yield _problem(parsed, entry_id, where, f"no {wanted} with id '{target}'{hint(target, wanted)}")
                 elif kind_of[target] != wanted:
                     yield _problem(parsed, entry_id, where, f"'{target}' is a {kind_of[target]}, not a {wanted}")
 
