@@ -207,16 +207,17 @@ def _build(
     """Validate every file and write the catalogue's store of its good entries (in memory if not
     `cached`); the store, and every problem (`left_out`, of files that could not be read, first).
 
-    `key` and `stats` are those of all the catalogue's files, `contents` those that could be read.
+    `key` and `stats` are those of all the catalogue's files, `contents` those that could be read
+    (their bytes are let go, b"", as they are decoded).
     The problems are recorded in the store for the next run.
     """
     from . import schema
 
     with paused_gc():
-        entries, tables, problems = _parse_and_check(contents, schema.encode_table)
+        sizes = [(path, len(raw)) for path, raw in contents]
+        entries, tables, problems = _parse_and_check(contents, schema.encode_table, let_go=True)
         problems = left_out + problems
         catalogue = Catalogue(entries)
-        sizes = [(path, len(raw)) for path, raw in contents]
         meta = {
             "key": key,
             "stat": stats or "",
@@ -263,13 +264,17 @@ def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
 
 
 def _parse_and_check(
-    contents: list[tuple[str, bytes]], keep: Callable[[dict[str, Any]], Any] = lambda table: None
+    contents: list[tuple[str, bytes]],
+    keep: Callable[[dict[str, Any]], Any] = lambda table: None,
+    let_go: bool = False,
 ) -> tuple[list[Entry], list[Any], list[Problem]]:
     """The good entries (validation.good_entries), each with `keep(its TOML table)`; every
     problem, the root causes first (see `_root_causes_first`).
 
     A big file is parsed and checked in pieces (`_pieces`), each piece's tables let go once its
-    entries are made, so that a catalogue's parsed tables are never all held at once.
+    entries are made, so that a catalogue's parsed tables are never all held at once. If
+    `let_go`, each file's bytes in `contents` are replaced by b"" once decoded (its text is kept
+    to locate problems): a caller done with them saves holding the catalogue's bytes twice.
     """
     import tomli  # only the cold path parses TOML
 
@@ -277,13 +282,17 @@ def _parse_and_check(
 
     parts: list[CheckedPart] = []
     problems: list[Problem] = []
-    for path, raw in contents:
+    unparsed: list[tuple[str, bytes]] = []  # what `_root_causes_first` reads
+    for number, (path, raw) in enumerate(contents):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             line = raw.count(b"\n", 0, error.start) + 1
             problems.append(Problem(path, f"not valid UTF-8 (byte {error.start})", line=line))
+            unparsed.append((path, raw))
             continue
+        if let_go:
+            contents[number] = (path, b"")
         pieces = _pieces(path, text, keep)
         if pieces is not None:
             parts += pieces
@@ -292,16 +301,17 @@ def _parse_and_check(
             data = tomli.loads(text)
         except tomli.TOMLDecodeError as error:
             problems.append(_toml_problem(path, error))
+            unparsed.append((path, raw))
             continue
         except RecursionError:  # tomli's own limit on nested arrays and tables
             problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
+            unparsed.append((path, raw))
             continue
         parts.append(check_part(ParsedFile(path, text, data), keep))
-    unparsed = {problem.file for problem in problems}
     entries, tables, entry_problems = good_checked(parts)
     problems += entry_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
-    return entries, tables, _root_causes_first(problems, [(p, raw) for p, raw in contents if p in unparsed])
+    return entries, tables, _root_causes_first(problems, unparsed)
 
 
 # A file is checked in pieces of this many tables (`_pieces`), if it has more.

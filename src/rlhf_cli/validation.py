@@ -130,14 +130,18 @@ def good_checked(parts: Iterable[CheckedPart]) -> tuple[list[Entry], list[Any], 
             seen[entry.id] = parsed
             kept.append((entry, table, parsed))
     # Every problem is found among all the entries that could be built (`rlhf validate` lists them all) ...
-    found = cross_problems([summary_of(entry) for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
+    summaries = [summary_of(entry) for entry, _, _ in kept]
+    found = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept})
     problems.extend(found)
     # An entry is left out for a problem of its own; a link that leads nowhere only goes unresolved.
     bad = {(p.file, p.entry) for p in problems if p.entry is not None and not DANGLING.match(p.message)}
-    kept = [item for item in kept if (item[2].path, item[0].id) not in bad]
-    # ... and then the links that leaving out bad entries has left dangling.
-    left = cross_problems([summary_of(entry) for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
-    problems.extend(problem for problem in left if problem not in found)
+    if bad:
+        good = [(item[2].path, item[0].id) not in bad for item in kept]
+        kept = [item for item, fit in zip(kept, good, strict=True) if fit]
+        summaries = [summary for summary, fit in zip(summaries, good, strict=True) if fit]
+        # ... and then the links that leaving out bad entries has left dangling.
+        left = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept})
+        problems.extend(problem for problem in left if problem not in found)
     return [entry for entry, _, _ in kept], [table for _, table, _ in kept], problems
 
 
