@@ -71,3 +71,29 @@ def _papers_edited(edit: str) -> list[tuple[str, bytes]]:
 def test_a_file_in_pieces_reads_as_the_whole(monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
     pieces, whole = _both(monkeypatch, _papers_edited(edit))
     assert pieces == whole
+
+
+def _built(monkeypatch: pytest.MonkeyPatch, cache: Path) -> list[str]:
+    """The entries of the bundled catalogue's store, built afresh in `cache`."""
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(cache))
+    monkeypatch.setenv("RLHF_NO_BUNDLED", "1")
+    view = loader.open_view([BUNDLED])
+    return [repr(entry) for entry in view.catalogue().entries]
+
+
+def test_tables_staged_on_disk_leave_nothing_and_match_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    on_disk = _built(monkeypatch, tmp_path / "a")
+    assert list((tmp_path / "scratch").iterdir()) == []  # the scratch file is gone
+
+    def no_temporary_file(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_temporary_file)
+    in_memory = _built(monkeypatch, tmp_path / "b")
+    assert len(on_disk) > 100
+    assert on_disk == in_memory

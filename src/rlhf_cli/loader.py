@@ -6,6 +6,7 @@ the warm path finds a store of the same bytes in the cache and skips all three.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -213,9 +214,9 @@ def _build(
     """
     from . import schema
 
-    with paused_gc():
+    with paused_gc(), _Staged() as tables:
         sizes = [(path, len(raw)) for path, raw in contents]
-        entries, tables, problems = _parse_and_check(contents, schema.encode_table, let_go=True)
+        entries, tables.rows, problems = _parse_and_check(contents, tables.keep, let_go=True)
         problems = left_out + problems
         catalogue = Catalogue(entries)
         meta = {
@@ -227,6 +228,59 @@ def _build(
             name, lambda connection: schema.fill(connection, meta, sizes, catalogue, tables), cached=cached
         )
         return connection, problems
+
+
+class _Staged:
+    """The entries' TOML tables as JSON (`entries.data`), kept in a private temporary database on
+    disk while the catalogue is checked, rather than all in memory; read in order, as often as
+    needed (a store whose write fails is built again in memory)."""
+
+    def __init__(self) -> None:
+        from . import schema
+
+        self._encode = schema.encode_table
+        self._connection = _scratch_database()
+        self._connection.execute("CREATE TABLE staged (data TEXT NOT NULL)")
+        self.rows: list[int] = []  # the rows to read, in order
+
+    def keep(self, table: dict[str, Any]) -> int:
+        """Stage a table; its row."""
+        cursor = self._connection.execute("INSERT INTO staged (data) VALUES (?)", (self._encode(table),))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def __iter__(self) -> Iterator[str]:
+        for row in self.rows:
+            yield self._connection.execute("SELECT data FROM staged WHERE rowid = ?", (row,)).fetchone()[0]
+
+    def __enter__(self) -> _Staged:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection.close()
+
+
+def _scratch_database() -> sqlite3.Connection:
+    """An empty database in a temporary file, already unlinked (so nothing is left behind); in
+    memory if no temporary file can be made."""
+    import tempfile
+
+    try:
+        handle, path = tempfile.mkstemp(prefix="rlhf-staged-", suffix=".sqlite")
+        os.close(handle)
+    except OSError:
+        return sqlite3.connect(":memory:")
+    try:
+        connection = sqlite3.connect(path)
+        connection.execute("PRAGMA journal_mode = OFF")  # one file only, so that unlinking it leaves nothing
+        connection.execute("CREATE TABLE opened (x)")  # SQLite opens the file when first used
+        connection.execute("DROP TABLE opened")
+    except sqlite3.Error:
+        connection = sqlite3.connect(":memory:")
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return connection
 
 
 @contextmanager

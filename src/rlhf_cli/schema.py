@@ -97,11 +97,11 @@ def fill(
     meta: dict[str, str],
     files: list[tuple[str, int]],
     catalogue: Catalogue,
-    tables: list[str],
+    tables: Iterable[str],
 ) -> None:
     """Write a validated catalogue (its entries, each TOML table as JSON: `encode_table`) into an empty store.
 
-    `tables` is emptied once its rows are written, so that a big catalogue is not held twice.
+    `tables` (in the entries' order) is read once; `loader` keeps it on disk, not in memory.
     """
     from . import __version__
     from .search import SearchIndex
@@ -119,7 +119,6 @@ def fill(
             for position, (entry, table) in enumerate(zip(entries, tables, strict=True))
         ),
     )
-    tables.clear()  # the entries hold what the rest needs: let the parsed tables go
     connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries))
     connection.executemany("INSERT INTO lookup_keys VALUES (?, ?)", _key_rows(entries))
     connection.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", _term_rows(entries))
