@@ -242,16 +242,30 @@ class _Staged:
         self._connection = _scratch_database()
         self._connection.execute("CREATE TABLE staged (data TEXT NOT NULL)")
         self.rows: list[int] = []  # the rows to read, in order
+        self._pending: list[tuple[int, str]] = []
+        self._written = 0
 
     def keep(self, table: dict[str, Any]) -> int:
         """Stage a table; its row."""
-        cursor = self._connection.execute("INSERT INTO staged (data) VALUES (?)", (self._encode(table),))
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        self._pending.append((len(self._pending) + self._written + 1, self._encode(table)))
+        if len(self._pending) >= 1000:
+            self._flush()
+        return self._written + len(self._pending)
+
+    def _flush(self) -> None:
+        self._connection.executemany("INSERT INTO staged (rowid, data) VALUES (?, ?)", self._pending)
+        self._written += len(self._pending)
+        self._pending.clear()
 
     def __iter__(self) -> Iterator[str]:
-        for row in self.rows:
-            yield self._connection.execute("SELECT data FROM staged WHERE rowid = ?", (row,)).fetchone()[0]
+        """The tables of `rows` (which are in staging order), read in one pass."""
+        self._flush()
+        wanted = iter(self.rows)
+        following = next(wanted, None)
+        for row, data in self._connection.execute("SELECT rowid, data FROM staged ORDER BY rowid"):
+            if row == following:
+                yield data
+                following = next(wanted, None)
 
     def __enter__(self) -> _Staged:
         return self
