@@ -67,16 +67,18 @@ def main() -> None:
     def person() -> str:
         return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
 
-    source = '[{ name = "synthetic", line = %d }]'
+    source = '[{ name = "synthetic", line = %d }]'  # line numbers start at 1
     with open(args.out / "environments.toml", "w", encoding="utf-8") as out:
         for i in range(n_envs):
-            out.write(f'[[environment]]\nid = "env-{i}"\nname = "Env {phrase(1, 2)} {i}"\nsources = {source % i}\n\n')
+            out.write(
+                f'[[environment]]\nid = "env-{i}"\nname = "Env {phrase(1, 2)} {i}"\nsources = {source % (i + 1)}\n\n'
+            )
     with open(args.out / "datasets.toml", "w", encoding="utf-8") as out:
         for i in range(n_datasets):
             out.write(
                 f'[[dataset]]\nid = "ds-{i}"\nname = "{phrase(1, 3)} {i}"\n'
                 f'url = "https://example.org/datasets/{i}"\nkeywords = {toml_list([phrase(1, 4) for _ in range(2)])}\n'
-                f"sources = {source % i}\n\n"
+                f"sources = {source % (i + 1)}\n\n"
             )
     with open(args.out / "papers.toml", "w", encoding="utf-8") as out:
         for i in range(n_papers):
@@ -93,7 +95,7 @@ def main() -> None:
                 f"authors = {toml_list([person() for _ in range(rng.randint(1, 6))])}\n"
                 f"keywords = {toml_list([phrase(1, 4) for _ in range(rng.randint(1, 4))])}\n"
                 f"{code}datasets = {toml_list(datasets)}\nenvs = {toml_list(envs)}\n"
-                f"sources = {source % i}\n\n"
+                f"sources = {source % (i + 1)}\n\n"
             )
     with open(args.out / "codebases.toml", "w", encoding="utf-8") as out:
         for i in range(n_codebases):
@@ -103,7 +105,7 @@ def main() -> None:
                 f'url = "https://github.com/example/code-{i}"\n'
                 f"keywords = {toml_list([phrase(1, 3) for _ in range(3)])}\n"
                 f"datasets = {toml_list(sorted({f'ds-{rng.randrange(n_datasets)}' for _ in range(2)}))}\n"
-                f"papers = {toml_list(papers)}\nsources = {source % i}\n\n"
+                f"papers = {toml_list(papers)}\nsources = {source % (i + 1)}\n\n"
             )
     size = sum(path.stat().st_size for path in args.out.glob("*.toml"))
     print(f"{args.entries} entries ({n_papers} papers) in {args.out}, {size / 1e6:.1f} MB")

@@ -84,7 +84,7 @@ def measure(cases: list[Case], rounds: int, env: dict[str, str]) -> None:
 
 
 def synthetic(work: Path, entries: int) -> Path:
-    folder = work / f"catalog-{entries}"
+    folder = work / f"catalog-{entries}-v2"  # v2: source lines from 1 (line 0 is a problem since issue 15)
     if not (folder / "papers.toml").exists():
         subprocess.run(
             [sys.executable, str(HERE / "generate.py"), "--entries", str(entries), "--out", str(folder)], check=True

@@ -205,6 +205,8 @@ def _words(text: str) -> Iterator[str]:
 
 
 def _ascii_word(text: str) -> str:
+    if text.isascii():  # nothing to decompose: the common case, once per entry in a store's build
+        return "".join(filter(str.isalnum, text.lower()))
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if char.isascii() and char.isalnum())
 

@@ -100,10 +100,21 @@ def name_key(text: str) -> str:
     """A name as people type it, for lookups: case, accents, punctuation, spaces and hyphens
     folded, British spellings read as American (`"Constitutional-AI"`, `"constitutional ai"`
     and `"ConstitutionalAI"` differ only in spacing, which is dropped)."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
-    words = re.findall(r"\w+", folded)
-    return "".join(_SPELLINGS.get(word, _ISATION.sub(r"ization\1", word)) for word in words)
+    if text.isascii():  # most names: nothing to decompose (a store's build folds every name)
+        folded = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", text.casefold())
+        folded = "".join(char for char in folded if not unicodedata.combining(char))
+    return "".join(_american(word) for word in _WORD.findall(folded))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _american(word: str) -> str:
+    if word in _SPELLINGS:
+        return _SPELLINGS[word]
+    return _ISATION.sub(r"ization\1", word) if "isation" in word else word
 
 
 _CITEKEY = re.compile(r"[a-z]+\d{4}[a-z]+")

@@ -6,13 +6,15 @@ the warm path finds a store of the same bytes in the cache and skips all three.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import gc
 import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ from .errors import DANGLING, CatalogError, Problem
 from .models import Entry
 
 if TYPE_CHECKING:
+    from .validation import CheckedPart
     from .view import CatalogueView
 
 CATALOG_ENV = "RLHF_CATALOG"
@@ -208,16 +211,17 @@ def _build(
     """Validate every file and write the catalogue's store of its good entries (in memory if not
     `cached`); the store, and every problem (`left_out`, of files that could not be read, first).
 
-    `key` and `stats` are those of all the catalogue's files, `contents` those that could be read.
+    `key` and `stats` are those of all the catalogue's files, `contents` those that could be read
+    (their bytes are let go, b"", as they are decoded).
     The problems are recorded in the store for the next run.
     """
     from . import schema
 
-    with paused_gc():
-        entries, tables, problems = _parse_and_check(contents)
+    with paused_gc(), _Staged() as tables:
+        sizes = [(path, len(raw)) for path, raw in contents]
+        entries, tables.rows, problems = _parse_and_check(contents, tables.keep, let_go=True)
         problems = left_out + problems
         catalogue = Catalogue(entries)
-        sizes = [(path, len(raw)) for path, raw in contents]
         meta = {
             "key": key,
             "stat": stats or "",
@@ -227,6 +231,73 @@ def _build(
             name, lambda connection: schema.fill(connection, meta, sizes, catalogue, tables), cached=cached
         )
         return connection, problems
+
+
+class _Staged:
+    """The entries' TOML tables as JSON (`entries.data`), kept in a private temporary database on
+    disk while the catalogue is checked, rather than all in memory; read in order, as often as
+    needed (a store whose write fails is built again in memory)."""
+
+    def __init__(self) -> None:
+        from . import schema
+
+        self._encode = schema.encode_table
+        self._connection = _scratch_database()
+        self._connection.execute("CREATE TABLE staged (data TEXT NOT NULL)")
+        self.rows: list[int] = []  # the rows to read, in order
+        self._pending: list[tuple[int, str]] = []
+        self._written = 0
+
+    def keep(self, table: dict[str, Any]) -> int:
+        """Stage a table; its row."""
+        self._pending.append((len(self._pending) + self._written + 1, self._encode(table)))
+        if len(self._pending) >= 1000:
+            self._flush()
+        return self._written + len(self._pending)
+
+    def _flush(self) -> None:
+        self._connection.executemany("INSERT INTO staged (rowid, data) VALUES (?, ?)", self._pending)
+        self._written += len(self._pending)
+        self._pending.clear()
+
+    def __iter__(self) -> Iterator[str]:
+        """The tables of `rows` (which are in staging order), read in one pass."""
+        self._flush()
+        wanted = iter(self.rows)
+        following = next(wanted, None)
+        for row, data in self._connection.execute("SELECT rowid, data FROM staged ORDER BY rowid"):
+            if row == following:
+                yield data
+                following = next(wanted, None)
+
+    def __enter__(self) -> _Staged:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection.close()
+
+
+def _scratch_database() -> sqlite3.Connection:
+    """An empty database in a temporary file, already unlinked (so nothing is left behind); in
+    memory if no temporary file can be made."""
+    import tempfile
+
+    try:
+        handle, path = tempfile.mkstemp(prefix="rlhf-staged-", suffix=".sqlite")
+        os.close(handle)
+    except OSError:
+        return sqlite3.connect(":memory:")
+    try:
+        connection = sqlite3.connect(path)
+        connection.execute("PRAGMA journal_mode = OFF")  # one file only, so that unlinking it leaves nothing
+        connection.execute("CREATE TABLE opened (x)")  # SQLite opens the file when first used
+        connection.execute("DROP TABLE opened")
+    except sqlite3.Error:
+        connection = sqlite3.connect(":memory:")
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return connection
 
 
 @contextmanager
@@ -265,33 +336,100 @@ def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
 
 def _parse_and_check(
     contents: list[tuple[str, bytes]],
-) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
-    """The good entries (validation.good_entries) and their TOML tables; every problem, the
-    root causes first (see `_root_causes_first`)."""
+    keep: Callable[[dict[str, Any]], Any] = lambda table: None,
+    let_go: bool = False,
+) -> tuple[list[Entry], list[Any], list[Problem]]:
+    """The good entries (validation.good_entries), each with `keep(its TOML table)`; every
+    problem, the root causes first (see `_root_causes_first`).
+
+    A big file is parsed and checked in pieces (`_pieces`), each piece's tables let go once its
+    entries are made, so that a catalogue's parsed tables are never all held at once. If
+    `let_go`, each file's bytes in `contents` are replaced by b"" once decoded (its text is kept
+    to locate problems): a caller done with them saves holding the catalogue's bytes twice.
+    """
     import tomli  # only the cold path parses TOML
 
-    from .validation import ParsedFile, good_entries
+    from .validation import ParsedFile, check_part, good_checked
 
-    parsed: list[ParsedFile] = []
+    parts: list[CheckedPart] = []
     problems: list[Problem] = []
-    for path, raw in contents:
+    unparsed: list[tuple[str, bytes]] = []  # what `_root_causes_first` reads
+    for number, (path, raw) in enumerate(contents):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             line = raw.count(b"\n", 0, error.start) + 1
             problems.append(Problem(path, f"not valid UTF-8 (byte {error.start})", line=line))
+            unparsed.append((path, raw))
+            continue
+        if let_go:
+            contents[number] = (path, b"")
+        pieces = _pieces(path, text, keep)
+        if pieces is not None:
+            parts += pieces
             continue
         try:
-            parsed.append(ParsedFile(path, text, tomli.loads(text)))
+            data = tomli.loads(text)
         except tomli.TOMLDecodeError as error:
             problems.append(_toml_problem(path, error))
+            unparsed.append((path, raw))
+            continue
         except RecursionError:  # tomli's own limit on nested arrays and tables
             problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
-    unparsed = {problem.file for problem in problems}
-    entries, tables, entry_problems = good_entries(parsed)
+            unparsed.append((path, raw))
+            continue
+        parts.append(check_part(ParsedFile(path, text, data), keep))
+    entries, tables, entry_problems = good_checked(parts)
     problems += entry_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
-    return entries, tables, _root_causes_first(problems, [(p, raw) for p, raw in contents if p in unparsed])
+    return entries, tables, _root_causes_first(problems, unparsed)
+
+
+# A file is checked in pieces of this many tables (`_pieces`), if it has more.
+PIECE_TABLES = 2000
+
+
+def _pieces(path: str, text: str, keep: Callable[[dict[str, Any]], Any]) -> list[CheckedPart] | None:
+    """A big file's tables parsed and checked a piece at a time, each piece starting at an
+    `[[kind]]` header line; or None if the file is small, or if its pieces could be read
+    differently from the whole (then the whole file is parsed, for its error messages too).
+
+    A piece read alone is read as within the file when every piece parses, holds only arrays of
+    entry tables, and each kind's tables are in one run (the whole file's order): a header inside
+    a multi-line string or array leaves a piece with an unclosed one, which does not parse.
+    """
+    import tomli
+
+    from .models import TYPE_BY_TABLE
+    from .validation import ParsedFile, check_part
+
+    headers = list(_header_pattern(tuple(TYPE_BY_TABLE)).finditer(text))
+    if len(headers) <= PIECE_TABLES:
+        return None
+    kinds = [match.group(1) for match in headers]
+    runs = [kind for number, kind in enumerate(kinds) if number == 0 or kinds[number - 1] != kind]
+    if len(set(runs)) != len(runs):
+        return None
+    starts = [0] + [match.start() for match in headers[PIECE_TABLES::PIECE_TABLES]]
+    parts = []
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        try:
+            data = tomli.loads(text[start:end])
+        except (tomli.TOMLDecodeError, RecursionError):
+            return None
+        if not all(
+            key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
+            for key, value in data.items()
+        ):
+            return None
+        parts.append(check_part(ParsedFile(path, text, data), keep))
+    return parts
+
+
+@functools.cache
+def _header_pattern(tables: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(map(re.escape, tables))
+    return re.compile(rf"^\[\[[ \t]*({names})[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
 
 
 _ID_LINE = re.compile(rb'^[ \t]*id[ \t]*=[ \t]*"(?P<id>[A-Za-z0-9_.-]+)', re.M)

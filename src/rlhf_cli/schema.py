@@ -97,11 +97,11 @@ def fill(
     meta: dict[str, str],
     files: list[tuple[str, int]],
     catalogue: Catalogue,
-    tables: list[dict[str, Any]],
+    tables: Iterable[str],
 ) -> None:
-    """Write a validated catalogue (its entries, and the TOML table of each) into an empty store.
+    """Write a validated catalogue (its entries, each TOML table as JSON: `encode_table`) into an empty store.
 
-    `tables` is emptied once its rows are written, so that a big catalogue is not held twice.
+    `tables` (in the entries' order) is read once; `loader` keeps it on disk, not in memory.
     """
     from .search import SearchIndex
     from .version import __version__
@@ -119,7 +119,6 @@ def fill(
             for position, (entry, table) in enumerate(zip(entries, tables, strict=True))
         ),
     )
-    tables.clear()  # the entries hold what the rest needs: let the parsed tables go
     connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries))
     connection.executemany("INSERT INTO lookup_keys VALUES (?, ?)", _key_rows(entries))
     connection.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", _term_rows(entries))
@@ -154,7 +153,7 @@ def _schema_version() -> int:
     return SCHEMA_VERSION
 
 
-def _entry_row(position: int, entry: Entry, table: dict[str, Any], catalogue: Catalogue) -> tuple[Any, ...]:
+def _entry_row(position: int, entry: Entry, table: str, catalogue: Catalogue) -> tuple[Any, ...]:
     url: str | None = getattr(entry, "url", None)
     has_code = isinstance(entry, Codebase) or (isinstance(entry, Paper) and bool(entry.code))
     return (
@@ -168,8 +167,13 @@ def _entry_row(position: int, entry: Entry, table: dict[str, Any], catalogue: Ca
         normalise_url(url) if url else None,
         int(has_code),
         catalogue.users_count(entry),
-        _ENCODER.encode(table),
+        table,
     )
+
+
+def encode_table(table: dict[str, Any]) -> str:
+    """An entry's TOML table as `entries.data` keeps it."""
+    return _ENCODER.encode(table)
 
 
 def _name_rows(entries: list[Entry]) -> Iterator[tuple[str, int]]:

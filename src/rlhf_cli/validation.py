@@ -13,7 +13,7 @@ import operator
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import blake2b
 from typing import Any, Literal, get_args, get_origin
 
@@ -89,17 +89,40 @@ def _checked_tables(parsed: ParsedFile) -> tuple[list[tuple[Entry, dict[str, Any
     return pairs, problems
 
 
-def good_entries(files: list[ParsedFile]) -> tuple[list[Entry], list[dict[str, Any]], list[Problem]]:
+def good_entries(files: list[ParsedFile]) -> tuple[list[Entry], list[Any], list[Problem]]:
     """Every problem, and the entries (with their tables, in file order) fit to use: a bad entry
     is left out, not its whole file. An entry whose link leads nowhere is kept, the link unresolved
     (it is most often another file's fault: one that failed to parse); of two entries sharing a
     name, the later is left out, so that the name still picks out one entry."""
-    kept: list[tuple[Entry, dict[str, Any], ParsedFile]] = []
+    return good_checked(CheckedPart(parsed, *_checked_tables(parsed)) for parsed in files)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckedPart:
+    """A file, or consecutive tables of one, checked on its own (`check_part`): its entries, each
+    with its table or what stands for it (its JSON, say), and its problems. `parsed` needs only
+    the path and text (to locate entries); its tables can be let go."""
+
+    parsed: ParsedFile
+    pairs: list[tuple[Entry, Any]]
+    problems: list[Problem]
+
+
+def check_part(parsed: ParsedFile, keep: Callable[[dict[str, Any]], Any]) -> CheckedPart:
+    """`parsed` checked on its own, each entry's table replaced by `keep(table)`, and the tables let go."""
+    pairs, problems = _checked_tables(parsed)
+    bare = ParsedFile(parsed.path, parsed.text, {})
+    return CheckedPart(bare, [(entry, keep(table)) for entry, table in pairs], problems)
+
+
+def good_checked(parts: Iterable[CheckedPart]) -> tuple[list[Entry], list[Any], list[Problem]]:
+    """`good_entries`, of files (or pieces of them, in file order) already checked one by one."""
+    kept: list[tuple[Entry, Any, ParsedFile]] = []
     problems: list[Problem] = []
     seen: dict[str, ParsedFile] = {}
-    for parsed in files:
-        pairs, file_problems = _checked_tables(parsed)
-        problems.extend(file_problems)
+    for part in parts:
+        parsed, pairs = part.parsed, part.pairs
+        problems.extend(part.problems)
         for entry, table in pairs:
             if entry.id in seen:
                 first = seen[entry.id].path
@@ -108,14 +131,18 @@ def good_entries(files: list[ParsedFile]) -> tuple[list[Entry], list[dict[str, A
             seen[entry.id] = parsed
             kept.append((entry, table, parsed))
     # Every problem is found among all the entries that could be built (`rlhf validate` lists them all) ...
-    found = cross_problems([summary_of(entry) for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
+    summaries = [summary_of(entry) for entry, _, _ in kept]
+    found = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept})
     problems.extend(found)
     # An entry is left out for a problem of its own; a link that leads nowhere only goes unresolved.
     bad = {(p.file, p.entry) for p in problems if p.entry is not None and not DANGLING.match(p.message)}
-    kept = [item for item in kept if (item[2].path, item[0].id) not in bad]
-    # ... and then the links that leaving out bad entries has left dangling.
-    left = cross_problems([summary_of(entry) for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
-    problems.extend(problem for problem in left if problem not in found)
+    if bad:
+        good = [(item[2].path, item[0].id) not in bad for item in kept]
+        kept = [item for item, fit in zip(kept, good, strict=True) if fit]
+        summaries = [summary for summary, fit in zip(summaries, good, strict=True) if fit]
+        # ... and then the links that leaving out bad entries has left dangling.
+        left = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept})
+        problems.extend(problem for problem in left if problem not in found)
     return [entry for entry, _, _ in kept], [table for _, table, _ in kept], problems
 
 
@@ -250,6 +277,11 @@ def _latest_plausible_year() -> int:
 
 def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
     kind_of = {entry_id: kind for kind, entry_id, *_ in summaries}
+
+    @functools.cache  # a missing entry is often linked from many: one search of the ids each
+    def hint(target: str, wanted: str) -> str:
+        return _did_you_mean(target, [i for i, k in kind_of.items() if k == wanted])
+
     for kind, entry_id, _, _, datasets, envs, papers in summaries:
         references: list[tuple[str, str, list[str]]] = []
         if kind in ("paper", "codebase"):
@@ -265,9 +297,7 @@ def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -
                 if ids.index(target) != index:
                     yield _problem(parsed, entry_id, where, f"'{target}' is listed twice")
                 elif target not in kind_of:
-                    candidates = [i for i, k in kind_of.items() if k == wanted]
-                    hint = _did_you_mean(target, candidates)
-                    yield _problem(parsed, entry_id, where, f"no {wanted} with id '{target}'{hint}")
+                    yield _problem(parsed, entry_id, where, f"no {wanted} with id '{target}'{hint(target, wanted)}")
                 elif kind_of[target] != wanted:
                     yield _problem(parsed, entry_id, where, f"'{target}' is a {kind_of[target]}, not a {wanted}")
 

@@ -1,0 +1,99 @@
+"""A big file is parsed and checked in pieces (loader._pieces): the answers and problems must be
+those of parsing it whole, and a file whose pieces could read differently is parsed whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rlhf_cli import loader, schema
+
+BUNDLED = Path(__file__).resolve().parents[1] / "catalog"
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, contents: list[tuple[str, bytes]]) -> tuple[Any, Any]:
+    """`_parse_and_check` of `contents` in pieces of two tables, and whole."""
+    found = []
+    for size in (2, 10**9):
+        monkeypatch.setattr(loader, "PIECE_TABLES", size)
+        entries, tables, problems = loader._parse_and_check(contents, schema.encode_table)
+        found.append(([repr(entry) for entry in entries], tables, problems))  # entries compare by identity
+    return found[0], found[1]
+
+
+def _bundled() -> list[tuple[str, bytes]]:
+    return [(str(path), path.read_bytes()) for path in sorted(BUNDLED.glob("*.toml"))]
+
+
+def test_the_bundled_catalogue_in_pieces_is_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    contents = _bundled()
+    papers = next(raw for path, raw in contents if path.endswith("papers.toml")).decode()
+    monkeypatch.setattr(loader, "PIECE_TABLES", 2)
+    assert loader._pieces("papers.toml", papers, schema.encode_table) is not None  # pieces are used
+    pieces, whole = _both(monkeypatch, contents)
+    assert len(whole[0]) > 100
+    assert pieces == whole
+
+
+def _papers_edited(edit: str) -> list[tuple[str, bytes]]:
+    """The bundled catalogue with `edit` (a TOML text) placed before the 5th [[paper]] of papers.toml."""
+    contents = []
+    for path, raw in _bundled():
+        if path.endswith("papers.toml"):
+            text = raw.decode()
+            place = -1
+            for _ in range(5):
+                place = text.index("[[paper]]", place + 1)
+            raw = (text[:place] + edit + text[place:]).encode()
+        contents.append((path, raw))
+    return contents
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # bad entries: a wrong type, an unknown key, a duplicate id, a link to nothing
+        '[[paper]]\nid = "bad-year"\ntitle = "T"\nyear = "2020"\n\n',
+        '[[paper]]\nid = "extra-key"\ntitle = "T"\nyear = 2020\nnonsense = 1\n\n',
+        '[[paper]]\nid = "instructgpt"\ntitle = "Again"\nyear = 2022\n\n',
+        '[[paper]]\nid = "linked"\ntitle = "T"\nyear = 2022\ndatasets = ["no-such-dataset"]\n\n',
+        # headers that only look like split points: inside a multi-line string, and in another kind's run
+        '[[paper]]\nid = "notes"\ntitle = "T"\nyear = 2022\nnotes = """\n[[paper]]\nid = "fake"\n"""\n\n',
+        "[[paper]]\nid = \"literal\"\ntitle = \"T\"\nyear = 2022\nnotes = '''\n[[paper]]\n'''\n\n",
+        '[[dataset]]\nid = "interleaved"\nname = "D"\n\n',
+        # a table that is not an array of tables, and a broken file
+        '[paper]\nid = "plain"\n\n',
+        '[[paper]]\nid = "unclosed\ntitle = "T"\n\n',
+    ],
+)
+def test_a_file_in_pieces_reads_as_the_whole(monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    pieces, whole = _both(monkeypatch, _papers_edited(edit))
+    assert pieces == whole
+
+
+def _built(monkeypatch: pytest.MonkeyPatch, cache: Path) -> list[str]:
+    """The entries of the bundled catalogue's store, built afresh in `cache`."""
+    monkeypatch.setenv("RLHF_CACHE_DIR", str(cache))
+    monkeypatch.setenv("RLHF_NO_BUNDLED", "1")
+    view = loader.open_view([BUNDLED])
+    return [repr(entry) for entry in view.catalogue().entries]
+
+
+def test_tables_staged_on_disk_leave_nothing_and_match_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    on_disk = _built(monkeypatch, tmp_path / "a")
+    assert list((tmp_path / "scratch").iterdir()) == []  # the scratch file is gone
+
+    def no_temporary_file(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_temporary_file)
+    in_memory = _built(monkeypatch, tmp_path / "b")
+    assert len(on_disk) > 100
+    assert on_disk == in_memory
