@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from .errors import AmbiguousError, NotFoundError
@@ -42,6 +42,16 @@ def close_names(name: str, names: Iterable[tuple[str, str]], limit: int = 3) -> 
     # Only names about as close as the best one: a long tail of weak matches is noise.
     close = [match for match in matches if match[1] >= matches[0][1] - 5] if matches else []
     return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
+
+
+def the_one(found: list[Entry], name: str, what: str, suggest: Callable[[], list[str]]) -> Entry:
+    """The entry a lookup of `name` found; NotFoundError with close names (`suggest`) if none,
+    AmbiguousError listing the candidates if several."""
+    if not found:
+        raise NotFoundError(what, name, suggest())
+    if len(found) > 1:
+        raise AmbiguousError(what, name, [(entry.id, entry.display_name) for entry in found])
+    return found[0]
 
 
 def lookup_keys(entry: Entry) -> set[str]:
@@ -145,12 +155,7 @@ class Catalogue:
         """Like `find`, but raise NotFoundError with close names when nothing matches, and
         AmbiguousError listing the candidates when several do."""
         wanted = None if kinds is None else tuple(kinds)
-        found = self.lookup(name, wanted)
-        if not found:
-            raise NotFoundError(what, name, self.suggest(name, wanted))
-        if len(found) > 1:
-            raise AmbiguousError(what, name, [(entry.id, entry.display_name) for entry in found])
-        return found[0]
+        return the_one(self.lookup(name, wanted), name, what, lambda: self.suggest(name, wanted))
 
     def _keys(self) -> dict[str, list[Entry]]:
         """Every entry's lookup keys (`lookup_keys`), made on the first inexact lookup."""

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import AmbiguousError, NotFoundError, Problem
+from .errors import Problem
 from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Kind, Paper, entry_from_table, well_typed
 
 if TYPE_CHECKING:
@@ -176,13 +176,10 @@ class CatalogueView:
     def resolve(self, name: str, kinds: Iterable[Kind] | None = None, what: str = "entry") -> Entry:
         """Like `find`, but raise NotFoundError with close names when nothing matches, and
         AmbiguousError listing the candidates when several do."""
+        from .catalog import the_one
+
         wanted = None if kinds is None else tuple(kinds)
-        found = self.lookup(name, wanted)
-        if not found:
-            raise NotFoundError(what, name, self.suggest(name, wanted))
-        if len(found) > 1:
-            raise AmbiguousError(what, name, [(entry.id, entry.display_name) for entry in found])
-        return found[0]
+        return the_one(self.lookup(name, wanted), name, what, lambda: self.suggest(name, wanted))
 
     def suggest(self, name: str, kinds: Iterable[Kind] | None = None, limit: int = 3) -> list[str]:
         """Names close to `name` (ids first), for "did you mean" hints."""
