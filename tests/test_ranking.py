@@ -94,7 +94,12 @@ def test_an_empty_search_says_what_the_catalogue_holds_or_what_is_near(run) -> N
     assert "try fewer or shorter words" not in far.stderr
 
 
-def test_a_query_word_read_as_an_option_gets_a_hint(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("search", "-ppo")
-    assert result.exit_code == 2 and "goes after '--'" in result.stderr
+def test_a_query_word_read_as_an_option_gets_a_hint(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from .test_entry_point import RLHF, rlhf_env
+
+    # The entry point turns Typer's usage errors into the tool's one line (main.py), so run it.
+    done = subprocess.run([RLHF, "search", "-ppo"], capture_output=True, text=True, env=rlhf_env(tmp_path))  # type: ignore[list-item]
+    assert done.returncode == 2 and "goes after '--'" in done.stderr, done.stderr
     assert run("search", "--", "-ppo", "-f", "ids").exit_code == 0
