@@ -144,3 +144,12 @@ def test_shell_completion(tmp_path: Path, words: str, cword: str, expected: set[
     done = subprocess.run([RLHF], capture_output=True, text=True, env=env)  # type: ignore[list-item]
     assert done.returncode == 0, done.stderr
     assert set(done.stdout.split()) == expected
+
+
+def test_cite_completes_the_ids_of_citable_entries(tmp_path: Path) -> None:
+    """`rlhf cite instructg<TAB>` offers the id; datasets (no citable form) are not offered."""
+    for words, expected in (("rlhf cite instructg", {"instructgpt"}), ("rlhf cite truthful", set())):
+        env = rlhf_env(tmp_path, _RLHF_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD="2")
+        done = subprocess.run([RLHF], capture_output=True, text=True, env=env)  # type: ignore[list-item]
+        assert done.returncode == 0, done.stderr
+        assert set(done.stdout.split()) == expected, words

@@ -55,6 +55,7 @@ VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     "show": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
     "related": _CATALOGUE_OPTIONS | {"--format": None, "-f": None, "--limit": None, "-n": None},
     "open": dict(_CATALOGUE_OPTIONS),
+    "cite": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
 }
 FLAGS: dict[str, set[str]] = {
     "papers": {"--has-code", "--explain", "--no-bundled", "--json"},
@@ -63,8 +64,10 @@ FLAGS: dict[str, set[str]] = {
     "show": {"--no-bundled", "--json"},
     "related": {"--no-bundled", "--json"},
     "open": {"--code", "--print", "--no-bundled"},
+    "cite": {"--ascii", "--no-bundled"},
 }
 _NAMES = ("names", None)
+_CITABLE = ("names", ("paper", "codebase", "blog", "book"))  # cli.entries.CITABLE_KINDS
 POSITIONAL: dict[str, tuple[Offer | None, int]] = {
     "papers": (None, -1),
     "codebases": (None, -1),
@@ -72,6 +75,7 @@ POSITIONAL: dict[str, tuple[Offer | None, int]] = {
     "show": (_NAMES, 1),
     "related": (_NAMES, 1),
     "open": (_NAMES, 1),
+    "cite": (_CITABLE, -1),
 }
 
 

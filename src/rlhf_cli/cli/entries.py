@@ -24,6 +24,10 @@ NameArgument = Annotated[
 ]
 
 
+# The kinds with a citable form (cite.citable); completion offers only their ids.
+CITABLE_KINDS = ("paper", "codebase", "blog", "book")
+
+
 class CiteFormat(StrEnum):
     BIBTEX = "bibtex"
     CSL_JSON = "csl-json"
@@ -135,7 +139,9 @@ def cite(
     names: Annotated[
         list[str],
         typer.Argument(
-            help="Ids, titles or aliases to cite; '-' reads ids from stdin, one a line.", show_default=False
+            help="Ids, titles or aliases to cite; '-' reads ids from stdin, one a line.",
+            show_default=False,
+            autocompletion=_complete(CITABLE_KINDS),
         ),
     ],
     style: Annotated[CiteFormat, typer.Option("--format", "-f", help="Citation format.")] = CiteFormat.BIBTEX,
