@@ -145,3 +145,18 @@ def test_a_year_with_no_papers_says_which_years_there_are(run) -> None:  # type:
     assert result.exit_code == 1
     years = sorted({p["year"] for p in run.json("papers")})
     assert f"hint: papers in the catalogue are from {years[0]} to {years[-1]}" in result.stderr
+
+
+def test_a_short_option_means_one_thing_in_every_command() -> None:
+    """-k is --keyword wherever it exists (search's --kind has no short form): issue 12."""
+    import typer.main
+
+    from rlhf_cli.cli import build_app
+
+    meanings: dict[str, set[str]] = {}
+    for command in typer.main.get_command(build_app()).commands.values():  # type: ignore[attr-defined]
+        for param in command.params:
+            longs = [name for name in param.opts if name.startswith("--")]
+            for short in (name for name in param.opts if not name.startswith("--")):
+                meanings.setdefault(short, set()).update(longs)
+    assert {short: longs for short, longs in meanings.items() if len(longs) > 1} == {}

@@ -51,7 +51,7 @@ HOT_SEARCHES = [
     ["ppo", "-n", "3"],
     ["reward", "model", "--limit", "2", "--format", "json"],
     ["ppo", "-f", "jsonl", "-n", "1", "-n", "4"],
-    ["ppo", "-k", "paper", "--kind", "codebase", "-f", "csv"],
+    ["ppo", "--kind", "paper", "--kind", "codebase", "-f", "csv"],
     ["ppo", "-f", "ids"],
     ["ppo", "-f", "bibtex", "-n", "2"],
     ["ppo", "-f", "markdown"],

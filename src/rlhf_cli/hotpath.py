@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
-SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "-k", "--catalog", "-c")
+SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "--catalog", "-c")
 SEARCH_FLAGS = ("--no-bundled", "--json")
 KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
@@ -51,7 +51,7 @@ VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     | {"--author": None, "-a": None, "--venue": None, "--sort": None, "-s": None},
     "codebases": _LISTING_OPTIONS
     | {"--keyword": _KEYWORDS, "-k": _KEYWORDS, "--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS},
-    "datasets": _LISTING_OPTIONS | {"--used-by": _USERS, "-u": _USERS, "--sort": None, "-s": None},
+    "datasets": _LISTING_OPTIONS | {"--used-by": _USERS, "--sort": None, "-s": None},
     "show": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
     "related": _CATALOGUE_OPTIONS | {"--format": None, "-f": None, "--limit": None, "-n": None},
     "open": dict(_CATALOGUE_OPTIONS),
@@ -202,7 +202,7 @@ def _search(args: list[str]) -> int | None:
                 if value not in FORMATS:
                     return None
                 output = value
-            elif arg in ("--kind", "-k"):
+            elif arg == "--kind":
                 if value not in KINDS:
                     return None
                 kinds.append(value)

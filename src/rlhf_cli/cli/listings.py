@@ -187,7 +187,10 @@ def search(
         list[str], typer.Argument(help="Words to look for (typos and word order are forgiven), or a full query.")
     ],
     kind: Annotated[
-        list[KindChoice] | None, typer.Option("--kind", "-k", help="Only entries of this kind (repeatable).")
+        list[KindChoice] | None,
+        typer.Option(
+            "--kind", help="Only entries of this kind (repeatable). (-k means --keyword, as in every listing.)"
+        ),
     ] = None,
     limit: Annotated[
         int | None,
@@ -420,8 +423,8 @@ def datasets(
         str | None,
         typer.Option(
             "--used-by",
-            "-u",
-            help="Only datasets used by this paper or codebase (id, alias or title).",
+            help="Only datasets used by this paper or codebase (id, alias, title or arXiv id). "
+            "(-u means --uses, as in papers.)",
             autocompletion=_complete(("paper", "codebase")),
         ),
     ] = None,
