@@ -132,3 +132,11 @@ def test_extra_catalogue_paths(write_catalog, tmp_path: Path) -> None:  # type: 
     mine = open_catalogue(folder, bundled=False)
     assert mine.entries().ids == ["my-paper"]
     assert mine.search("own paper")[0]["id"] == "my-paper"
+
+
+def test_free_text_in_papers_filters_as_the_cli_listing_does(run) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli import open_catalogue
+
+    # One threshold for both (query.LISTING_MIN_SCORE): the API had its own, looser, copy.
+    api_ids = [record["id"] for record in open_catalogue().papers("reward hacking")]
+    assert api_ids == [paper["id"] for paper in run.json("papers", "reward hacking")]

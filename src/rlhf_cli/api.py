@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, Required, TypedDict, cast
 
 from .errors import NotFoundError, RlhfError, UsageError
+from .models import KINDS, Kind
+from .query import LISTING_MIN_SCORE
 
 if TYPE_CHECKING:
     from .querylang import Node
@@ -39,8 +41,6 @@ __all__ = [
     "open_catalogue",
 ]
 
-Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "topic"]
-KINDS: tuple[Kind, ...] = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
 CitationFormat = Literal["bibtex", "csl-json", "ris"]
 PaperSort = Literal["year", "title", "id"]
 
@@ -174,7 +174,12 @@ class Catalogue:
         return f"<rlhf_cli.Catalogue of {len(self)} entries>"
 
     def entries(
-        self, kind: Kind | None = None, query: str | None = None, limit: int | None = None, *, min_score: float = 85.0
+        self,
+        kind: Kind | None = None,
+        query: str | None = None,
+        limit: int | None = None,
+        *,
+        min_score: float = LISTING_MIN_SCORE,
     ) -> Results:
         """Every entry (of one kind), in catalogue order, that matches `query` (see the README).
 
@@ -221,7 +226,7 @@ class Catalogue:
         has_code: bool = False,
         sort: PaperSort = "year",
         limit: int | None = None,
-        min_score: float = 85.0,
+        min_score: float = LISTING_MIN_SCORE,
     ) -> Results:
         """Papers, newest first, filtered as `rlhf papers` filters them.
 

@@ -15,8 +15,9 @@ from typing import Any, Literal, TypeVar
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 
-from .api import KINDS, Catalogue, CitationFormat, PaperSort
+from .api import Catalogue, CitationFormat, PaperSort
 from .errors import NotFoundError, RlhfError
+from .models import KINDS
 
 F = TypeVar("F", bound=Callable[..., Any])
 INSTRUCTIONS = (

@@ -39,6 +39,12 @@ class _Test:
     reason: Callable[[Entry], str]
 
 
+# Free text in a listing's query filters more strictly than search does (90 against the text's
+# own score, before field weights): a listing answers "which papers are about X", where a near
+# miss ("reward shaping" for "reward hacking") is wrong. The CLI's listings and the API share it.
+LISTING_MIN_SCORE = 90.0
+
+
 class Query:
     """A query compiled against one catalogue view (and its search index).
 

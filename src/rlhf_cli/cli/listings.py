@@ -30,10 +30,6 @@ from . import (
     user_query,
 )
 
-# Free text in a listing's query filters more strictly than in search: a listing answers "which
-# papers are about X", where a near miss ("reward shaping" for "reward hacking") is wrong.
-LISTING_MIN_SCORE = 90.0
-
 if TYPE_CHECKING:
     from ..querylang import Node
     from ..view import CatalogueView
@@ -88,7 +84,7 @@ def _listing(
     A ranked listing (search) keeps what search finds; an ordered one (papers, datasets...) keeps
     only free-text matches of at least `min_score` (LISTING_MIN_SCORE by default), and shows each
     entry's score when the query has free text."""
-    from ..query import Query, empty_hint, terms_label
+    from ..query import LISTING_MIN_SCORE, Query, empty_hint, terms_label
     from ..records import entry_record
     from ..search import KIND_ORDER
 
