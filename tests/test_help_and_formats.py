@@ -51,7 +51,12 @@ def test_paper_json_fields(run) -> None:  # type: ignore[no-untyped-def]
     assert paper["code"] == [
         {"url": "https://github.com/openai/following-instructions-human-feedback", "official": True}
     ]
-    assert paper["keywords"] == ["Large Language Model", "Align Language Model with Human Intent"]
+    assert paper["keywords"] == [
+        "Large Language Model",
+        "Align Language Model with Human Intent",
+        "PPO-based RLHF",  # from awesome-RLVR, the paper's third list
+        "instruction-following alignment",
+    ]
     assert paper["envs"] == []
 
 

@@ -127,6 +127,7 @@ class Item:
     categories: str | None = None  # the heading path, "Policy Optimization > Critic-Free Algorithms"
     layout: str = "link"  # link, pdf, table, bibtex
     env_line: int | None = None  # the line of its Env/ExpEnv sub-item
+    task_line: int | None = None  # the line of its Task sub-item
     fill_note: str | None = None  # what another list (a BibTeX file) filled in, for the entry's notes
 
     @property
@@ -609,6 +610,7 @@ def _sub_item(item: Item, inline: Token, number: int, defects: list[Defect]) -> 
         item.env_line = number
     else:
         item.tasks = split_list(value) if len(value) < 80 else [value.strip()]
+        item.task_line = number
 
 
 def _links_of(children: list[Token], number: int) -> list[Link]:
@@ -640,10 +642,15 @@ def _authors(item: Item, text: str) -> None:
     if stated:
         head = text[: stated.start()].rstrip(" ,")
         venue = head.rsplit(". ", 1)[1] if ". " in head else ""
+        last = head.rsplit(",", 1)[1].strip() if "," in head else ""
         if venue and "," not in venue and len(venue) <= 40:
             head = head.rsplit(". ", 1)[0]
-            if not venue.casefold().startswith("arxiv") and item.venue is None:
-                item.venue = f"{venue} {stated.group(1)}"
+        elif last and (last.casefold() == "arxiv" or _is_venue(last)) and not _YEAR.search(last):
+            venue, head = last, head.rsplit(",", 1)[0]  # "A, B, arXiv, 2023.": the venue after a comma
+        else:
+            venue = ""
+        if venue and not venue.casefold().startswith("arxiv") and item.venue is None:
+            item.venue = f"{venue} {stated.group(1)}"
         text = head.rstrip(" ,.")
         item.year = item.year or int(stated.group(1))
     organisation = re.search(r"\s*\(([^()]+)\)$", text)

@@ -127,7 +127,7 @@ EXAMPLES: dict[str, list[str]] = {
         "rlhf export awesome.md --format markdown --lang zh",
         "rlhf export -f html site/",
     ],
-    "validate": ["rlhf validate", "rlhf validate my-catalog/"],
+    "validate": ["rlhf validate", "rlhf validate my-catalog/", "rlhf validate --sources reference-lists/"],
     "cache": ["rlhf cache info", "rlhf cache clear"],
     "import": ["rlhf import awesome-list.md --dry-run", "rlhf import awesome-list.md --into my-catalog/"],
     "lint": ["rlhf lint", "rlhf lint awesome-list.md --json"],

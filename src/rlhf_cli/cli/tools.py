@@ -31,12 +31,22 @@ def validate(
         list[Path] | None,
         typer.Argument(help="Catalogue files or folders to check as one catalogue. Default: the catalogue in use."),
     ] = None,
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources",
+            help="The folder of the reference lists: compare each entry with the lines its sources cite.",
+            show_default=False,
+        ),
+    ] = None,
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Check catalogue files and report every problem; exit 3 if there is any."""
     from ..loader import catalog_paths, check
 
+    if sources is not None and not sources.is_dir():
+        raise UsageError(f"validate: --sources: no such folder: {sources}")
     targets = list(paths) if paths else catalog_paths(catalog, bundled=not no_bundled)
     problems = check(targets)
     for problem in problems:
@@ -44,6 +54,19 @@ def validate(
     if problems:
         render.error(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
         raise Stop(ExitCode.CATALOG)
+    if sources is not None:
+        from ..loader import load
+        from ..provenance import differences
+
+        found = differences(load(targets), sources)
+        for difference in found:
+            render.write(render.visible(str(difference)) + "\n")
+        if found:
+            count = f"{len(found)} difference{'s' if len(found) != 1 else ''}"
+            render.error(f"{count} from the sources that the entries' notes do not explain")
+            raise Stop(ExitCode.CATALOG)
+        render.note(f"ok: {', '.join(str(path) for path in targets)}; every entry agrees with its sources in {sources}")
+        return
     render.note(f"ok: {', '.join(str(path) for path in targets)}")
 
 

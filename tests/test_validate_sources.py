@@ -1,0 +1,153 @@
+"""`rlhf validate --sources DIR`: the catalogue checked against the lines of the lists it cites."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rlhf_cli.loader import bundled_catalog_dir
+from rlhf_cli.provenance import mentions
+
+from .conftest import REFERENCE_DIR
+
+needs_lists = pytest.mark.skipif(
+    not REFERENCE_DIR.is_dir(),
+    reason=f"no reference lists at {REFERENCE_DIR} (../shared/reference next to the checkout)",
+)
+
+
+@needs_lists
+def test_the_bundled_catalogue_agrees_with_its_sources(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("validate", "--sources", str(REFERENCE_DIR))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout == "" and "every entry agrees with its sources" in result.stderr
+
+
+def _copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "catalog"
+    shutil.copytree(bundled_catalog_dir(), folder, ignore=shutil.ignore_patterns("*.txt", "*.md"))
+    return folder
+
+
+def _edit(folder: Path, entry_id: str, old: str, new: str) -> None:
+    """Replace `old` by `new` inside one entry's table of papers.toml."""
+    path = folder / "papers.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f'\nid = "{entry_id}"\n')
+    end = text.find("\n[[paper]]", start)
+    table = text[start:end]
+    assert old in table, (entry_id, old)
+    path.write_text(text[:start] + table.replace(old, new, 1) + text[end:], encoding="utf-8")
+
+
+# One altered fact per field, each in an entry whose notes do not mention that field.
+ALTERATIONS = [
+    (
+        "rlhf-trilemma",
+        "title",
+        '"Position: The Complexity of Perfect AI Alignment -- Formalizing the RLHF Trilemma"',
+        '"Position: The Complexity of Perfect AI Alignment"',
+    ),
+    ("cppo", "year", "year = 2024", "year = 2023"),
+    (
+        "efficient-online-exploration",
+        "url",
+        'url = "https://arxiv.org/abs/2509.22633"\narxiv = "2509.22633"',
+        'url = "https://arxiv.org/abs/2509.22634"\narxiv = "2509.22634"',
+    ),
+    ("differential-information", "authors", '"Yunjae Won", "Hyunji Lee"', '"Yunjae Won"'),
+    ("whats-in-my-human-feedback", "code", "github.com/rmovva/wimhf", "github.com/rmovva/other"),
+    ("gpt-4-technical-report", "datasets", '"mmlu", ', ""),
+    ("rlhf-trilemma", "keywords", '"Safety", ', '"Safety", "Invented Keyword", '),
+]
+
+
+@needs_lists
+def test_each_altered_fact_is_reported_with_entry_field_line_and_both_values(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = _copy(tmp_path)
+    for entry_id, _field, old, new in ALTERATIONS:
+        _edit(folder, entry_id, old, new)
+    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    assert result.exit_code == 3, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    reported = {(m.group(1), m.group(2)) for line in lines if (m := re.search(r"entry '([^']+)': (\w+): ", line))}
+    assert reported == {(entry_id, field) for entry_id, field, _, _ in ALTERATIONS}
+    assert f"{len(lines)} differences from the sources" in result.stderr
+    by_field: dict[str, str] = {}
+    for line in lines:
+        field = line.split(": ")[2]
+        by_field[field] = f"{by_field[field]}\n{line}" if field in by_field else line
+    assert by_field["year"] == (
+        f"{REFERENCE_DIR}/louieworth-awesome-rlhf-2024.md:55: entry 'cppo': "
+        "year: catalogue 2023 vs source 2024 (the line)"
+    )
+    assert (
+        "catalogue 'Position: The Complexity of Perfect AI Alignment' vs source 'Position: The Complexity"
+        in (by_field["title"])
+    )
+    assert (
+        "catalogue 'https://arxiv.org/abs/2509.22634' vs source 'https://arxiv.org/abs/2509.22633'" in by_field["url"]
+    )
+    assert "catalogue 'https://arxiv.org/abs/2509.22634' vs source no line gives it" in by_field["url"]
+    assert by_field["authors"].endswith(
+        "catalogue 'Yunjae Won; Hyeonbin Hwang; Minjoon Seo' "
+        "vs source 'Yunjae Won; Hyunji Lee; Hyeonbin Hwang; Minjoon Seo'"
+    )
+    assert "lacks 'https://github.com/rmovva/wimhf'" in by_field["code"]
+    assert "catalogue lacks 'mmlu' vs source lists it" in by_field["datasets"]
+    assert "catalogue 'Invented Keyword' vs source no line lists it" in by_field["keywords"]
+
+
+@needs_lists
+def test_a_note_that_mentions_the_field_explains_the_difference(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = _copy(tmp_path)
+    _edit(folder, "cppo", "year = 2024", "year = 2023")
+    _edit(folder, "rlhf-trilemma", '"Safety", ', '"Safety", "Invented Keyword", ')
+    # A note on the year explains the year, not the keyword of the other entry.
+    _edit(folder, "cppo", "sources = ", 'notes = "The Year is the proceedings\' (a test)."\nsources = ')
+    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    assert result.exit_code == 3
+    assert [line.split(": ")[1:3] for line in result.stdout.splitlines()] == [["entry 'rlhf-trilemma'", "keywords"]]
+
+
+@needs_lists
+def test_a_cited_line_without_its_item_and_a_missing_list_are_reported(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = _copy(tmp_path)
+    _edit(folder, "cppo", "line = 55 }", "line = 54 }")  # the item's author line, not the item
+    _edit(folder, "rlhf-trilemma", '"awesome-rlhf-en-2025", line = 87', '"no-such-list", line = 87')
+    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    assert result.exit_code == 3
+    assert (
+        "louieworth-awesome-rlhf-2024.md:54: entry 'cppo': sources: catalogue cites this line vs source no item on it"
+        in (result.stdout)
+    )
+    assert (
+        f"entry 'rlhf-trilemma': sources: catalogue cites 'no-such-list' vs source no such list in {REFERENCE_DIR}"
+        in (result.stdout)
+    )
+
+
+def test_a_missing_sources_folder_is_a_usage_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("validate", "--sources", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2 and "--sources: no such folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("notes", "field", "expected"),
+    [
+        ("Year from the arXiv id.", "year", True),
+        ("Yearly updates.", "year", False),  # a whole word only
+        ("The list links the PDF.", "url", True),
+        ("The TITLE is mended.", "title", True),
+        ("Authors come from the 2025 list.", "authors", True),
+        ("Authors come from the 2025 list.", "keywords", False),
+        ('writes the name "TRL (x)"', "title", True),
+        (None, "title", False),
+        ("any note at all", "sources", False),  # a line that holds no item is never explained
+    ],
+)
+def test_what_mentioning_a_field_means(notes: str | None, field: str, expected: bool) -> None:
+    assert mentions(notes, field) is expected
