@@ -151,3 +151,31 @@ def test_a_missing_sources_folder_is_a_usage_error(run, tmp_path: Path) -> None:
 )
 def test_what_mentioning_a_field_means(notes: str | None, field: str, expected: bool) -> None:
     assert mentions(notes, field) is expected
+
+
+@needs_lists
+def test_short_names_follow_one_rule() -> None:
+    """A paper's short name is one a line it cites gives ("(DPO)", a Name column), else its
+    title's (or an alias's) own lead when that is one coined word before a colon, and only if no
+    other entry has that name; a paper that could have one by the rule has it, or notes why not."""
+    from rlhf_cli.importer import title_name
+    from rlhf_cli.loader import load
+    from rlhf_cli.provenance import read_sources
+
+    catalogue = load([bundled_catalog_dir()])
+    lists = read_sources(REFERENCE_DIR, {source.name for entry in catalogue.entries for source in entry.sources})
+    owners: dict[str, set[str]] = {}
+    for entry in catalogue.entries:
+        for name in entry.names:
+            owners.setdefault(name.casefold(), set()).add(entry.id)
+    unsourced, missing = [], []
+    for paper in catalogue.papers:
+        items = [lists[s.name].items.get(s.line or 0) for s in paper.sources if s.name in lists]
+        given = {item.short_name for item in items if item is not None and item.short_name}
+        by_rule = {name for name in map(title_name, [paper.title, *paper.aliases]) if name}
+        if paper.short_name is not None and paper.short_name not in given | by_rule:
+            unsourced.append((paper.id, paper.short_name))
+        free = [name for name in given or by_rule if owners.get(name.casefold(), {paper.id}) <= {paper.id}]
+        if paper.short_name is None and free and not mentions(paper.notes, "title"):
+            missing.append((paper.id, free))
+    assert unsourced == [] and missing == []
