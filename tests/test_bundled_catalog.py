@@ -93,7 +93,7 @@ def test_every_item_of_each_reference_list_is_an_entry(catalogue, name: str) -> 
     assert missing == []
 
 
-@pytest.mark.parametrize("name", sorted(NEW_LISTS))
+@pytest.mark.parametrize("name", sorted(REFERENCE_LISTS))
 def test_every_item_is_an_entry_counted_per_heading(catalogue, name: str) -> None:  # type: ignore[no-untyped-def]
     """Under each heading, as many (entry, line) sources as the heading has items: each item line
     is the source of exactly one entry."""

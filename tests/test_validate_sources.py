@@ -179,3 +179,31 @@ def test_short_names_follow_one_rule() -> None:
         if paper.short_name is None and free and not mentions(paper.notes, "title"):
             missing.append((paper.id, free))
     assert unsourced == [] and missing == []
+
+
+SEVEN_LISTS = [
+    "awesome-rlhf-zh-2023",
+    "awesome-rlhf-en-2025",
+    "louieworth-awesome-rlhf-2024",
+    "tsinghuac3i-awesome-rl-for-lrms-2026",
+    "xielab-awesome-alignment-of-diffusion-models-2025",
+    "opendilab-awesome-rlvr-2025",
+    "mengdili-awesome-rlaif-2025",
+]
+
+
+@needs_lists
+@pytest.mark.parametrize("name", SEVEN_LISTS)
+def test_a_list_imported_alone_agrees_with_its_source(run, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The importer and the check read a list alike: what `import` writes from one list into an
+    empty folder passes `validate --sources` (whatever it keeps otherwise is in the notes)."""
+    bib = (
+        ["--bib", str(REFERENCE_DIR / "tsinghuac3i-awesome-rl-for-lrms-reference.bib")] if "tsinghuac3i" in name else []
+    )
+    folder = tmp_path / "imported"
+    imported = run(
+        "import", str(REFERENCE_DIR / f"{name}.md"), "--into", str(folder), "--no-bundled", "-f", "json", *bib
+    )
+    assert imported.exit_code == 0, imported.stderr
+    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    assert result.exit_code == 0, result.stdout

@@ -367,6 +367,7 @@ class _Planner:
             if found in self.owned and self._source(item.line)[0] not in self.table_of[found].setdefault("sources", []):
                 # One work the list files twice, as a paper and as code: the entry gets the line too.
                 self.table_of[found]["sources"].append(self._source(item.line)[0])
+                self._note_differences(self.table_of[found], item)
                 self.changed.add(other)
                 reason = f"added source {self.source} line {item.line} (the {other} with the same link or name)"
                 self.actions.append(Action("merged", other, found, item.title, item.line, reason))
@@ -392,6 +393,7 @@ class _Planner:
             if owner in self.owned and self._source(item.line)[0] not in self.table_of[owner]["sources"]:
                 # The list names one work twice, as two kinds: the entry it already is gets the line.
                 self.table_of[owner]["sources"].append(self._source(item.line)[0])
+                self._note_differences(self.table_of[owner], item)
                 self.changed.add(self.owned[owner])
                 reason = f"added source {self.source} line {item.line} (the {self.owned[owner]} of that title)"
                 self.actions.append(Action("merged", self.owned[owner], owner, item.title, item.line, reason))
@@ -417,19 +419,52 @@ class _Planner:
             new = {key: value for key, value in new.items() if key not in ("datasets", "envs")}
         added = _merge(existing, new)
         added += self._merge_names(existing, item)
-        if extra and item.fill_note and item.fill_note not in (existing.get("notes") or ""):
-            existing["notes"] = f"{existing['notes']} {item.fill_note}" if existing.get("notes") else item.fill_note
+        if extra and item.fill_note:
+            _add_note(existing, item.fill_note)
         arxiv = existing.get("arxiv")
         if kind == "paper" and arxiv and existing.get("year") != arxiv_year(arxiv):
             # The merged item brought an arXiv id: it outranks a year taken from a section heading.
             existing["year"] = arxiv_year(arxiv)
-            existing["notes"] = "Year from the arXiv id; the lists file this paper under more than one year."
+            _add_note(existing, "Year from the arXiv id; the lists file this paper under more than one year.")
             added.append("year from the arXiv id")
+        if self._note_differences(existing, item):
+            added.append("notes")
         if added:
             self.changed.add(self.owned[found])
             self.actions.append(Action("merged", kind, found, item.title, item.line, "added " + ", ".join(added)))
         else:
             self.actions.append(Action("skipped", kind, found, item.title, item.line, "already there, nothing new"))
+
+    def _note_differences(self, existing: dict[str, Any], item: Item) -> bool:
+        """Note what the merged item's line says that the entry keeps otherwise (its link, its
+        authors, its years): `rlhf validate --sources` passes a difference only when the notes
+        mention it. Whether a note was added."""
+        from .provenance import same_link, stated_years
+
+        where = f"{self.source} line {item.line}"
+        notes = []
+        own = existing.get("title") or existing.get("name")
+        spelt = [own, *existing.get("aliases", []), existing.get("short_name")]
+        if item.title and item.title not in spelt:
+            notes.append(f'{where} writes the {"name" if "name" in existing else "title"} "{item.title}".')
+        lacking = [keyword for keyword in item.keywords if keyword not in existing.get("keywords", [])]
+        if lacking:
+            notes.append(f"{where} gives the keywords {', '.join(lacking)}.")
+        url = existing.get("url")
+        if item.url and url and not same_link(item.url, url):
+            notes.append(f"{where} links {item.url}.")
+        people = ", ".join(item.authors) + (" et al." if item.authors_et_al else "")
+        given = f"{item.authors_org}: {people}" if item.authors_org and people else (item.authors_org or people)
+        mine = (existing.get("authors") or [], bool(existing.get("authors_et_al")), existing.get("authors_org"))
+        if given and (item.authors, item.authors_et_al, item.authors_org) != mine:
+            notes.append(f'{where} gives the authors as "{given}".')
+        if "year" in existing:
+            for year, how in stated_years(item):
+                if year != existing.get("year"):
+                    notes.append(f"The year is {existing.get('year')}; {where} gives {year} ({how}).")
+        for note in notes:
+            _add_note(existing, note)
+        return bool(notes)
 
     def _merge_names(self, existing: dict[str, Any], item: Item) -> list[str]:
         """Another list's spelling of the title, or its short name, becomes an alias (if free)."""
@@ -442,9 +477,16 @@ class _Planner:
             if item.kind in ("blog", "book"):
                 # No aliases for these: another spelling of the title goes in the notes.
                 note = f'{self.source} line {item.line} writes the title "{name}".'
-                if name and name.casefold() != own.casefold() and note not in (existing.get("notes") or ""):
-                    existing["notes"] = f"{existing['notes']} {note}" if existing.get("notes") else note
+                if name and name != own and note not in (existing.get("notes") or ""):
+                    _add_note(existing, note)
                     added.append("notes")
+                continue
+            spelt = [own, *existing.get("aliases", []), existing.get("short_name") or ""]
+            if name and name == item.title and _normal(name) in known and name not in spelt:
+                # The same title in other capitals or punctuation: no alias, but a note.
+                word = "title" if item.kind == "paper" else "name"
+                _add_note(existing, f'{self.source} line {item.line} writes the {word} "{name}".')
+                added.append("notes")
                 continue
             if not name or _normal(name) in known or not self._free(name, existing["id"]):
                 continue
@@ -507,6 +549,13 @@ class _Planner:
             filled_note = (
                 f"Year and authors where the list's line gives none: {self.references_name} line {reference.line}."
             )
+            from .provenance import same_link
+
+            # What else the bib entry says differently, for `rlhf validate --sources` (BibTeX's case aside).
+            if " ".join(reference.title.split()).casefold() != " ".join(item.title.split()).casefold():
+                filled_note += f' It writes the title "{reference.title}".'
+            if reference.url and item.url and not same_link(reference.url, item.url):
+                filled_note += f" It links {reference.url}."
             item.fill_note = filled_note
         return [{"name": self.references_name, "line": reference.line}] if filled else []
 
@@ -597,11 +646,13 @@ class _Planner:
                         aliases.append(link.text)  # one dataset under two spellings is one entry
                         self.name_owner[link.text.casefold()] = found
                         self.changed.add("dataset")
+                        _add_source(existing, self._source(link.line)[0])  # the line that gives the name
                 if link.url and existing.get("url") and link.url != existing["url"]:
                     other_urls = existing.setdefault("other_urls", [])
                     if link.url not in other_urls:
                         other_urls.append(link.url)  # the lists link some datasets in two places
                         self.changed.add("dataset")
+                        _add_source(existing, self._source(link.line)[0])  # the line that gives the link
                         self._remember("dataset", found, link.url, [], None)
             if found not in ids:
                 ids.append(found)
@@ -651,6 +702,18 @@ def _year(item: Item) -> tuple[int | None, str | None]:
     return year, " ".join(notes) or None
 
 
+def _add_source(table: dict[str, Any], source: dict[str, Any]) -> None:
+    if source not in table.setdefault("sources", []):
+        table["sources"].append(source)
+
+
+def _add_note(table: dict[str, Any], note: str) -> None:
+    """Append `note` to a table's notes, once."""
+    notes = table.get("notes") or ""
+    if note not in notes:
+        table["notes"] = f"{notes} {note}" if notes else note
+
+
 def _merge(existing: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Add to `existing` what `new` knows and it lacks; say what was added."""
     added: list[str] = []
@@ -666,9 +729,10 @@ def _merge(existing: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 if source not in existing.setdefault(key, []):
                     existing[key].append(source)
                     added.append(f"source {source['name']} line {source['line']}" if key == "sources" else "category")
-        elif isinstance(value, list) and key in existing:
+        elif isinstance(value, list) and existing.get(key):
+            # An entry holds what each of its lists gives: their code, datasets, environments, keywords.
             missing = [v for v in value if v not in existing[key]]
-            if missing and key in ("code", "datasets", "envs"):
+            if missing and key in ("code", "datasets", "envs", "keywords"):
                 existing[key] = existing[key] + missing
                 added.append(key)
         elif key not in existing or existing[key] in (None, "", []):

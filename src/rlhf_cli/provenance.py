@@ -179,7 +179,7 @@ def _work(
     yield from _url(entry.id, [entry.url] if entry.url else [], [(where, item.url) for where, item in cited])
     if isinstance(entry, Paper):
         for where, item in cited:
-            for stated, how in _stated_years(item):
+            for stated, how in stated_years(item):
                 if entry.year != stated:
                     yield Difference(entry.id, "year", where, str(entry.year), f"{stated} ({how})")
     if not isinstance(entry, Blog):
@@ -235,14 +235,14 @@ def _url(entry_id: str, mine: list[str], given: list[tuple[str, str]]) -> Iterat
     """Each link a line gives is one of the entry's, and each of the entry's is given by a line."""
     stated = [url for _, url in given if url]
     for where, url in given:
-        if url and not any(_same_link(url, other) for other in mine):
+        if url and not any(same_link(url, other) for other in mine):
             yield Difference(entry_id, "url", where, _show(" ".join(mine) or None), _show(url))
     for url in mine:
-        if given and not any(_same_link(url, other) for other in stated):
+        if given and not any(same_link(url, other) for other in stated):
             yield Difference(entry_id, "url", given[0][0], _show(url), "no line gives it")
 
 
-def _same_link(one: str, two: str) -> bool:
+def same_link(one: str, two: str) -> bool:
     """Two links to one page: equal but for the scheme, case, a trailing slash and a #fragment, or naming one
     arXiv id (abs, pdf, html, versioned), DOI or OpenReview id."""
     if normalise_url(one.split("#", 1)[0]) == normalise_url(two.split("#", 1)[0]):
@@ -250,7 +250,7 @@ def _same_link(one: str, two: str) -> bool:
     return bool(set(identifiers(one)) & set(identifiers(two)))
 
 
-def _stated_years(item: Item) -> list[tuple[int, str]]:
+def stated_years(item: Item) -> list[tuple[int, str]]:
     """The years the item's line states, each with where it is stated."""
     years: list[tuple[int, str]] = []
     if item.arxiv:
