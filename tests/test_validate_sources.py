@@ -145,6 +145,7 @@ def test_a_missing_sources_folder_is_a_usage_error(run, tmp_path: Path) -> None:
         ("Authors come from the 2025 list.", "authors", True),
         ("Authors come from the 2025 list.", "keywords", False),
         ('writes the name "TRL (x)"', "title", True),
+        ("Authors are written given name first.", "title", False),  # "name" alone is not the title's word
         (None, "title", False),
         ("any note at all", "sources", False),  # a line that holds no item is never explained
     ],

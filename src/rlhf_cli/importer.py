@@ -25,6 +25,7 @@ from typing import Any
 from .awesome import Item, Link, NearIndex, Parsed, arxiv_year, heading_years, identifiers, near_identical, parse
 from .catalog import Catalogue
 from .errors import CatalogError, Problem, UnreadableListError, WriteError
+from .provenance import same_link, stated_years
 from .tomlwrite import tables_to_toml
 
 FILES = {
@@ -436,11 +437,9 @@ class _Planner:
             self.actions.append(Action("skipped", kind, found, item.title, item.line, "already there, nothing new"))
 
     def _note_differences(self, existing: dict[str, Any], item: Item) -> bool:
-        """Note what the merged item's line says that the entry keeps otherwise (its link, its
-        authors, its years): `rlhf validate --sources` passes a difference only when the notes
-        mention it. Whether a note was added."""
-        from .provenance import same_link, stated_years
-
+        """Note what the merged item's line says that the entry keeps otherwise (its title, the
+        keywords it lacks, its link, its authors, its years): `rlhf validate --sources` passes a
+        difference only when the notes mention it. Whether a note was added."""
         where = f"{self.source} line {item.line}"
         notes = []
         own = existing.get("title") or existing.get("name")
@@ -549,8 +548,6 @@ class _Planner:
             filled_note = (
                 f"Year and authors where the list's line gives none: {self.references_name} line {reference.line}."
             )
-            from .provenance import same_link
-
             # What else the bib entry says differently, for `rlhf validate --sources` (BibTeX's case aside).
             if " ".join(reference.title.split()).casefold() != " ".join(item.title.split()).casefold():
                 filled_note += f' It writes the title "{reference.title}".'

@@ -35,11 +35,21 @@ from .awesome import Item, Link, arxiv_year, heading_years, identifiers
 from .catalog import Catalogue, normalise_url
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Paper, Source, Topic
 
-FIELDS = ("title", "authors", "year", "url", "code", "datasets", "keywords")
 # The words that make an entry's notes mention a field (whole words, any case). A note that says
-# why a value differs from a list names the field in one of these words.
+# why a value differs from a list names the field in one of these words (not "name" alone for the
+# title: notes use it for people's names too).
 MENTIONS: dict[str, tuple[str, ...]] = {
-    "title": ("title", "titles", "name", "names", "spelling", "spelt", "spelled", "casing"),
+    "title": (
+        "title",
+        "titles",
+        "link text",
+        "writes the name",
+        "write the name",
+        "spelling",
+        "spelt",
+        "spelled",
+        "casing",
+    ),
     "authors": ("author", "authors", "et al"),
     "year": ("year", "years"),
     "url": ("url", "urls", "link", "links", "arxiv"),
