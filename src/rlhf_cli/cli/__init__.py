@@ -268,7 +268,11 @@ CatalogOption = Annotated[
 ]
 NoBundledOption = Annotated[
     bool,
-    typer.Option("--no-bundled", help="Leave out the bundled catalogue: use only --catalog and $RLHF_CATALOG."),
+    typer.Option(
+        "--no-bundled",
+        help="Leave out the bundled catalogue (as RLHF_NO_BUNDLED=1 does): use only your own catalogue folder, "
+        "$RLHF_CATALOG, the config file's catalogs and --catalog.",
+    ),
 ]
 FormatOption = Annotated[
     Format | None,

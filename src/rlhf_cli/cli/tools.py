@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Catalogue files or folders to check as one catalogue. Default: the catalogue in use."),
+        typer.Argument(
+            help="Catalogue files or folders to check as one catalogue; their references may point into the "
+            "catalogue in use, as in the other commands. Default: the catalogue in use."
+        ),
     ] = None,
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
@@ -37,8 +40,9 @@ def validate(
     """Check catalogue files and report every problem; exit 3 if there is any."""
     from ..loader import catalog_paths, check
 
-    targets = list(paths) if paths else catalog_paths(catalog, bundled=not no_bundled)
-    problems = check(targets)
+    in_use = catalog_paths(catalog, bundled=not no_bundled)
+    targets = list(paths) if paths else in_use
+    problems = check(targets, context=in_use if paths else None)
     for problem in problems:
         render.write(render.visible(str(problem)) + "\n")
     if problems:
