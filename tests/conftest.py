@@ -23,6 +23,10 @@ def reference_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
+# For test modules written before the fixture (tests/test_reference_lists.py asks for the fixture).
+REFERENCE_DIR = reference_dir()
+
+
 @pytest.fixture
 def reference() -> Path:
     """The reference lists' folder; a test that needs it is skipped, with one line, without it."""

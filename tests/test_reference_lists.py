@@ -19,7 +19,8 @@ def test_no_test_but_conftest_knows_where_the_reference_lists_are() -> None:
         if path.name in ("conftest.py", Path(__file__).name):
             continue
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"""/\s*["']shared["']|shared/reference|REFERENCE_DIR|parents\[2\]""", text), path.name
+        found = re.search(r"""/\s*["']shared["']|shared/reference|REFERENCE_DIR|parents\[2\]""", text)
+        assert found is None, f"{path.name}: {found.group(0)!r}: use conftest's `reference` fixture, which skips"
 
 
 def test_without_the_reference_lists_the_tests_that_need_them_skip_with_one_line(tmp_path: Path) -> None:
