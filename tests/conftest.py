@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,27 @@ from typer.testing import CliRunner
 
 from rlhf_cli.cli import app
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# Where the reference lists live: ../shared/reference next to the checkout, or this variable's folder.
+REFERENCE_ENV = "RLHF_TEST_REFERENCE_DIR"
+
+
+def reference_dir() -> Path:
+    """The folder of the reference lists (the awesome lists the bundled catalogue comes from)."""
+    override = os.environ.get(REFERENCE_ENV)
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+# For test modules written before the fixture (tests/test_reference_lists.py asks for the fixture).
+REFERENCE_DIR = reference_dir()
+
+
+@pytest.fixture
+def reference() -> Path:
+    """The reference lists' folder; a test that needs it is skipped, with one line, without it."""
+    folder = reference_dir()
+    if not folder.is_dir():
+        pytest.skip(f"reference lists not found at {folder} (set ${REFERENCE_ENV}; see README: Set-up)")
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,15 @@ from rlhf_cli.awesome import parse
 from rlhf_cli.importer import title_name
 from rlhf_cli.loader import load
 
-from .conftest import REFERENCE_DIR
 
-ZH = REFERENCE_DIR / "awesome-rlhf-zh-2023.md"
-EN = REFERENCE_DIR / "awesome-rlhf-en-2025.md"
+@pytest.fixture
+def zh(reference: Path) -> Path:
+    return reference / "awesome-rlhf-zh-2023.md"
+
+
+@pytest.fixture
+def en(reference: Path) -> Path:
+    return reference / "awesome-rlhf-en-2025.md"
 
 
 def import_list(run, path: Path, into: Path, *extra: str):  # type: ignore[no-untyped-def]
@@ -23,8 +28,8 @@ def import_list(run, path: Path, into: Path, *extra: str):  # type: ignore[no-un
     return json.loads(result.stdout)
 
 
-def test_import_zh_into_an_empty_catalogue(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    actions = import_list(run, ZH, tmp_path / "cat")
+def test_import_zh_into_an_empty_catalogue(run, tmp_path: Path, zh: Path) -> None:  # type: ignore[no-untyped-def]
+    actions = import_list(run, zh, tmp_path / "cat")
     assert {a["action"] for a in actions} == {"added"}
     catalogue = load([tmp_path / "cat"])
     assert len(catalogue.papers) == 34
@@ -38,17 +43,17 @@ def test_import_zh_into_an_empty_catalogue(run, tmp_path: Path) -> None:  # type
     assert all(e.sources[0].name == "awesome-rlhf-zh-2023" for e in catalogue.entries)
 
 
-def test_import_again_changes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import_list(run, ZH, tmp_path / "cat")
+def test_import_again_changes_nothing(run, tmp_path: Path, zh: Path) -> None:  # type: ignore[no-untyped-def]
+    import_list(run, zh, tmp_path / "cat")
     before = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "cat").glob("*.toml")}
-    actions = import_list(run, ZH, tmp_path / "cat")
+    actions = import_list(run, zh, tmp_path / "cat")
     assert {a["action"] for a in actions} == {"skipped"}
     assert {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "cat").glob("*.toml")} == before
 
 
-def test_import_en_after_zh_merges_and_reports_the_lists_clashes(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import_list(run, ZH, tmp_path / "cat")
-    actions = import_list(run, EN, tmp_path / "cat")
+def test_import_en_after_zh_merges_and_reports_the_lists_clashes(run, tmp_path: Path, zh: Path, en: Path) -> None:  # type: ignore[no-untyped-def]
+    import_list(run, zh, tmp_path / "cat")
+    actions = import_list(run, en, tmp_path / "cat")
     by_action = {name: [a for a in actions if a["action"] == name] for name in ("added", "merged", "skipped")}
     assert by_action["added"] and by_action["merged"]
     instructgpt = next(a for a in by_action["merged"] if a["id"] == "instructgpt")
@@ -62,16 +67,16 @@ def test_import_en_after_zh_merges_and_reports_the_lists_clashes(run, tmp_path: 
     assert aligndiff.year == 2023 and aligndiff.arxiv == "2310.02054"
 
 
-def test_import_over_the_bundled_catalogue_duplicates_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = run("import", str(EN), "--into", str(tmp_path / "mine"), "-f", "json")
+def test_import_over_the_bundled_catalogue_duplicates_nothing(run, tmp_path: Path, en: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("import", str(en), "--into", str(tmp_path / "mine"), "-f", "json")
     assert result.exit_code == 0, result.stderr
     actions = json.loads(result.stdout)
     assert actions and {a["action"] for a in actions} == {"skipped"}
     assert not (tmp_path / "mine").exists() or not list((tmp_path / "mine").glob("*.toml"))
 
 
-def test_dry_run_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    actions = import_list(run, ZH, tmp_path / "cat", "--dry-run")
+def test_dry_run_writes_nothing(run, tmp_path: Path, zh: Path) -> None:  # type: ignore[no-untyped-def]
+    actions = import_list(run, zh, tmp_path / "cat", "--dry-run")
     assert len([a for a in actions if a["action"] == "added"]) > 50
     assert not list((tmp_path / "cat").glob("*.toml")) if (tmp_path / "cat").exists() else True
 
@@ -90,8 +95,8 @@ def test_default_target_is_the_user_catalogue_which_is_then_searched(run, tmp_pa
     assert found[0]["sources"] == [{"name": "mine", "line": 3}]
 
 
-def test_nothing_is_written_when_the_result_would_be_invalid(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import_list(run, ZH, tmp_path / "cat")
+def test_nothing_is_written_when_the_result_would_be_invalid(run, tmp_path: Path, zh: Path) -> None:  # type: ignore[no-untyped-def]
+    import_list(run, zh, tmp_path / "cat")
     before = {p.name: p.read_bytes() for p in (tmp_path / "cat").glob("*.toml")}
     bad = tmp_path / "bad.md"
     bad.write_text("## Papers\n### 2023\n- [A paper with a bad link](ftp://example.org/paper)\n", encoding="utf-8")
@@ -102,11 +107,11 @@ def test_nothing_is_written_when_the_result_would_be_invalid(run, tmp_path: Path
     assert not list((tmp_path / "cat").glob(".import-*"))
 
 
-def test_round_trip_zh(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import_list(run, ZH, tmp_path / "cat")
+def test_round_trip_zh(run, tmp_path: Path, zh: Path) -> None:  # type: ignore[no-untyped-def]
+    import_list(run, zh, tmp_path / "cat")
     exported = run("export", "-", "--format", "markdown", "--lang", "zh", "--no-bundled", "-c", str(tmp_path / "cat"))
     assert exported.exit_code == 0, exported.stderr
-    original = {(i.kind, i.title): i for i in parse(ZH.read_text(encoding="utf-8")).items}
+    original = {(i.kind, i.title): i for i in parse(zh.read_text(encoding="utf-8")).items}
     again = {(i.kind, i.title): i for i in parse(exported.stdout).items}
     assert set(again) == set(original)
     catalogue = load([tmp_path / "cat"])
@@ -173,8 +178,8 @@ def test_lint_clean_list_and_text_output(run, tmp_path: Path) -> None:  # type: 
     assert result.exit_code == 0 and result.stdout == "" and "0 errors, 0 warnings" in result.stderr
 
 
-def test_lint_the_2025_list(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("lint", str(EN), "-f", "json")
+def test_lint_the_2025_list(run, en: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("lint", str(en), "-f", "json")
     assert result.exit_code == 3
     rules = {(f["rule"], f["line"]) for f in json.loads(result.stdout)}
     assert {("duplicate-url", 109), ("duplicate-url", 266), ("year-mismatch", 221), ("malformed-item", 735)} <= rules

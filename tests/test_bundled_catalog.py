@@ -12,8 +12,6 @@ from rlhf_cli.awesome import arxiv_year
 from rlhf_cli.loader import bundled_catalog_dir, check, load
 from rlhf_cli.models import Paper
 
-from .conftest import REFERENCE_DIR
-
 
 @pytest.fixture(scope="module")
 def catalogue():  # type: ignore[no-untyped-def]
@@ -32,7 +30,7 @@ NEW_LISTS = (
     "opendilab-awesome-rlvr-2025",
     "mengdili-awesome-rlaif-2025",
 )
-REFERENCE_LISTS = {name: REFERENCE_DIR / f"{name}.md" for name in (*OLD_LISTS, *NEW_LISTS)}
+REFERENCE_LISTS = (*OLD_LISTS, *NEW_LISTS)  # each read as NAME.md in the reference folder (conftest)
 BIB = "tsinghuac3i-awesome-rl-for-lrms-reference"  # fills years and authors some table rows lack
 # A list item: "- [title](link)", "- [Publisher] [title](link)" (some lack the space), a xie-lab
 # "* Title. Venue YYYY, [[pdf]](url)", or a table row that is not a header or separator row.
@@ -49,10 +47,10 @@ SPAN = {
 }
 
 
-def list_items_by_heading(name: str) -> dict[str, list[int]]:
+def list_items_by_heading(reference: Path, name: str) -> dict[str, list[int]]:
     """Line numbers of the items of a reference list, by the heading above them (read line by
     line, independently of the importer's Markdown parser)."""
-    lines = REFERENCE_LISTS[name].read_text(encoding="utf-8").splitlines()
+    lines = (reference / f"{name}.md").read_text(encoding="utf-8").splitlines()
     first, last = SPAN[name]
     start = lines.index(first) + 1
     end = lines.index(last) + 1 if last else len(lines) + 1
@@ -70,9 +68,8 @@ def list_items_by_heading(name: str) -> dict[str, list[int]]:
     return items
 
 
-def list_items(path: Path) -> list[int]:
-    name = next(name for name, where in REFERENCE_LISTS.items() if where == path)
-    return sorted(number for numbers in list_items_by_heading(name).values() for number in numbers)
+def list_items(reference: Path, name: str) -> list[int]:
+    return sorted(number for numbers in list_items_by_heading(reference, name).values() for number in numbers)
 
 
 def test_counts_per_kind(catalogue) -> None:  # type: ignore[no-untyped-def]
@@ -84,9 +81,9 @@ def test_counts_per_kind(catalogue) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE_LISTS))
-def test_every_item_of_each_reference_list_is_an_entry(catalogue, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_item_of_each_reference_list_is_an_entry(catalogue, reference: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     """Each item's line is some entry's recorded source, so no item was dropped."""
-    items = list_items(REFERENCE_LISTS[name])
+    items = list_items(reference, name)
     assert len(items) >= 20
     sourced = {source.line for entry in catalogue.entries for source in entry.sources if source.name == name}
     missing = [line for line in items if line not in sourced]
@@ -94,20 +91,20 @@ def test_every_item_of_each_reference_list_is_an_entry(catalogue, name: str) -> 
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE_LISTS))
-def test_every_item_is_an_entry_counted_per_heading(catalogue, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_item_is_an_entry_counted_per_heading(catalogue, reference: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     """Under each heading, as many (entry, line) sources as the heading has items: each item line
     is the source of exactly one entry."""
     sourced = Counter(source.line for entry in catalogue.entries for source in entry.sources if source.name == name)
-    by_heading = list_items_by_heading(name)
+    by_heading = list_items_by_heading(reference, name)
     assert sum(len(numbers) for numbers in by_heading.values()) >= 25
     counts = {heading: sum(sourced[number] for number in numbers) for heading, numbers in by_heading.items()}
     assert counts == {heading: len(numbers) for heading, numbers in by_heading.items()}
 
 
 @pytest.mark.parametrize("name", sorted([*REFERENCE_LISTS, BIB]))
-def test_source_lines_name_their_entry(catalogue, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_source_lines_name_their_entry(catalogue, reference: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     """The line an entry cites mentions it, or the entry's notes explain a correction."""
-    path = REFERENCE_DIR / f"{name}.bib" if name == BIB else REFERENCE_LISTS[name]
+    path = reference / (f"{name}.bib" if name == BIB else f"{name}.md")
     lines = path.read_text(encoding="utf-8").splitlines()
     wrong = []
     for entry in catalogue.entries:
@@ -124,8 +121,8 @@ def test_source_lines_name_their_entry(catalogue, name: str) -> None:  # type: i
     assert wrong == []
 
 
-def test_zh_2023_papers_keep_title_and_link(catalogue) -> None:  # type: ignore[no-untyped-def]
-    text = REFERENCE_LISTS["awesome-rlhf-zh-2023"].read_text(encoding="utf-8")
+def test_zh_2023_papers_keep_title_and_link(catalogue, reference: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (reference / "awesome-rlhf-zh-2023.md").read_text(encoding="utf-8")
     papers_section = text.split("## 论文", 1)[1].split("## 代码库", 1)[0]
     listed = re.findall(r"^- \[(.+?)\]\((\S+?)\)", papers_section, flags=re.MULTILINE)
     assert len(listed) == 34
@@ -133,10 +130,10 @@ def test_zh_2023_papers_keep_title_and_link(catalogue) -> None:  # type: ignore[
     assert set(listed) <= catalogued
 
 
-def test_every_dataset_link_is_catalogued_or_its_correction_noted(catalogue) -> None:  # type: ignore[no-untyped-def]
+def test_every_dataset_link_is_catalogued_or_its_correction_noted(catalogue, reference: Path) -> None:  # type: ignore[no-untyped-def]
     known = {url for dataset in catalogue.datasets for url in [dataset.url, *dataset.other_urls] if url}
     notes = " ".join(entry.notes or "" for entry in catalogue.entries)
-    for path in (REFERENCE_LISTS[name] for name in OLD_LISTS):
+    for path in (reference / f"{name}.md" for name in OLD_LISTS):
         dataset_lines = re.findall(r"^\s+- Dataset[:;](.*)$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
         linked = {url for line in dataset_lines for url in re.findall(r"\]\((\S+?)\)", line)}
         assert linked

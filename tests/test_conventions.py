@@ -15,8 +15,6 @@ import typer
 
 from rlhf_cli.cli import EXAMPLES, app
 
-from .conftest import REFERENCE_DIR
-
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 WITH_FORMAT_OPTION = ["search ppo", "papers", "codebases", "datasets", "envs", "blogs", "books", "topics"]
 WITH_FORMAT_OPTION += ["show instructgpt", "related instructgpt", "stats", "lint"]
@@ -55,11 +53,11 @@ def _read_only(example: str) -> bool:
 
 
 @pytest.mark.parametrize("example", [e for examples in EXAMPLES.values() for e in examples if _read_only(e)])
-def test_the_examples_run(run, example: str) -> None:  # type: ignore[no-untyped-def]
-    # The reader's own awesome list, here one of the reference lists.
-    words = [
-        str(REFERENCE_DIR / "awesome-rlhf-en-2025.md") if w == "awesome-list.md" else w for w in shlex.split(example)
-    ]
+def test_the_examples_run(run, request: pytest.FixtureRequest, example: str) -> None:  # type: ignore[no-untyped-def]
+    words = shlex.split(example)
+    if "awesome-list.md" in words:  # the reader's own awesome list, here one of the reference lists
+        listing = str(request.getfixturevalue("reference") / "awesome-rlhf-en-2025.md")
+        words = [listing if w == "awesome-list.md" else w for w in words]
     result = run(*words[1:])
     assert result.exit_code in (0, 3), f"{example}: {result.output}"  # lint: 3 when it finds errors
     assert result.stdout.strip() or result.stderr.strip()

@@ -17,8 +17,6 @@ from rlhf_cli import awesome
 from rlhf_cli.awesome import arxiv_year, parse
 from rlhf_cli.bibtex import parse_bibtex
 
-from .conftest import REFERENCE_DIR
-
 NEW_LISTS = (
     "louieworth-awesome-rlhf-2024",
     "tsinghuac3i-awesome-rl-for-lrms-2026",
@@ -26,7 +24,7 @@ NEW_LISTS = (
     "opendilab-awesome-rlvr-2025",
     "mengdili-awesome-rlaif-2025",
 )
-BIB = REFERENCE_DIR / "tsinghuac3i-awesome-rl-for-lrms-reference.bib"
+BIB = "tsinghuac3i-awesome-rl-for-lrms-reference.bib"  # in the reference folder (conftest)
 
 
 def write(tmp_path: Path, text: str, name: str = "list.md") -> Path:
@@ -231,11 +229,12 @@ def test_import_a_bibtex_file_as_a_list(run, tmp_path: Path) -> None:  # type: i
     assert "refs.bib:8: not read as an item" in result.stderr
 
 
-def test_the_bibtex_reader_agrees_with_pybtex_on_the_reference_bib() -> None:
+def test_the_bibtex_reader_agrees_with_pybtex_on_the_reference_bib(reference: Path) -> None:
+    bib = reference / BIB
     from pybtex.database import parse_file
 
-    ours = parse_bibtex(BIB.read_text(encoding="utf-8"))
-    theirs = parse_file(str(BIB), bib_format="bibtex")
+    ours = parse_bibtex(bib.read_text(encoding="utf-8"))
+    theirs = parse_file(str(bib), bib_format="bibtex")
     titled = [entry for entry in theirs.entries.values() if "title" in entry.fields]
     assert len(ours.items) == len(titled) > 900
     assert [line for line, _ in ours.unread] == [6121]  # the one entry without a title
@@ -249,11 +248,13 @@ def test_the_bibtex_reader_agrees_with_pybtex_on_the_reference_bib() -> None:
 
 
 @pytest.mark.parametrize("name", NEW_LISTS)
-def test_each_new_list_imported_alone_gives_the_bundled_entries_items(run, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_new_list_imported_alone_gives_the_bundled_entries_items(
+    run, tmp_path: Path, reference: Path, name: str
+) -> None:  # type: ignore[no-untyped-def]
     """Into an empty folder: the lines imported are the lines the bundled entries cite, but for
     the few the importer rightly skips (a link that names another paper), which curation added."""
-    extra = ["--bib", str(BIB)] if name.startswith("tsinghuac3i") else []
-    path = REFERENCE_DIR / f"{name}.md"
+    extra = ["--bib", str(reference / BIB)] if name.startswith("tsinghuac3i") else []
+    path = reference / f"{name}.md"
     result = run("import", str(path), "--into", str(tmp_path / "cat"), "--no-bundled", "-f", "json", *extra)
     assert result.exit_code == 0, result.stderr
     actions = json.loads(result.stdout)
@@ -277,10 +278,10 @@ def _bundled_lines(name: str) -> set[int]:
     }
 
 
-def test_no_abstract_of_awesome_rlaif_is_in_the_bundled_catalogue() -> None:
+def test_no_abstract_of_awesome_rlaif_is_in_the_bundled_catalogue(reference: Path) -> None:
     from rlhf_cli.loader import bundled_catalog_dir
 
-    text = (REFERENCE_DIR / "mengdili-awesome-rlaif-2025.md").read_text(encoding="utf-8")
+    text = (reference / "mengdili-awesome-rlaif-2025.md").read_text(encoding="utf-8")
     abstracts = re.findall(r"</summary>(.*?)</details>", text)
     assert len(abstracts) >= 20
     catalogue = "".join(p.read_text(encoding="utf-8") for p in bundled_catalog_dir().glob("*.toml"))
@@ -298,14 +299,14 @@ def test_no_abstract_of_awesome_rlaif_is_in_the_bundled_catalogue() -> None:
         ("xielab-awesome-alignment-of-diffusion-models-2025", {("duplicate-url", 64)}),
     ],
 )
-def test_lint_finds_each_lists_real_defects(run, name: str, errors: set[tuple[str, int]]) -> None:  # type: ignore[no-untyped-def]
-    result = run("lint", str(REFERENCE_DIR / f"{name}.md"), "-f", "json")
+def test_lint_finds_each_lists_real_defects(run, reference: Path, name: str, errors: set[tuple[str, int]]) -> None:  # type: ignore[no-untyped-def]
+    result = run("lint", str(reference / f"{name}.md"), "-f", "json")
     assert result.exit_code == 3
     found = json.loads(result.stdout)
     assert errors <= {(f["rule"], f["line"]) for f in found if f["severity"] == "error"}
 
 
-def test_lint_has_no_false_year_errors_under_earlier_headings(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_lint_has_no_false_year_errors_under_earlier_headings(run, tmp_path: Path, reference: Path) -> None:  # type: ignore[no-untyped-def]
     text = (
         "## Papers\n### 2024 & Earlier\n- [Old but fine](https://arxiv.org/abs/2305.18290)\n"
         "### 2020 and before\n- [Older and fine](https://arxiv.org/abs/1707.06347)\n"
@@ -313,7 +314,7 @@ def test_lint_has_no_false_year_errors_under_earlier_headings(run, tmp_path: Pat
     )
     result = run("lint", str(write(tmp_path, text)), "-f", "json")
     assert result.exit_code == 0 and json.loads(result.stdout) == []
-    rlvr = run("lint", str(REFERENCE_DIR / "opendilab-awesome-rlvr-2025.md"), "-f", "json")
+    rlvr = run("lint", str(reference / "opendilab-awesome-rlvr-2025.md"), "-f", "json")
     assert not [f for f in json.loads(rlvr.stdout) if f["rule"] == "year-mismatch" and f["line"] > 407]
 
 

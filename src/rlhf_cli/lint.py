@@ -51,18 +51,18 @@ def lint_markdown(path: str, text: str) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line or 0, f.rule))
 
 
-def lint_catalogue(paths: list[Path]) -> list[Finding]:
-    """Every validation problem, then links and titles that two entries share."""
-    from .loader import check, load
+def lint_catalogue(paths: list[Path], context: list[Path] | None = None) -> list[Finding]:
+    """Every validation problem, then links and titles that two entries share. References may
+    point into the catalogue at `context` (see loader.checked)."""
+    from .loader import checked
 
-    problems = check(paths)
+    entries, problems = checked(paths, context)
     findings = [Finding(p.file, p.line, "schema", "error", _problem_text(p), "see rlhf validate") for p in problems]
     if problems:
         return findings
-    catalogue = load(paths)
     first_url: dict[str, str] = {}
     titles: dict[str, tuple[NearIndex, list[str]]] = {}  # kind -> (normalised titles, ids)
-    for entry in catalogue.entries:
+    for entry in entries:
         url = getattr(entry, "url", None)
         if url:
             other = first_url.setdefault(_normal_url(url), entry.id)

@@ -94,7 +94,11 @@ def _expand(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             problems.append(Problem(str(path), "a symbolic link that leads nowhere (broken or looping)"))
         else:
             problems.append(Problem(str(path), "no such catalogue file or folder"))
-    return list(dict.fromkeys(files)), problems
+    # One file named twice (`-c catalog/` from the checkout names the bundled files again) is read once.
+    unique: dict[Path, Path] = {}
+    for path in files:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values()), problems
 
 
 def catalogue_files(paths: list[Path]) -> list[Path]:
@@ -316,11 +320,34 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def check(paths: list[Path]) -> list[Problem]:
-    """Every problem in the catalogue at `paths`, never using the cache."""
+def check(paths: list[Path], context: list[Path] | None = None) -> list[Problem]:
+    """Every problem in the catalogue at `paths`, never using the cache for them (see `checked`)."""
+    return checked(paths, context)[1]
+
+
+def checked(paths: list[Path], context: list[Path] | None = None) -> tuple[list[Entry], list[Problem]]:
+    """The good entries and every problem of the catalogue at `paths`, read afresh.
+
+    References may also point into the catalogue at `context` (the one in use, as the other
+    commands see it: `rlhf validate own/` accepts a paper naming a bundled dataset). Only the
+    context's ids and kinds are used, from its store; its own problems are not reported, and an
+    id that `paths` define is theirs (a folder checked is often also in use, or a copy of it).
+    """
     files, problems = _expand(paths)
     contents, unreadable = _read(files)
-    return problems + unreadable + _parse_and_check(contents)[2]
+    known = _kinds_of(context, files) if context else {}
+    entries, _, found = _parse_and_check(contents, known=known)
+    return entries, problems + unreadable + found
+
+
+def _kinds_of(context: list[Path], leave_out: list[Path]) -> dict[str, str]:
+    """The kind of every entry id of the catalogue at `context`, but for the files `leave_out`."""
+    skip = {path.resolve() for path in leave_out}
+    files = [path for path in _expand(context)[0] if path.resolve() not in skip]
+    if not files:
+        return {}
+    view = open_view(files, tolerant=True)
+    return {entry_id: kind for entry_id, kind in view.rows("SELECT id, kind FROM entries")}
 
 
 def _read(files: list[Path]) -> tuple[list[tuple[str, bytes]], list[Problem]]:
@@ -338,6 +365,7 @@ def _parse_and_check(
     contents: list[tuple[str, bytes]],
     keep: Callable[[dict[str, Any]], Any] = lambda table: None,
     let_go: bool = False,
+    known: dict[str, str] | None = None,
 ) -> tuple[list[Entry], list[Any], list[Problem]]:
     """The good entries (validation.good_entries), each with `keep(its TOML table)`; every
     problem, the root causes first (see `_root_causes_first`).
@@ -346,6 +374,7 @@ def _parse_and_check(
     entries are made, so that a catalogue's parsed tables are never all held at once. If
     `let_go`, each file's bytes in `contents` are replaced by b"" once decoded (its text is kept
     to locate problems): a caller done with them saves holding the catalogue's bytes twice.
+    `known` gives the kinds of ids outside `contents` that references may point to.
     """
     import tomli  # only the cold path parses TOML
 
@@ -379,7 +408,7 @@ def _parse_and_check(
             unparsed.append((path, raw))
             continue
         parts.append(check_part(ParsedFile(path, text, data), keep))
-    entries, tables, entry_problems = good_checked(parts)
+    entries, tables, entry_problems = good_checked(parts, known or {})
     problems += entry_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
     return entries, tables, _root_causes_first(problems, unparsed)

@@ -67,26 +67,60 @@ def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
 def check_file(parsed: ParsedFile) -> tuple[list[Entry], list[Problem]]:
     """Validate one file (or piece of a file) on its own: its tables, types and each entry's
     meaning. What needs the other files (links, names, duplicate ids) is `cross_problems`'s."""
-    pairs, problems = _checked_tables(parsed)
+    pairs, problems, _ = _checked_tables(parsed)
     return [entry for entry, _ in pairs], problems
 
 
-def _checked_tables(parsed: ParsedFile) -> tuple[list[tuple[Entry, dict[str, Any]]], list[Problem]]:
-    """`check_file`, with each entry's TOML table beside it."""
+def _checked_tables(
+    parsed: ParsedFile,
+) -> tuple[list[tuple[Entry, dict[str, Any]]], list[Problem], list[Summary]]:
+    """`check_file`, with each entry's TOML table beside it, and the summaries of the entries
+    that failed the type checks but whose links can still be checked (see `_salvaged`)."""
     pairs: list[tuple[Entry, dict[str, Any]]] = []
     problems: list[Problem] = []
+    salvaged: list[Summary] = []
     groups, table_problems = _tables(parsed)
     problems.extend(table_problems)
     for entry_type, tables in groups:
         schema_problems = _schema_problems(parsed, entry_type, tables)
         for position, table in enumerate(tables):
             if position in schema_problems:
-                problems.extend(schema_problems[position])
+                found, bad_keys = schema_problems[position]
+                problems.extend(found)
+                # Every error of the entry at once: the meaning of the keys that passed, too.
+                partial = _salvaged(entry_type, table, bad_keys)
+                if partial is not None:
+                    problems.extend(_field_problems(parsed, partial, skip=bad_keys))
+                    salvaged.append(summary_of(partial))
                 continue
             entry = entry_from_table(entry_type, table)
             pairs.append((entry, table))
             problems.extend(_field_problems(parsed, entry))
-    return pairs, problems
+    return pairs, problems, salvaged
+
+
+def _salvaged(entry_type: type[Entry], table: dict[str, Any], bad_keys: set[str]) -> Entry | None:
+    """An entry of a table that failed the type checks, to check the meaning of its other keys:
+    the keys at fault are dropped (a stand-in of the field's type takes a required one's place,
+    its meaning unchecked). None if the id itself is at fault (no entry to speak of)."""
+    if "id" in bad_keys or not isinstance(table.get("id"), str):
+        return None
+    values: dict[str, object] = {}
+    for item in dataclasses.fields(entry_type):
+        if item.name in table and item.name not in bad_keys:
+            values[item.name] = table[item.name]
+        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+            values[item.name] = _stand_in(typing.get_type_hints(entry_type)[item.name])  # rare: not cached
+    return entry_from_table(entry_type, values)
+
+
+def _stand_in(annotation: Any) -> object:
+    """A value of a required field's type (for `_salvaged`): its meaning is never checked."""
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)[0]
+    if get_origin(annotation) is list:
+        return []
+    return {str: "", int: 0, bool: False}.get(annotation)
 
 
 def good_entries(files: list[ParsedFile]) -> tuple[list[Entry], list[Any], list[Problem]]:
@@ -106,23 +140,30 @@ class CheckedPart:
     parsed: ParsedFile
     pairs: list[tuple[Entry, Any]]
     problems: list[Problem]
+    # Entries left out for their types, whose links are still checked (`_salvaged`).
+    salvaged: list[Summary] = dataclasses.field(default_factory=list)
 
 
 def check_part(parsed: ParsedFile, keep: Callable[[dict[str, Any]], Any]) -> CheckedPart:
     """`parsed` checked on its own, each entry's table replaced by `keep(table)`, and the tables let go."""
-    pairs, problems = _checked_tables(parsed)
+    pairs, problems, salvaged = _checked_tables(parsed)
     bare = ParsedFile(parsed.path, parsed.text, {})
-    return CheckedPart(bare, [(entry, keep(table)) for entry, table in pairs], problems)
+    return CheckedPart(bare, [(entry, keep(table)) for entry, table in pairs], problems, salvaged)
 
 
-def good_checked(parts: Iterable[CheckedPart]) -> tuple[list[Entry], list[Any], list[Problem]]:
-    """`good_entries`, of files (or pieces of them, in file order) already checked one by one."""
+def good_checked(
+    parts: Iterable[CheckedPart], known: Mapping[str, str] | None = None
+) -> tuple[list[Entry], list[Any], list[Problem]]:
+    """`good_entries`, of files (or pieces of them, in file order) already checked one by one;
+    references may also point to the ids of `known` (of entries outside these files), by kind."""
     kept: list[tuple[Entry, Any, ParsedFile]] = []
     problems: list[Problem] = []
     seen: dict[str, ParsedFile] = {}
+    salvaged: list[tuple[Summary, ParsedFile]] = []
     for part in parts:
         parsed, pairs = part.parsed, part.pairs
         problems.extend(part.problems)
+        salvaged += [(summary, parsed) for summary in part.salvaged]
         for entry, table in pairs:
             if entry.id in seen:
                 first = seen[entry.id].path
@@ -132,8 +173,12 @@ def good_checked(parts: Iterable[CheckedPart]) -> tuple[list[Entry], list[Any], 
             kept.append((entry, table, parsed))
     # Every problem is found among all the entries that could be built (`rlhf validate` lists them all) ...
     summaries = [summary_of(entry) for entry, _, _ in kept]
-    found = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept})
+    found = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept}, known)
     problems.extend(found)
+    # The links of entries left out for their types, among the entries that could be built.
+    if salvaged:
+        links = _link_checker({**(known or {}), **{summary[1]: summary[0] for summary in summaries}})
+        problems.extend(problem for summary, parsed in salvaged for problem in links(summary, parsed))
     # An entry is left out for a problem of its own; a link that leads nowhere only goes unresolved.
     bad = {(p.file, p.entry) for p in problems if p.entry is not None and not DANGLING.match(p.message)}
     if bad:
@@ -141,7 +186,7 @@ def good_checked(parts: Iterable[CheckedPart]) -> tuple[list[Entry], list[Any], 
         kept = [item for item, fit in zip(kept, good, strict=True) if fit]
         summaries = [summary for summary, fit in zip(summaries, good, strict=True) if fit]
         # ... and then the links that leaving out bad entries has left dangling.
-        left = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept})
+        left = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept}, known)
         problems.extend(problem for problem in left if problem not in found)
     return [entry for entry, _, _ in kept], [table for _, table, _ in kept], problems
 
@@ -171,9 +216,13 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
     )
 
 
-def cross_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> list[Problem]:
-    """Problems between entries: links to missing entries or the wrong kind, names shared by two."""
-    return [*_link_problems(summaries, origin), *_name_problems(summaries, origin)]
+def cross_problems(
+    summaries: list[Summary], origin: Mapping[str, ParsedFile], known: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """Problems between entries: links to missing entries or the wrong kind, names shared by two.
+    Links may also lead to the ids of `known` (entries outside these files, by kind); the
+    entries' own ids come first."""
+    return [*_link_problems(summaries, origin, known or {}), *_name_problems(summaries, origin)]
 
 
 def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], list[Problem]]:
@@ -194,9 +243,12 @@ def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], li
     return groups, problems
 
 
-def _schema_problems(parsed: ParsedFile, entry_type: type[Entry], tables: list[Any]) -> dict[int, list[Problem]]:
-    """Type-check the tables of one kind, a batch per pydantic call; problems by table position."""
-    found: dict[int, list[Problem]] = {}
+def _schema_problems(
+    parsed: ParsedFile, entry_type: type[Entry], tables: list[Any]
+) -> dict[int, tuple[list[Problem], set[str]]]:
+    """Type-check the tables of one kind, a batch per pydantic call; by table position, the
+    problems and the top-level keys at fault."""
+    found: dict[int, tuple[list[Problem], set[str]]] = {}
     adapter = _list_adapter(entry_type)
     # Batches, because pydantic builds a model for every table it checks and they are only
     # dropped when the call returns: checking 100,000 tables at once held over 250 MiB of them.
@@ -212,7 +264,10 @@ def _schema_problems(parsed: ParsedFile, entry_type: type[Entry], tables: list[A
                 entry_id = table.get("id") if isinstance(table.get("id"), str) else None
                 field = _field_path(tuple(location))
                 problem = _problem(parsed, entry_id, field, _message(detail), entry_type=entry_type)
-                found.setdefault(start + offset, []).append(problem)
+                problems, keys = found.setdefault(start + offset, ([], set()))
+                problems.append(problem)
+                if location:
+                    keys.add(str(location[0]))
     return found
 
 
@@ -233,8 +288,9 @@ _FIELDS_OF: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
-    """Problems of meaning within one entry: its id, links, blank texts, year and codes."""
+def _field_problems(parsed: ParsedFile, entry: Entry, skip: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
+    """Problems of meaning within one entry: its id, links, blank texts, year and codes; none
+    of the fields in `skip` (already at fault, or a stand-in: see `_salvaged`)."""
     found: list[tuple[str, str]] = []
     if not ID_PATTERN.match(entry.id):
         found.append(("id", f"'{_key(entry.id)}' is not a slug (lowercase letters, digits and '-')"))
@@ -267,6 +323,8 @@ def _field_problems(parsed: ParsedFile, entry: Entry) -> list[Problem]:
                 found.append(("year", message))
     if isinstance(entry, Blog) and not LANGUAGE_PATTERN.match(entry.language):
         found.append(("language", f"'{entry.language}' is not a language code such as 'en' or 'zh'"))
+    if skip:
+        found = [(field, message) for field, message in found if re.split(r"[.\[]", field)[0] not in skip]
     return [_problem(parsed, entry.id, field, message) for field, message in found]
 
 
@@ -275,22 +333,31 @@ def _latest_plausible_year() -> int:
     return datetime.date.today().year + 1
 
 
-def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
-    kind_of = {entry_id: kind for kind, entry_id, *_ in summaries}
+def _link_problems(
+    summaries: list[Summary], origin: Mapping[str, ParsedFile], known: Mapping[str, str]
+) -> Iterator[Problem]:
+    kind_of = {**known, **{entry_id: kind for kind, entry_id, *_ in summaries}}
+    links = _link_checker(kind_of)
+    for summary in summaries:
+        parsed = origin.get(summary[1])
+        if parsed is not None:
+            yield from links(summary, parsed)
+
+
+def _link_checker(kind_of: Mapping[str, str]) -> Callable[[Summary, ParsedFile], Iterator[Problem]]:
+    """A function giving the problems of an entry's links, to the entries of `kind_of` (id: kind)."""
 
     @functools.cache  # a missing entry is often linked from many: one search of the ids each
     def hint(target: str, wanted: str) -> str:
         return _did_you_mean(target, [i for i, k in kind_of.items() if k == wanted])
 
-    for kind, entry_id, _, _, datasets, envs, papers in summaries:
+    def links(summary: Summary, parsed: ParsedFile) -> Iterator[Problem]:
+        kind, entry_id, _, _, datasets, envs, papers = summary
         references: list[tuple[str, str, list[str]]] = []
         if kind in ("paper", "codebase"):
             references += [("datasets", "dataset", datasets), ("envs", "environment", envs)]
         if kind == "codebase":
             references.append(("papers", "paper", papers))
-        parsed = origin.get(entry_id)
-        if parsed is None:
-            continue
         for field, wanted, ids in references:
             for index, target in enumerate(ids):
                 where = f"{field}[{index}]"
@@ -300,6 +367,8 @@ def _link_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -
                     yield _problem(parsed, entry_id, where, f"no {wanted} with id '{target}'{hint(target, wanted)}")
                 elif kind_of[target] != wanted:
                     yield _problem(parsed, entry_id, where, f"'{target}' is a {kind_of[target]}, not a {wanted}")
+
+    return links
 
 
 def _name_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:

@@ -162,6 +162,47 @@ def command(name: str | None = None, **settings: Any) -> Callable[[F], F]:
     return record
 
 
+# The shells Typer writes completion scripts for (its `Shells`, in a private module).
+COMPLETION_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+_COMPLETION_HELP = {
+    "install_completion": "Install completion for the shell named (bash, zsh, fish, powershell), else the current one.",
+    "show_completion": "Print the completion script of the shell named (bash, zsh, fish, powershell), else of the "
+    "current one, to copy it or customise the installation.",
+}
+
+
+class _Group(typer.core.TyperGroup):
+    """The `rlhf` group, whose `--show-completion` and `--install-completion` take a shell's name.
+
+    Typer's take no value where shellingham is installed (they detect the shell), so `rlhf
+    --show-completion zsh` printed the detected shell's script; its Click has no options with
+    an optional value, so the name is picked out here, before parsing, and passed on."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for index, option in enumerate(args):
+            following = args[index + 1] if index + 1 < len(args) else ""
+            if not option.startswith("-"):
+                break  # the command's own options are the command's
+            name = option.removeprefix("--").replace("-", "_")
+            if name not in _COMPLETION_HELP or not following or following.startswith("-"):
+                continue
+            if following not in COMPLETION_SHELLS:
+                shells = ", ".join(COMPLETION_SHELLS)
+                raise typer.BadParameter(f"unknown shell '{following}' (the shells: {shells})", param_hint=option)
+            from typer.completion import install_callback, show_callback
+
+            param = next(param for param in self.get_params(ctx) if param.name == name)
+            (show_callback if name == "show_completion" else install_callback)(ctx, param, following)
+        return super().parse_args(ctx, args)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, typer.core.TyperOption) and param.name in _COMPLETION_HELP:
+                param.help = _COMPLETION_HELP[param.name]
+        return params
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The `rlhf` app; given the name of a command, an app holding just that command."""
     import importlib
@@ -172,6 +213,7 @@ def build_app(only: str | None = None) -> typer.Typer:
             importlib.import_module(f"{__name__}.{module}")
     plain = no_color()
     app = typer.Typer(
+        cls=_Group,
         name="rlhf",
         help="The RLHF research map in your terminal: papers, code, datasets, environments and reading.",
         no_args_is_help=True,
@@ -268,7 +310,11 @@ CatalogOption = Annotated[
 ]
 NoBundledOption = Annotated[
     bool,
-    typer.Option("--no-bundled", help="Leave out the bundled catalogue: use only --catalog and $RLHF_CATALOG."),
+    typer.Option(
+        "--no-bundled",
+        help="Leave out the bundled catalogue (as RLHF_NO_BUNDLED=1 does): use only your own catalogue folder, "
+        "$RLHF_CATALOG, the config file's catalogs and --catalog.",
+    ),
 ]
 FormatOption = Annotated[
     Format | None,

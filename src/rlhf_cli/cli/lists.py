@@ -125,7 +125,8 @@ def lint(
     if target is not None and target.suffix.casefold() in (".md", ".markdown"):
         findings = lint_markdown(str(target), _read_text(target))
     else:
-        findings = lint_catalogue([target] if target is not None else catalog_paths(catalog, bundled=not no_bundled))
+        in_use = catalog_paths(catalog, bundled=not no_bundled)
+        findings = lint_catalogue([target], context=in_use) if target is not None else lint_catalogue(in_use)
     fmt = output or render.default_format()
     records = [
         {"file": f.file, "line": f.line, "rule": f.rule, "severity": f.severity, "message": f.message, "hint": f.hint}

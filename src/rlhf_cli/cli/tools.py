@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Catalogue files or folders to check as one catalogue. Default: the catalogue in use."),
+        typer.Argument(
+            help="Catalogue files or folders to check as one catalogue; their references may point into the "
+            "catalogue in use, as in the other commands. Default: the catalogue in use."
+        ),
     ] = None,
     sources: Annotated[
         Path | None,
@@ -47,8 +50,9 @@ def validate(
 
     if sources is not None and not sources.is_dir():
         raise UsageError(f"validate: --sources: no such folder: {sources}")
-    targets = list(paths) if paths else catalog_paths(catalog, bundled=not no_bundled)
-    problems = check(targets)
+    in_use = catalog_paths(catalog, bundled=not no_bundled)
+    targets = list(paths) if paths else in_use
+    problems = check(targets, context=in_use if paths else None)
     for problem in problems:
         render.write(render.visible(str(problem)) + "\n")
     if problems:
