@@ -11,17 +11,9 @@ import pytest
 from rlhf_cli.loader import bundled_catalog_dir
 from rlhf_cli.provenance import mentions
 
-from .conftest import REFERENCE_DIR
 
-needs_lists = pytest.mark.skipif(
-    not REFERENCE_DIR.is_dir(),
-    reason=f"no reference lists at {REFERENCE_DIR} (../shared/reference next to the checkout)",
-)
-
-
-@needs_lists
-def test_the_bundled_catalogue_agrees_with_its_sources(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("validate", "--sources", str(REFERENCE_DIR))
+def test_the_bundled_catalogue_agrees_with_its_sources(run, reference: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("validate", "--sources", str(reference))
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout == "" and "every entry agrees with its sources" in result.stderr
 
@@ -65,12 +57,13 @@ ALTERATIONS = [
 ]
 
 
-@needs_lists
-def test_each_altered_fact_is_reported_with_entry_field_line_and_both_values(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_each_altered_fact_is_reported_with_entry_field_line_and_both_values(
+    run, tmp_path: Path, reference: Path
+) -> None:  # type: ignore[no-untyped-def]
     folder = _copy(tmp_path)
     for entry_id, _field, old, new in ALTERATIONS:
         _edit(folder, entry_id, old, new)
-    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    result = run("validate", str(folder), "--sources", str(reference))
     assert result.exit_code == 3, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     reported = {(m.group(1), m.group(2)) for line in lines if (m := re.search(r"entry '([^']+)': (\w+): ", line))}
@@ -81,8 +74,7 @@ def test_each_altered_fact_is_reported_with_entry_field_line_and_both_values(run
         field = line.split(": ")[2]
         by_field[field] = f"{by_field[field]}\n{line}" if field in by_field else line
     assert by_field["year"] == (
-        f"{REFERENCE_DIR}/louieworth-awesome-rlhf-2024.md:55: entry 'cppo': "
-        "year: catalogue 2023 vs source 2024 (the line)"
+        f"{reference}/louieworth-awesome-rlhf-2024.md:55: entry 'cppo': year: catalogue 2023 vs source 2024 (the line)"
     )
     assert (
         "catalogue 'Position: The Complexity of Perfect AI Alignment' vs source 'Position: The Complexity"
@@ -101,32 +93,29 @@ def test_each_altered_fact_is_reported_with_entry_field_line_and_both_values(run
     assert "catalogue 'Invented Keyword' vs source no line lists it" in by_field["keywords"]
 
 
-@needs_lists
-def test_a_note_that_mentions_the_field_explains_the_difference(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_that_mentions_the_field_explains_the_difference(run, tmp_path: Path, reference: Path) -> None:  # type: ignore[no-untyped-def]
     folder = _copy(tmp_path)
     _edit(folder, "cppo", "year = 2024", "year = 2023")
     _edit(folder, "rlhf-trilemma", '"Safety", ', '"Safety", "Invented Keyword", ')
     # A note on the year explains the year, not the keyword of the other entry.
     _edit(folder, "cppo", "sources = ", 'notes = "The Year is the proceedings\' (a test)."\nsources = ')
-    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    result = run("validate", str(folder), "--sources", str(reference))
     assert result.exit_code == 3
     assert [line.split(": ")[1:3] for line in result.stdout.splitlines()] == [["entry 'rlhf-trilemma'", "keywords"]]
 
 
-@needs_lists
-def test_a_cited_line_without_its_item_and_a_missing_list_are_reported(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_cited_line_without_its_item_and_a_missing_list_are_reported(run, tmp_path: Path, reference: Path) -> None:  # type: ignore[no-untyped-def]
     folder = _copy(tmp_path)
     _edit(folder, "cppo", "line = 55 }", "line = 54 }")  # the item's author line, not the item
     _edit(folder, "rlhf-trilemma", '"awesome-rlhf-en-2025", line = 87', '"no-such-list", line = 87')
-    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    result = run("validate", str(folder), "--sources", str(reference))
     assert result.exit_code == 3
     assert (
         "louieworth-awesome-rlhf-2024.md:54: entry 'cppo': sources: catalogue cites this line vs source no item on it"
         in (result.stdout)
     )
-    assert (
-        f"entry 'rlhf-trilemma': sources: catalogue cites 'no-such-list' vs source no such list in {REFERENCE_DIR}"
-        in (result.stdout)
+    assert f"entry 'rlhf-trilemma': sources: catalogue cites 'no-such-list' vs source no such list in {reference}" in (
+        result.stdout
     )
 
 
@@ -154,8 +143,7 @@ def test_what_mentioning_a_field_means(notes: str | None, field: str, expected: 
     assert mentions(notes, field) is expected
 
 
-@needs_lists
-def test_short_names_follow_one_rule() -> None:
+def test_short_names_follow_one_rule(reference: Path) -> None:
     """A paper's short name is one a line it cites gives ("(DPO)", a Name column), else its
     title's (or an alias's) own lead when that is one coined word before a colon, and only if no
     other entry has that name; a paper that could have one by the rule has it, or notes why not."""
@@ -164,7 +152,7 @@ def test_short_names_follow_one_rule() -> None:
     from rlhf_cli.provenance import read_sources
 
     catalogue = load([bundled_catalog_dir()])
-    lists = read_sources(REFERENCE_DIR, {source.name for entry in catalogue.entries for source in entry.sources})
+    lists = read_sources(reference, {source.name for entry in catalogue.entries for source in entry.sources})
     owners: dict[str, set[str]] = {}
     for entry in catalogue.entries:
         for name in entry.names:
@@ -193,18 +181,13 @@ SEVEN_LISTS = [
 ]
 
 
-@needs_lists
 @pytest.mark.parametrize("name", SEVEN_LISTS)
-def test_a_list_imported_alone_agrees_with_its_source(run, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_list_imported_alone_agrees_with_its_source(run, tmp_path: Path, name: str, reference: Path) -> None:  # type: ignore[no-untyped-def]
     """The importer and the check read a list alike: what `import` writes from one list into an
     empty folder passes `validate --sources` (whatever it keeps otherwise is in the notes)."""
-    bib = (
-        ["--bib", str(REFERENCE_DIR / "tsinghuac3i-awesome-rl-for-lrms-reference.bib")] if "tsinghuac3i" in name else []
-    )
+    bib = ["--bib", str(reference / "tsinghuac3i-awesome-rl-for-lrms-reference.bib")] if "tsinghuac3i" in name else []
     folder = tmp_path / "imported"
-    imported = run(
-        "import", str(REFERENCE_DIR / f"{name}.md"), "--into", str(folder), "--no-bundled", "-f", "json", *bib
-    )
+    imported = run("import", str(reference / f"{name}.md"), "--into", str(folder), "--no-bundled", "-f", "json", *bib)
     assert imported.exit_code == 0, imported.stderr
-    result = run("validate", str(folder), "--sources", str(REFERENCE_DIR))
+    result = run("validate", str(folder), "--sources", str(reference))
     assert result.exit_code == 0, result.stdout
