@@ -19,6 +19,8 @@ from .models import Codebase, Dataset, Entry, Paper
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (position INTEGER PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE pieces (file INTEGER NOT NULL, piece INTEGER NOT NULL, text_digest TEXT NOT NULL,
+    content_digest TEXT NOT NULL, PRIMARY KEY (file, piece));
 CREATE TABLE entries (
     position INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -98,6 +100,7 @@ def fill(
     files: list[tuple[str, int]],
     catalogue: Catalogue,
     tables: Iterable[str],
+    pieces: Iterable[tuple[int, int, str, str]] = (),
 ) -> None:
     """Write a validated catalogue (its entries, each TOML table as JSON: `encode_table`) into an empty store.
 
@@ -110,6 +113,7 @@ def fill(
     connection.executemany(
         "INSERT INTO files VALUES (?, ?, ?)", ((n, path, size) for n, (path, size) in enumerate(files))
     )
+    connection.executemany("INSERT INTO pieces VALUES (?, ?, ?, ?)", pieces)
     entries = catalogue.entries
     position_of = {entry.id: position for position, entry in enumerate(entries)}
     connection.executemany(
