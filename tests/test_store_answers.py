@@ -296,3 +296,40 @@ def test_an_edit_that_changes_no_entry_reuses_the_store_and_answers_as_a_fresh_r
     assert first.exit_code == moved.exit_code == 3
     assert first.stderr != moved.stderr  # the problem's line moved by one
     assert store_path.exists()
+
+
+def _store_rows(folder: Path) -> dict[str, list[Any]]:
+    connection = loader.open_view([folder])._connection
+    tables = ["entries", "names", "lookup_keys", "terms", "links", "code", "search_index", "search_segments"]
+    rows = {table: connection.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in tables}
+    rows["fts"] = connection.execute("SELECT rowid, * FROM search_fts ORDER BY rowid").fetchall()
+    return rows
+
+
+def test_a_store_built_by_two_processes_is_the_one_built_by_one(
+    run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
+) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli import schema
+
+    folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))
+    monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 7)  # 43 entries: 7 segments, the helper makes 4
+    monkeypatch.setattr(schema, "PARALLEL_ENTRIES", 10)
+    monkeypatch.setattr(schema, "_cores", lambda: 2)
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    assert schema._split(43) == 21
+    parallel, parallel_answers = _store_rows(folder), answers(run, folder)
+    assert len(forks) == 1
+    for store_file in isolated_environment.glob("catalogue-*.sqlite"):
+        store_file.unlink()
+    monkeypatch.setattr(schema, "PARALLEL_ENTRIES", 10**9)
+    assert _store_rows(folder) == parallel
+    assert len(forks) == 1  # built by this process alone
+    assert answers(run, folder) == parallel_answers == fresh_answers(run, folder, tmp_path)
+    assert len(parallel["search_segments"]) == 7 and len(parallel["entries"]) == 43

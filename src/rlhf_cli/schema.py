@@ -158,13 +158,19 @@ HELPER_SHARE = 0.6
 def _split(count: int) -> int:
     """The first position whose derived rows a helper process makes (`count` if none: too few
     entries, one core, or no fork); a segment's first, so that each process makes whole ones."""
-    import os
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if count < PARALLEL_ENTRIES or cores < 2 or not hasattr(os, "fork"):
+    if count < PARALLEL_ENTRIES or _cores() < 2:
         return count
     segments = -(-count // SEGMENT_ENTRIES)
     return max(1, round(segments * (1 - HELPER_SHARE))) * SEGMENT_ENTRIES
+
+
+def _cores() -> int:
+    """The cores this process may run on, if it can fork (a helper process needs both)."""
+    import os
+
+    if not hasattr(os, "fork"):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def write_derived(
