@@ -216,9 +216,10 @@ def _reused(
     if opened is None:
         return None
     old, meta = opened
+    if meta.get("reusable") != "1":
+        old.close()
+        return None
     try:
-        if meta.get("reusable") != "1":
-            return None
         paths = [row[0] for row in old.execute("SELECT path FROM files ORDER BY position")]
         before: dict[int, list[tuple[str, str]]] = {}
         for file, text_digest, content_digest in old.execute(
