@@ -1,9 +1,10 @@
 """The first run and the run after an edit of two versions of rlhf, side by side in one run.
 
 Each round runs, in turn: bench/naive_load.py, then for each version (the source folder given,
-and this checkout) `rlhf search ppo` on an empty cache (first run) and again after a comment is
-inserted in papers.toml (after an edit). Medians and peak memory; ratios of first runs to the
-naive load, of runs after an edit to `python -c pass`.
+and this checkout) `rlhf search ppo` on an empty cache (first run), again after a comment is
+inserted in papers.toml (after an edit: no entry changes), and again after one paper's title is
+changed (after an entry edit). Medians and peak memory; ratios of first runs to the naive load,
+of runs after an edit to `python -c pass`. The catalogue folder is edited in place: use a copy.
 
     git archive main | tar -x -C /tmp/rlhf-before
     python bench/compare_first_run.py --before /tmp/rlhf-before/src --catalog /tmp/rlhf-bench/catalog-100000-v2
@@ -24,6 +25,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from perf import edit_in_the_middle  # noqa: E402  (bench/ is not a package)
+
+
+def edit_an_entry(path: Path, counter: int) -> None:
+    """Change the title of the paper found 1/5, 2/5, ... of the way into the file (a real edit)."""
+    text = path.read_text(encoding="utf-8")
+    start = 'title = "'
+    place = text.find(f"\n{start}", len(text) * (counter % 4 + 1) // 5) + 1
+    path.write_text(f"{text[:place]}{start}Edited {counter} {text[place + len(start) :]}", encoding="utf-8")
 
 
 def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -57,14 +66,16 @@ def main() -> None:
             results.setdefault(f"{version}: first run", []).append(run(command, env))
             edit_in_the_middle(args.catalog / "papers.toml", counter)
             results.setdefault(f"{version}: after an edit", []).append(run(command, env))
+            edit_an_entry(args.catalog / "papers.toml", counter)
+            results.setdefault(f"{version}: after an entry edit", []).append(run(command, env))
             shutil.rmtree(cache, ignore_errors=True)
     floor = statistics.median(t for t, _ in results["python -c pass"])
     naive_time = statistics.median(t for t, _ in results["naive load"])
-    print(f"{'run':<28} {'median':>9} {'ratio':>8} {'peak':>8}")
+    print(f"{'run':<34} {'median':>9} {'ratio':>8} {'peak':>8}")
     for name, runs in results.items():
         median = statistics.median(t for t, _ in runs)
         ratio = f"{median / naive_time:.2f}x nv" if "first run" in name else f"{median / floor:.0f}x"
-        print(f"{name:<28} {median:8.2f}s {ratio:>8} {max(m for _, m in runs):6.0f}MiB")
+        print(f"{name:<34} {median:8.2f}s {ratio:>8} {max(m for _, m in runs):6.0f}MiB")
 
 
 if __name__ == "__main__":

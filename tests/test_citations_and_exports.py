@@ -99,19 +99,56 @@ def test_sqlite_export(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     database = tmp_path / "rlhf.db"
     result = run("export", str(database))
     assert result.exit_code == 0, result.stderr
-    with sqlite3.connect(database) as connection:
+    connection = sqlite3.connect(database)
+    try:
         papers = connection.execute("SELECT count(*) FROM entries WHERE kind = 'paper'").fetchone()[0]
         users = connection.execute(
-            "SELECT e.id FROM links l JOIN entries e ON e.id = l.source_id "
-            "WHERE l.target_id = 'truthfulqa' AND l.relation = 'uses_dataset' ORDER BY e.id"
+            "SELECT e.id FROM links l JOIN entries e ON e.position = l.source JOIN entries d ON d.position = l.target"
+            " WHERE d.id = 'truthfulqa' AND l.relation = 'dataset' ORDER BY e.id"
         ).fetchall()
         authors = connection.execute(
-            "SELECT name FROM authors WHERE entry_id = 'instructgpt' ORDER BY position"
+            "SELECT text FROM terms JOIN entries USING (position) WHERE id = 'instructgpt' AND field = 'author'"
+            " ORDER BY rank"
         ).fetchall()
+        found = connection.execute("SELECT id FROM search_fts WHERE search_fts MATCH 'ouyang'").fetchall()
+        meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
+        count = connection.execute("SELECT count(*) FROM entries").fetchone()[0]
+    finally:
+        connection.close()
     assert papers == len(run.json("papers"))
     assert ("instructgpt",) in users
-    assert [name for (name,) in authors] == ["Long Ouyang", "Jeff Wu", "Xu Jiang"]
+    assert [name for (name,) in authors][:3] == ["Long Ouyang", "Jeff Wu", "Xu Jiang"]
+    assert ("instructgpt",) in found
+    assert "stat" not in meta and meta["entries"] == str(count)
+    assert f"wrote {count} entries" in result.stderr
     assert not list(tmp_path.glob(".rlhf.db.*"))  # no temporary file left behind
+
+
+def _tables_and_columns(database: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table and index of a database (its SQL, and a table's columns: PRAGMA table_info),
+    and the schema version."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        found: dict[str, list[tuple[object, ...]]] = {
+            "user_version": [tuple(connection.execute("PRAGMA user_version").fetchone())]
+        }
+        for kind, name, sql in connection.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name"):
+            found[f"{kind} {name}"] = [(sql,), *connection.execute(f"PRAGMA table_info('{name}')").fetchall()]
+    finally:
+        connection.close()
+    return found
+
+
+def test_the_export_has_the_schema_of_the_cache(run, isolated_environment: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli import store
+
+    database = tmp_path / "rlhf.sqlite"
+    assert run("export", str(database)).exit_code == 0
+    (cached,) = store.stores()
+    exported = _tables_and_columns(database)
+    assert exported == _tables_and_columns(cached)
+    assert {"table entries", "table links", "table terms", "table search_fts"} <= set(exported)
+    assert [row[1] for row in exported["table entries"][1:]][:3] == ["position", "id", "kind"]
 
 
 def test_export_to_a_missing_folder_is_a_usage_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

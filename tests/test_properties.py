@@ -22,7 +22,7 @@ from rlhf_cli.errors import CatalogError, UnreadableListError
 from rlhf_cli.export_markdown import export as export_markdown
 from rlhf_cli.export_sqlite import export as export_sqlite
 from rlhf_cli.importer import plan_import
-from rlhf_cli.loader import check, load
+from rlhf_cli.loader import check, load, open_view
 from rlhf_cli.records import entry_record
 from rlhf_cli.render import Format, field, listing, visible
 from rlhf_cli.tomlwrite import tables_to_toml
@@ -243,10 +243,10 @@ def test_sqlite_reads_back(tables: list[dict[str, object]]) -> None:
         write(Path(directory), tables)
         catalogue = load([Path(directory)])
         database = Path(directory) / "x.db"
-        export_sqlite(catalogue, database)
+        export_sqlite(open_view([Path(directory)]), database)
         with sqlite3.connect(database) as connection:
             titles = dict(connection.execute("SELECT id, title FROM entries"))
-            keywords = connection.execute("SELECT count(*) FROM keywords").fetchone()[0]
+            keywords = connection.execute("SELECT count(*) FROM terms WHERE field = 'keyword'").fetchone()[0]
         connection.close()
     assert titles == {paper.id: paper.title for paper in catalogue.papers}
     assert keywords == sum(len(paper.keywords) for paper in catalogue.papers)

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rlhf_cli import loader
+from rlhf_cli import loader, store
 
 
 def paper(n: int, title: str | None = None, datasets: tuple[str, ...] = ("hh",), notes: str | None = None) -> str:
@@ -245,3 +245,91 @@ def test_answers_are_those_of_the_former_cache(run, tmp_path: Path) -> None:  # 
         assert _reasons_as_sets(mine) == _reasons_as_sets(former), (
             COMMANDS[number] if number < len(COMMANDS) else "graph"
         )
+
+
+def test_an_edit_that_changes_no_entry_reuses_the_store_and_answers_as_a_fresh_read(
+    run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
+) -> None:  # type: ignore[no-untyped-def]
+    """A comment, blank lines or another spelling of a value in one piece: only that piece is
+    parsed again, the store is copied under the new key (no build), and every answer is a fresh
+    read's. An edit that changes an entry, or a store with problems, is built again."""
+    monkeypatch.setattr(loader, "PIECE_TABLES", 4)  # 40 papers: 10 pieces
+    builds: list[int] = []
+    build = loader._build
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        if store.cache_dir() == isolated_environment:  # a store for the cache, not a fresh read's
+            builds.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "_build", counted)
+    papers = [paper(n) for n in range(40)]
+    folder = catalogue(tmp_path / "cat", "".join(papers))
+    answers(run, folder)
+    assert len(builds) == 1
+    unchanged = [
+        lambda ps: ps.__setitem__(17, "# a comment in the middle\n\n" + ps[17]),
+        lambda ps: ps.__setitem__(3, ps[3].replace("year = 2022", "year   =   2_022 # the same year")),
+        lambda ps: ps.append("\n# a comment at the end\n"),
+    ]
+    for number, edit in enumerate(unchanged):
+        edit(papers)
+        (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
+        assert answers(run, folder) == fresh_answers(run, folder, tmp_path), f"edit {number}"
+        assert len(builds) == 1, f"edit {number} rebuilt the store"
+    (store_path,) = isolated_environment.glob("catalogue-*.sqlite")
+    # An entry changed in one piece: built again, and the answers are a fresh read's.
+    papers[22] = paper(22, title="A retitled paper on reward model number 22")
+    (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
+    assert answers(run, folder) == fresh_answers(run, folder, tmp_path)
+    assert len(builds) == 2
+    hits = run.json("search", "retitled", "--no-bundled", "-c", str(folder))
+    assert hits[0]["id"] == "p22"
+    # A store with a problem (a dangling link) is never reused: its problems name lines.
+    papers[30] = paper(30, datasets=("missing",))
+    (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
+    first = run("papers", "--no-bundled", "-c", str(folder), "-f", "ids")
+    papers.insert(0, "# a comment that moves every line\n")
+    (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
+    moved = run("papers", "--no-bundled", "-c", str(folder), "-f", "ids")
+    assert len(builds) == 4
+    assert first.exit_code == moved.exit_code == 3
+    assert first.stderr != moved.stderr  # the problem's line moved by one
+    assert store_path.exists()
+
+
+def _store_rows(folder: Path) -> dict[str, list[Any]]:
+    connection = loader.open_view([folder])._connection
+    tables = ["entries", "names", "lookup_keys", "terms", "links", "code", "search_index", "search_segments"]
+    rows = {table: connection.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in tables}
+    rows["fts"] = connection.execute("SELECT rowid, * FROM search_fts ORDER BY rowid").fetchall()
+    return rows
+
+
+def test_a_store_built_by_two_processes_is_the_one_built_by_one(
+    run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
+) -> None:  # type: ignore[no-untyped-def]
+    from rlhf_cli import schema
+
+    folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))
+    monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 7)  # 43 entries: 7 segments, the helper makes 4
+    monkeypatch.setattr(schema, "PARALLEL_ENTRIES", 10)
+    monkeypatch.setattr(schema, "_cores", lambda: 2)
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    assert schema._split(43) == 21
+    parallel, parallel_answers = _store_rows(folder), answers(run, folder)
+    assert len(forks) == 1
+    for store_file in isolated_environment.glob("catalogue-*.sqlite"):
+        store_file.unlink()
+    monkeypatch.setattr(schema, "PARALLEL_ENTRIES", 10**9)
+    assert _store_rows(folder) == parallel
+    assert len(forks) == 1  # built by this process alone
+    assert answers(run, folder) == parallel_answers == fresh_answers(run, folder, tmp_path)
+    assert len(parallel["search_segments"]) == 7 and len(parallel["entries"]) == 43

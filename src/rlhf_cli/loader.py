@@ -181,6 +181,8 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
             raise CatalogError(unreadable)
         key = store.content_key(contents)
         found = _matching_store(name, None, key, strict=not tolerant) if cached else None
+    if found is None and cached and not unreadable:
+        found = _reused(name, key, stats, contents)
     if found is None:
         found = _build(name, key, stats, contents, unreadable, cached)
         if found[1] and not tolerant:
@@ -190,6 +192,90 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     if unsafe is not None:
         view.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
     return view
+
+
+def _numbered(digests: list[tuple[int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """(file, piece, text digest, content digest): the pieces numbered within each file."""
+    rows: list[tuple[int, int, str, str]] = []
+    for file, text_digest, content_digest in digests:
+        piece = rows[-1][1] + 1 if rows and rows[-1][0] == file else 0
+        rows.append((file, piece, text_digest, content_digest))
+    return rows
+
+
+def _reused(
+    name: str, key: str, stats: str | None, contents: list[tuple[str, bytes]]
+) -> tuple[sqlite3.Connection, list[Problem]] | None:
+    """The store after an edit that changed no entry (a comment, blank lines, another spelling
+    of the same value): a copy of the old store under the new key, or None if anything changed.
+
+    Each file is cut into the pieces it was built from (`_piece_texts`); a piece whose text is
+    the same is the same, and one whose text changed is parsed (only it) and must hold the same
+    tables, in the same order, as before (`_digests`). The old store must be of the same files
+    and have had no problems (they name lines, which an edit moves).
+    """
+    import tomli
+
+    opened = store.open_store(name)
+    if opened is None:
+        return None
+    old, meta = opened
+    if meta.get("reusable") != "1":
+        old.close()
+        return None
+    try:
+        paths = [row[0] for row in old.execute("SELECT path FROM files ORDER BY position")]
+        before: dict[int, list[tuple[str, str]]] = {}
+        for file, text_digest, content_digest in old.execute(
+            "SELECT file, text_digest, content_digest FROM pieces ORDER BY file, piece"
+        ):
+            before.setdefault(file, []).append((text_digest, content_digest))
+    except sqlite3.DatabaseError:  # a damaged store is simply built again
+        old.close()
+        return None
+    pieces: list[tuple[int, int, str, str]] = []
+    same = paths == [path for path, _ in contents]
+    for file, (_, raw) in enumerate(contents if same else []):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            same = False
+            break
+        texts = _piece_texts(text) or [text]
+        if len(texts) != len(before.get(file, [])):
+            same = False
+            break
+        for piece, (part, (text_digest, content_digest)) in enumerate(zip(texts, before[file], strict=True)):
+            digest = store.digest(part)
+            if digest != text_digest:
+                try:
+                    data = tomli.loads(part)
+                except (tomli.TOMLDecodeError, RecursionError):
+                    same = False
+                    break
+                if _digests(part, data)[1] != content_digest:
+                    same = False
+                    break
+            pieces.append((file, piece, digest, content_digest))
+        if not same:
+            break
+    if not same:
+        old.close()
+        return None
+    settings = {"key": key, "stat": stats or ""}
+    sizes = [(len(raw), position) for position, (_, raw) in enumerate(contents)]
+
+    def copy(connection: sqlite3.Connection) -> None:
+        old.backup(connection)
+        connection.executemany("UPDATE meta SET value = ? WHERE name = ?", [(v, k) for k, v in settings.items()])
+        connection.executemany("UPDATE files SET size = ? WHERE position = ?", sizes)
+        connection.execute("DELETE FROM pieces")
+        connection.executemany("INSERT INTO pieces VALUES (?, ?, ?, ?)", pieces)
+
+    try:
+        return store.write_store(name, copy), []
+    finally:
+        old.close()
 
 
 def _rebuild(name: str, files: list[Path], cached: bool = True) -> sqlite3.Connection:
@@ -223,16 +309,20 @@ def _build(
 
     with paused_gc(), _Staged() as tables:
         sizes = [(path, len(raw)) for path, raw in contents]
-        entries, tables.rows, problems = _parse_and_check(contents, tables.keep, let_go=True)
+        digests: list[tuple[int, str, str]] = []
+        entries, tables.rows, problems = _parse_and_check(contents, tables.keep, let_go=True, digests=digests)
         problems = left_out + problems
         catalogue = Catalogue(entries)
         meta = {
             "key": key,
             "stat": stats or "",
             "left_out": json.dumps([dataclasses.asdict(problem) for problem in problems], ensure_ascii=False),
+            # Problems name lines, which an edit elsewhere moves: only a store without any is reused.
+            "reusable": "0" if problems else "1",
         }
+        pieces = _numbered(digests)
         connection = store.write_store(
-            name, lambda connection: schema.fill(connection, meta, sizes, catalogue, tables), cached=cached
+            name, lambda connection: schema.fill(connection, meta, sizes, catalogue, tables, pieces), cached=cached
         )
         return connection, problems
 
@@ -366,6 +456,7 @@ def _parse_and_check(
     keep: Callable[[dict[str, Any]], Any] = lambda table: None,
     let_go: bool = False,
     known: dict[str, str] | None = None,
+    digests: list[tuple[int, str, str]] | None = None,
 ) -> tuple[list[Entry], list[Any], list[Problem]]:
     """The good entries (validation.good_entries), each with `keep(its TOML table)`; every
     problem, the root causes first (see `_root_causes_first`).
@@ -375,6 +466,8 @@ def _parse_and_check(
     `let_go`, each file's bytes in `contents` are replaced by b"" once decoded (its text is kept
     to locate problems): a caller done with them saves holding the catalogue's bytes twice.
     `known` gives the kinds of ids outside `contents` that references may point to.
+    `digests` gets (file number, text digest, content digest) of every piece (`_digests`; a
+    small file is one piece), for reusing a store after an edit that changed no entry (`_reused`).
     """
     import tomli  # only the cold path parses TOML
 
@@ -393,9 +486,12 @@ def _parse_and_check(
             continue
         if let_go:
             contents[number] = (path, b"")
-        pieces = _pieces(path, text, keep)
+        found: list[tuple[str, str]] | None = None if digests is None else []
+        pieces = _pieces(path, text, keep, found)
         if pieces is not None:
             parts += pieces
+            if digests is not None and found is not None:
+                digests += [(number, *pair) for pair in found]
             continue
         try:
             data = tomli.loads(text)
@@ -407,6 +503,8 @@ def _parse_and_check(
             problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
             unparsed.append((path, raw))
             continue
+        if digests is not None:
+            digests.append((number, *_digests(text, data)))
         parts.append(check_part(ParsedFile(path, text, data), keep))
     entries, tables, entry_problems = good_checked(parts, known or {})
     problems += entry_problems
@@ -418,10 +516,12 @@ def _parse_and_check(
 PIECE_TABLES = 2000
 
 
-def _pieces(path: str, text: str, keep: Callable[[dict[str, Any]], Any]) -> list[CheckedPart] | None:
-    """A big file's tables parsed and checked a piece at a time, each piece starting at an
-    `[[kind]]` header line; or None if the file is small, or if its pieces could be read
-    differently from the whole (then the whole file is parsed, for its error messages too).
+def _pieces(
+    path: str, text: str, keep: Callable[[dict[str, Any]], Any], digests: list[tuple[str, str]] | None = None
+) -> list[CheckedPart] | None:
+    """A big file's tables parsed and checked a piece at a time (`_piece_texts`); or None if the
+    file is small, or if its pieces could be read differently from the whole (then the whole file
+    is parsed, for its error messages too). `digests` gets each piece's (`_digests`).
 
     A piece read alone is read as within the file when every piece parses, holds only arrays of
     entry tables, and each kind's tables are in one run (the whole file's order): a header inside
@@ -432,6 +532,34 @@ def _pieces(path: str, text: str, keep: Callable[[dict[str, Any]], Any]) -> list
     from .models import TYPE_BY_TABLE
     from .validation import ParsedFile, check_part
 
+    texts = _piece_texts(text)
+    if texts is None:
+        return None
+    parts = []
+    found: list[tuple[str, str]] = []
+    for piece in texts:
+        try:
+            data = tomli.loads(piece)
+        except (tomli.TOMLDecodeError, RecursionError):
+            return None
+        if not all(
+            key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
+            for key, value in data.items()
+        ):
+            return None
+        if digests is not None:
+            found.append(_digests(piece, data))
+        parts.append(check_part(ParsedFile(path, text, data), keep))
+    if digests is not None:
+        digests += found
+    return parts
+
+
+def _piece_texts(text: str) -> list[str] | None:
+    """A big file's text cut into pieces of PIECE_TABLES tables, each starting at an `[[kind]]`
+    header line; None if the file is small, or if a kind's tables are not all in one run."""
+    from .models import TYPE_BY_TABLE
+
     headers = list(_header_pattern(tuple(TYPE_BY_TABLE)).finditer(text))
     if len(headers) <= PIECE_TABLES:
         return None
@@ -440,19 +568,15 @@ def _pieces(path: str, text: str, keep: Callable[[dict[str, Any]], Any]) -> list
     if len(set(runs)) != len(runs):
         return None
     starts = [0] + [match.start() for match in headers[PIECE_TABLES::PIECE_TABLES]]
-    parts = []
-    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
-        try:
-            data = tomli.loads(text[start:end])
-        except (tomli.TOMLDecodeError, RecursionError):
-            return None
-        if not all(
-            key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
-            for key, value in data.items()
-        ):
-            return None
-        parts.append(check_part(ParsedFile(path, text, data), keep))
-    return parts
+    return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:
+    """The digest of a piece's text, and of its content: its parsed tables as JSON (which a
+    comment, a blank line or another spelling of the same value leaves unchanged)."""
+    from . import schema
+
+    return store.digest(text), store.digest(schema.encode_table(data))
 
 
 @functools.cache

@@ -19,6 +19,8 @@ from .models import Codebase, Dataset, Entry, Paper
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (position INTEGER PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE pieces (file INTEGER NOT NULL, piece INTEGER NOT NULL, text_digest TEXT NOT NULL,
+    content_digest TEXT NOT NULL, PRIMARY KEY (file, piece));
 CREATE TABLE entries (
     position INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -98,42 +100,39 @@ def fill(
     files: list[tuple[str, int]],
     catalogue: Catalogue,
     tables: Iterable[str],
+    pieces: Iterable[tuple[int, int, str, str]] = (),
 ) -> None:
     """Write a validated catalogue (its entries, each TOML table as JSON: `encode_table`) into an empty store.
 
     `tables` (in the entries' order) is read once; `loader` keeps it on disk, not in memory.
     """
-    from .search import SearchIndex
     from .version import __version__
 
     connection.executescript(SCHEMA)
     connection.executemany(
         "INSERT INTO files VALUES (?, ?, ?)", ((n, path, size) for n, (path, size) in enumerate(files))
     )
+    connection.executemany("INSERT INTO pieces VALUES (?, ?, ?, ?)", pieces)
     entries = catalogue.entries
     position_of = {entry.id: position for position, entry in enumerate(entries)}
-    connection.executemany(
-        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            _entry_row(position, entry, table, catalogue)
-            for position, (entry, table) in enumerate(zip(entries, tables, strict=True))
-        ),
-    )
-    connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries))
-    connection.executemany("INSERT INTO lookup_keys VALUES (?, ?)", _key_rows(entries))
-    connection.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", _term_rows(entries))
-    connection.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", _link_rows(catalogue, position_of))
-    connection.executemany("INSERT INTO code VALUES (?, ?, ?, ?, ?)", _code_rows(entries))
-    for segment, start in enumerate(range(0, len(entries), SEGMENT_ENTRIES)):
-        part = _Segment(catalogue, entries[start : start + SEGMENT_ENTRIES])
-        index = SearchIndex.build(part)
-        rows: list[tuple[int, str, bytes]] = [
-            (segment, name, "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
-            for name in INDEX_LISTS
-        ]
-        rows += [(segment, name, array(code, getattr(index, name)).tobytes()) for name, code in INDEX_ARRAYS.items()]
-        connection.executemany("INSERT INTO search_index VALUES (?, ?, ?)", rows)
-        connection.execute("INSERT INTO search_segments VALUES (?, ?, ?)", (segment, start, len(part.entries)))
+    # The rows derived from the entries are made for the later segments by a helper process
+    # (forked: it shares the catalogue, unpickled) while this one writes the rest.
+    split = _split(len(entries))
+    helper = _Helper(catalogue, position_of, split) if split < len(entries) else None
+    try:
+        connection.executemany(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _entry_row(position, entry, table, catalogue)
+                for position, (entry, table) in enumerate(zip(entries, tables, strict=True))
+            ),
+        )
+        write_derived(connection, catalogue, position_of, 0, split)
+        if helper is not None:
+            helper.merge_into(connection)
+    finally:
+        if helper is not None:
+            helper.close()
     # Full-text search (for Datasette or any SQLite client; rlhf ranks with search_index): each
     # entry's names, authors, keywords, tasks and sources, one a line.
     connection.execute(
@@ -145,6 +144,113 @@ def fill(
     settings = {**meta, "version": __version__, "entries": str(len(entries))}
     connection.executemany("INSERT INTO meta VALUES (?, ?)", settings.items())
     connection.execute(f"PRAGMA user_version = {_schema_version()}")
+
+
+# Tables whose rows `write_derived` makes, in the order they are written.
+DERIVED_TABLES = ("names", "lookup_keys", "terms", "links", "code", "search_index", "search_segments")
+# A catalogue of at least this many entries is built by two processes (`_Helper`), where there
+# are two cores to run them; the helper makes the derived rows of the later segments, this
+# share of them.
+PARALLEL_ENTRIES = 2 * SEGMENT_ENTRIES
+HELPER_SHARE = 0.6
+
+
+def _split(count: int) -> int:
+    """The first position whose derived rows a helper process makes (`count` if none: too few
+    entries, one core, or no fork); a segment's first, so that each process makes whole ones."""
+    if count < PARALLEL_ENTRIES or _cores() < 2:
+        return count
+    segments = -(-count // SEGMENT_ENTRIES)
+    return max(1, round(segments * (1 - HELPER_SHARE))) * SEGMENT_ENTRIES
+
+
+def _cores() -> int:
+    """The cores this process may run on, if it can fork (a helper process needs both)."""
+    import os
+
+    if not hasattr(os, "fork"):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def write_derived(
+    connection: sqlite3.Connection, catalogue: Catalogue, position_of: dict[str, int], start: int, stop: int
+) -> None:
+    """The rows of DERIVED_TABLES for the entries at positions `start` to `stop` (the ends of segments)."""
+    from .search import SearchIndex
+
+    entries = catalogue.entries[start:stop]
+    connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries, start))
+    connection.executemany("INSERT INTO lookup_keys VALUES (?, ?)", _key_rows(entries, start))
+    connection.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", _term_rows(entries, start))
+    connection.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", _link_rows(catalogue, position_of, start, stop))
+    connection.executemany("INSERT INTO code VALUES (?, ?, ?, ?, ?)", _code_rows(entries, start))
+    for first in range(start, stop, SEGMENT_ENTRIES):
+        segment = first // SEGMENT_ENTRIES
+        part = _Segment(catalogue, catalogue.entries[first : min(first + SEGMENT_ENTRIES, stop)])
+        index = SearchIndex.build(part)
+        rows: list[tuple[int, str, bytes]] = [
+            (segment, name, "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
+            for name in INDEX_LISTS
+        ]
+        rows += [(segment, name, array(code, getattr(index, name)).tobytes()) for name, code in INDEX_ARRAYS.items()]
+        connection.executemany("INSERT INTO search_index VALUES (?, ?, ?)", rows)
+        connection.execute("INSERT INTO search_segments VALUES (?, ?, ?)", (segment, first, len(part.entries)))
+
+
+class _Helper:
+    """A forked process writing the derived rows of the entries from `start` on into a scratch
+    database, which `merge_into` copies into the store (or, if the helper failed, the rows are
+    made here instead: the helper only ever saves time)."""
+
+    def __init__(self, catalogue: Catalogue, position_of: dict[str, int], start: int) -> None:
+        import os
+        import tempfile
+
+        self._catalogue, self._position_of, self._start = catalogue, position_of, start
+        handle, self._path = tempfile.mkstemp(prefix="rlhf-derived-", suffix=".sqlite")
+        os.close(handle)
+        self._pid = os.fork()
+        if self._pid == 0:  # the helper: never returns, and touches nothing of its parent's
+            code = 1
+            try:
+                scratch = sqlite3.connect(self._path)
+                scratch.execute("PRAGMA journal_mode = OFF")
+                scratch.execute("PRAGMA synchronous = OFF")
+                scratch.executescript(SCHEMA)
+                write_derived(scratch, catalogue, position_of, start, len(catalogue.entries))
+                scratch.commit()
+                scratch.close()
+                code = 0
+            finally:
+                os._exit(code)
+
+    def merge_into(self, connection: sqlite3.Connection) -> None:
+        import os
+
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        if os.waitstatus_to_exitcode(status) != 0:
+            write_derived(connection, self._catalogue, self._position_of, self._start, len(self._catalogue.entries))
+            return
+        connection.commit()  # ATTACH is refused inside a transaction
+        connection.execute("ATTACH DATABASE ? AS helper", (self._path,))
+        for table in DERIVED_TABLES:
+            connection.execute(f"INSERT INTO main.{table} SELECT * FROM helper.{table}")
+        connection.commit()
+        connection.execute("DETACH DATABASE helper")
+
+    def close(self) -> None:
+        import contextlib
+        import os
+        import signal
+
+        if self._pid:  # interrupted before the merge
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+        with contextlib.suppress(OSError):
+            os.unlink(self._path)
 
 
 def _schema_version() -> int:
@@ -176,16 +282,16 @@ def encode_table(table: dict[str, Any]) -> str:
     return _ENCODER.encode(table)
 
 
-def _name_rows(entries: list[Entry]) -> Iterator[tuple[str, int]]:
-    for position, entry in enumerate(entries):
+def _name_rows(entries: list[Entry], start: int) -> Iterator[tuple[str, int]]:
+    for position, entry in enumerate(entries, start):
         for name in dict.fromkeys(name.casefold() for name in entry.names):
             yield name, position
 
 
-def _key_rows(entries: list[Entry]) -> Iterator[tuple[str, int]]:
+def _key_rows(entries: list[Entry], start: int) -> Iterator[tuple[str, int]]:
     from .catalog import lookup_keys
 
-    for position, entry in enumerate(entries):
+    for position, entry in enumerate(entries, start):
         for key in sorted(lookup_keys(entry)):
             yield key, position
 
@@ -224,14 +330,16 @@ def term_texts(entry: Entry) -> Iterator[tuple[str, str]]:
         yield "venue", venue
 
 
-def _term_rows(entries: list[Entry]) -> Iterator[tuple[int, str, int, str, str]]:
-    for position, entry in enumerate(entries):
+def _term_rows(entries: list[Entry], start: int) -> Iterator[tuple[int, str, int, str, str]]:
+    for position, entry in enumerate(entries, start):
         for rank, (field, text) in enumerate(term_texts(entry)):
             yield position, field, rank, text, text.casefold()
 
 
-def _link_rows(catalogue: Catalogue, position_of: dict[str, int]) -> Iterator[tuple[int, str, int, int]]:
-    for position, entry in enumerate(catalogue.entries):
+def _link_rows(
+    catalogue: Catalogue, position_of: dict[str, int], start: int, stop: int
+) -> Iterator[tuple[int, str, int, int]]:
+    for position, entry in enumerate(catalogue.entries[start:stop], start):
         if isinstance(entry, Paper | Codebase):
             for rank, dataset in enumerate(catalogue.datasets_of(entry)):
                 yield position, "dataset", rank, position_of[dataset.id]
@@ -249,8 +357,8 @@ def _link_rows(catalogue: Catalogue, position_of: dict[str, int]) -> Iterator[tu
                 yield position, relation, rank, position_of[target.id]
 
 
-def _code_rows(entries: list[Entry]) -> Iterator[tuple[int, int, str, str, int]]:
-    for position, entry in enumerate(entries):
+def _code_rows(entries: list[Entry], start: int) -> Iterator[tuple[int, int, str, str, int]]:
+    for position, entry in enumerate(entries, start):
         if isinstance(entry, Paper):
             for rank, link in enumerate(entry.code):
                 yield position, rank, link.url, normalise_url(link.url), int(link.official)

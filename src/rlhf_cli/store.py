@@ -33,7 +33,7 @@ except ImportError:  # a Python built without it
     from hashlib import blake2b
 
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Changes to these files can change what counts as valid, or what the store holds.
 _CODE_FILES = ("models.py", "validation.py", "search.py", "catalog.py", "loader.py", "store.py", "schema.py")
 # The only names this module writes in the cache folder, and so the only ones it ever deletes.
@@ -102,6 +102,11 @@ def content_key(files: list[tuple[str, bytes]]) -> str:
         digest.update(f"\0{path}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
+
+
+def digest(text: str) -> str:
+    """A short digest of a text (of a piece of a catalogue file: loader._digests)."""
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def set_name(paths: list[str]) -> str:

@@ -133,6 +133,14 @@ class CatalogueView:
     def all_entries(self) -> list[Entry]:
         return self.entries_where()
 
+    def copy_to(self, target: sqlite3.Connection) -> None:
+        """Copy the whole store, page by page, into `target` (an export: export_sqlite.py)."""
+        try:
+            self._connection.backup(target)
+        except sqlite3.DatabaseError as error:
+            self._reconnect(error)
+            self._connection.backup(target)
+
     def catalogue(self) -> Catalogue:
         """Every entry, as an in-memory `Catalogue` (for the commands that need them all)."""
         from .catalog import Catalogue

@@ -214,11 +214,11 @@ def export(
             return
         from ..export_sqlite import export as export_sqlite
 
-        catalogue = session.open(catalog, no_bundled, tolerant=False).catalogue()
-        export_sqlite(catalogue, target)
+        view = session.open(catalog, no_bundled, tolerant=False)
+        export_sqlite(view, target)
     except (OSError, sqlite3.Error) as error:
         raise WriteError(f"export: cannot write {destination}: {getattr(error, 'strerror', None) or error}") from None
-    render.note(f"wrote {len(catalogue.entries)} entries to {destination}")
+    render.note(f"wrote {view.value('SELECT count(*) FROM entries')} entries to {destination}")
 
 
 _MARKDOWN_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".txt")
