@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from .catalog import entry_urls
 from .errors import DANGLING, Problem
-from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Paper, entry_from_table
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -61,6 +61,7 @@ def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
             else:
                 origin[entry.id] = parsed
     problems.extend(cross_problems([summary_of(entry) for entry in entries], origin))
+    problems.extend(method_problems(entries, origin))
     return entries, problems
 
 
@@ -133,6 +134,7 @@ def good_checked(parts: Iterable[CheckedPart]) -> tuple[list[Entry], list[Any], 
     # Every problem is found among all the entries that could be built (`rlhf validate` lists them all) ...
     summaries = [summary_of(entry) for entry, _, _ in kept]
     found = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept})
+    found += method_problems([entry for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
     problems.extend(found)
     # An entry is left out for a problem of its own; a link that leads nowhere only goes unresolved.
     bad = {(p.file, p.entry) for p in problems if p.entry is not None and not DANGLING.match(p.message)}
@@ -156,6 +158,10 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
     hash of each name (enough to see that two entries share one) and no display name but for
     datasets and environments (which other entries' search texts hold)."""
     names: list[Any] = list(dict.fromkeys(name.casefold() for name in entry.names))
+    if isinstance(entry, Method):
+        # A method's id may be another entry's name: the id wins a lookup (`dpo`, the DPO paper's
+        # short name). Its other names and aliases must still be unique.
+        names = [name for name in names if name != entry.id]
     display_name = entry.display_name
     if compact:
         names = [int.from_bytes(blake2b(name.encode(), digest_size=8).digest(), "little") for name in names]
@@ -174,6 +180,55 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
 def cross_problems(summaries: list[Summary], origin: Mapping[str, ParsedFile]) -> list[Problem]:
     """Problems between entries: links to missing entries or the wrong kind, names shared by two."""
     return [*_link_problems(summaries, origin), *_name_problems(summaries, origin)]
+
+
+def method_problems(entries: list[Entry], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
+    """Problems of the method tree (docs/schema.md): parents that are methods, no cycles, one facet
+    root for every node, non-empty sources, `introduced_by` a paper, headings that papers carry."""
+    from .methods import Tree, shape_problems
+
+    methods = [entry for entry in entries if isinstance(entry, Method)]
+    if not methods:
+        return
+    kind_of = {entry.id: entry.KIND for entry in entries}
+    tree = Tree(methods)
+    for method_id, field, message in shape_problems(tree):
+        parsed = origin.get(method_id)
+        if parsed is not None:
+            if message.startswith("no method with id") and field.startswith("parents["):
+                target = message.split("'")[1]
+                if target in kind_of:
+                    message = f"'{target}' is a {kind_of[target]}, not a method"
+                else:
+                    message += _did_you_mean(target, list(tree.methods))
+            yield _problem(parsed, method_id, field, message)
+    # Where papers are filed: each (list, heading) and every heading above it.
+    filed: set[tuple[str, str]] = set()
+    for entry in entries:
+        for category in getattr(entry, "categories", []):
+            parts = category.path.split(" > ")
+            filed.update((category.source, " > ".join(parts[:depth])) for depth in range(1, len(parts) + 1))
+    lists = {source for source, _ in filed}
+    for method in methods:
+        parsed = origin.get(method.id)
+        if parsed is None:
+            continue
+        if not method.sources:
+            yield _problem(parsed, method.id, "sources", "a method needs at least one source")
+        if method.introduced_by is not None:
+            kind = kind_of.get(method.introduced_by)
+            if kind is None:
+                hint = _did_you_mean(method.introduced_by, [i for i, k in kind_of.items() if k == "paper"])
+                yield _problem(parsed, method.id, "introduced_by", f"no paper with id '{method.introduced_by}'{hint}")
+            elif kind != "paper":
+                yield _problem(parsed, method.id, "introduced_by", f"'{method.introduced_by}' is a {kind}, not a paper")
+        for index, heading in enumerate(method.headings):
+            # A list none of whose papers is in this catalogue cannot be checked here (tests check
+            # the bundled methods against the lists themselves).
+            if heading.source in lists and (heading.source, heading.path) not in filed:
+                message = f"no paper is filed under '{heading.path}' in {heading.source}"
+                close = [path for source, path in filed if source == heading.source]
+                yield _problem(parsed, method.id, f"headings[{index}]", message + _did_you_mean(heading.path, close))
 
 
 def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], list[Problem]]:

@@ -54,6 +54,7 @@ class Grouping(StrEnum):
     ENV = "env"
     KIND = "kind"
     SOURCE = "source"
+    METHOD = "method"
 
 
 @command()
@@ -66,7 +67,7 @@ def stats(
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Count entries (of a query, or all) by year, keyword, dataset, environment, kind or source."""
+    """Count entries (of a query, or all) by year, keyword, dataset, environment, kind, source or method."""
     from ..stats import counts
 
     view = session.open(catalog, no_bundled)
