@@ -419,7 +419,8 @@ def tree(records: Sequence[Record]) -> None:
     for record in records:
         label = Text(shown(str(record["id"])), style="bold")
         label.append(f"  {shown(str(record['title']))} · {shown(str(record['name_zh']))}")
-        label.append(f"  ({record['papers']} papers)", style="cyan")
+        count = int(record["papers"])
+        label.append(f"  ({count} paper{'' if count == 1 else 's'})", style="cyan")
         depth = int(record["depth"])
         del stack[depth:]
         node = stack[-1].add(label) if stack else Tree(label, guide_style="dim")
