@@ -270,6 +270,10 @@ def test_path_reads_founders_then_surveys_then_newest(run: Run, tree: list[str])
         (('path = "Alignment > DPO" }]\nkeywords', 'path = "Alignment > DOP" }]\nkeywords'), "no paper is filed"),
         (('sources = [{ name = "list-a", line = 12 }]', "sources = []"), "at least one source"),
         (('name_en = "Beta IPO"', 'name_en = "Beta IPO"\naliases = ["IPO"]'), "also names entry"),
+        (
+            ('name_en = "Beta IPO"', 'name_en = "Beta IPO"\naliases = ["ipo paper"]'),
+            "reads as a name of entry 'ipo-paper'",
+        ),
     ],
 )
 def test_shape_rules_are_checked(
@@ -333,9 +337,20 @@ def test_bundled_method_sources_are_lines_of_their_lists() -> None:
     for method in _bundled_methods():
         assert method["sources"], method["id"]
         for source in method["sources"]:  # type: ignore[attr-defined]
-            lines = (REFERENCE_DIR / f"{source['name']}.md").read_text("utf-8").splitlines()
+            (path,) = [p for p in REFERENCE_DIR.glob(f"{source['name']}.*") if p.suffix in (".md", ".bib")]
+            lines = path.read_text("utf-8").splitlines()
             assert 1 <= source["line"] <= len(lines), (method["id"], source)
             assert lines[source["line"] - 1].strip(), (method["id"], source)
+
+
+def test_bundled_method_headings_are_headings_of_their_lists(run: Run) -> None:
+    """Each heading path's last part is a heading line of the list (validation checks that papers
+    are filed under it, where the list is in the catalogue)."""
+    for method in _bundled_methods():
+        for heading in method.get("headings", []):  # type: ignore[attr-defined]
+            text = (REFERENCE_DIR / f"{heading['source']}.md").read_text("utf-8")
+            last = heading["path"].split(" > ")[-1]
+            assert re.search(rf"^#+\s*{re.escape(last)}\s*$", text, re.M), (method["id"], heading)
 
 
 def test_bundled_tree_has_one_root_per_facet_and_every_node_reaches_it(run: Run) -> None:

@@ -15,6 +15,7 @@ variant of A's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -269,6 +270,7 @@ def counts(view: CatalogueView, methods: Tree) -> dict[str, tuple[int, int]]:
 # How `rlhf path` recognises a survey or a benchmark among a subtree's papers: one of these words
 # in its title, a keyword, or a list heading it is filed under (whole words, any case).
 SURVEY_WORDS = ("survey", "surveys", "review", "overview", "tutorial", "benchmark", "benchmarks", "evaluation")
+_SURVEY_PATTERN = re.compile(r"\b(" + "|".join(SURVEY_WORDS) + r")\b", re.IGNORECASE)
 PATH_ORDER = (
     "1. the papers that introduce a method of the subtree, oldest first (parents before children);"
     " 2. surveys and benchmarks linked to the subtree (a title, keyword or list heading with one of: "
@@ -290,55 +292,42 @@ def reading_path(view: CatalogueView, method: Method, newest: int | None = 10) -
     """A reading order for the subtree of `method` (see PATH_ORDER); step 3 keeps the `newest`."""
     methods = tree(view)
     below = methods.descendants(method.id)
-    depth = {node: number for number, (_, node) in enumerate(methods.depth_first(method.id))}
+    place = {node: number for number, (_, node) in enumerate(methods.depth_first(method.id))}
     introducing = {m.introduced_by: m.id for m in (methods.methods[node] for node in below) if m.introduced_by}
     rows = view.method_link_rows(below)
-    positions = list(dict.fromkeys(row[0] for row in rows))
-    linked = {entry.id: entry for entry in view.entries_at(positions) if isinstance(entry, Paper)}
-    headings: dict[str, list[str]] = {}
-    for position, _, _, via, origin in rows:
-        entry = view.entries_at([position])[0]
-        headings.setdefault(entry.id, []).append(origin if via == "heading" else "")
-    first = [linked[p] for p in introducing if p in linked]
-    first += [p for p in view.lookup_ids(list(introducing)) if p.id not in linked and isinstance(p, Paper)]
-    first.sort(key=lambda paper: (paper.year, depth[introducing[paper.id]]))
-    steps = [Step(1, paper, f"introduces {introducing[paper.id]}") for paper in first]
-    taken = {paper.id for paper in first}
-    surveys = []
-    for paper in linked.values():
-        if paper.id in taken:
-            continue
-        why = _survey_reason(paper, headings.get(paper.id, []))
-        if why:
-            surveys.append((paper, why))
+    first_link: dict[int, tuple[int, str, str, str, str]] = {}
+    for row in rows:
+        first_link.setdefault(row[0], row)
+    linked = [entry for entry in view.entries_at(list(first_link)) if isinstance(entry, Paper)]
+    # An introducing paper is linked by its `introduces` link (methods.links).
+    founders = sorted(
+        (paper for paper in linked if paper.id in introducing),
+        key=lambda paper: (paper.year, place[introducing[paper.id]]),
+    )
+    steps = [Step(1, paper, f"introduces {introducing[paper.id]}") for paper in founders]
+    rest = [paper for paper in linked if paper.id not in introducing]
+    surveys = [(paper, why) for paper in rest if (why := _survey_reason(paper)) is not None]
     surveys.sort(key=lambda pair: (pair[0].year, pair[0].title.casefold()))
     steps += [Step(2, paper, why) for paper, why in surveys]
-    taken |= {paper.id for paper, _ in surveys}
-    rest = sorted(
-        (paper for paper in linked.values() if paper.id not in taken),
-        key=lambda paper: (-paper.year, paper.title.casefold()),
+    taken = {paper.id for paper, _ in surveys}
+    newer = sorted(
+        (paper for paper in rest if paper.id not in taken), key=lambda paper: (-paper.year, paper.title.casefold())
     )
-    kinds: dict[int, tuple[int, str, str, str, str]] = {}
-    for row in rows:
-        kinds.setdefault(row[0], row)  # the first link of each paper
-    for paper in rest[:newest] if newest is not None else rest:
-        _, method_id, relation, via, origin = kinds[view.position(paper)]
+    for paper in newer[:newest] if newest is not None else newer:
+        _, method_id, relation, via, origin = first_link[view.position(paper)]
         steps.append(Step(3, paper, MethodLink(paper.id, method_id, relation, via, origin).describe()))
     return steps
 
 
-def _survey_reason(paper: Paper, headings: list[str]) -> str | None:
-    import re
-
-    words = re.compile(r"\b(" + "|".join(SURVEY_WORDS) + r")\b", re.IGNORECASE)
-    for where, texts in (("title", [paper.title]), ("keyword", paper.keywords), ("heading", headings)):
+def _survey_reason(paper: Paper) -> str | None:
+    """Why a paper reads as a survey or benchmark (SURVEY_WORDS), or None."""
+    places = (
+        ("title", [paper.title]),
+        ("keyword", paper.keywords),
+        ("heading", [category.path for category in paper.categories]),
+    )
+    for where, texts in places:
         for text in texts:
-            match = words.search(text)
-            if match:
+            if _SURVEY_PATTERN.search(text):
                 return f"a survey or benchmark ({where} '{text}')"
-    categories = [category.path for category in paper.categories]
-    for text in categories:
-        match = words.search(text)
-        if match:
-            return f"a survey or benchmark (heading '{text}')"
     return None

@@ -202,6 +202,25 @@ def method_problems(entries: list[Entry], origin: Mapping[str, ParsedFile]) -> I
                 else:
                     message += _did_you_mean(target, list(tree.methods))
             yield _problem(parsed, method_id, field, message)
+    # A method's names and aliases (its id aside) must not name another entry even as people type
+    # them (identifiers.name_key: case, spaces, hyphens, British spellings folded).
+    from .identifiers import name_key
+
+    owners: dict[str, set[str]] = {}
+    exact: dict[str, set[str]] = {}  # the same name in any case: _name_problems reports it
+    for entry in entries:
+        for name in entry.names:
+            owners.setdefault(name_key(name), set()).add(entry.id)
+            exact.setdefault(name.casefold(), set()).add(entry.id)
+    for method in methods:
+        parsed = origin.get(method.id)
+        if parsed is None:
+            continue
+        for name in dict.fromkeys(method.names[1:]):
+            others = sorted(owners.get(name_key(name), set()) - {method.id})
+            if others and not exact.get(name.casefold(), set()) - {method.id}:
+                message = f"name '{name}' reads as a name of entry '{others[0]}' (spaces, case and spelling aside)"
+                yield _problem(parsed, method.id, "aliases", message)
     # Where papers are filed: each (list, heading) and every heading above it.
     filed: set[tuple[str, str]] = set()
     for entry in entries:
