@@ -303,7 +303,7 @@ def test_completion_offers_method_ids(tree: list[str], monkeypatch: pytest.Monke
 def test_graph_of_the_tree_and_the_lineage(run: Run, tree: list[str]) -> None:
     mermaid = run("graph", "--methods", *tree)
     assert mermaid.exit_code == 0
-    assert "n_dpo -->|variant| n_ipo" in mermaid.stdout
+    assert "n_dpo -->|includes| n_ipo" in mermaid.stdout
     dot = run("graph", "--lineage", "ipo", "-f", "dot", *tree)
     assert dot.exit_code == 0
     assert '"beta-ipo-paper" -> "ipo-paper" [label="variant_of"]' in dot.stdout

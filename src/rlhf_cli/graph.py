@@ -23,7 +23,7 @@ class GraphvizError(UsageError):
 class Edge:
     source: Entry
     target: Entry
-    label: str  # "uses", "implements"
+    label: str  # "uses", "implements"; "includes" (method tree), "variant_of" (lineage)
 
 
 def edges(catalogue: Neighbours, selection: list[Entry]) -> tuple[list[Entry], list[Edge]]:
@@ -121,11 +121,11 @@ def _dot_string(text: str) -> str:
 
 
 def method_tree(methods: Tree, root: str | None = None) -> tuple[list[Method], list[Edge]]:
-    """The method tree (or `root`'s subtree) as nodes and parent -> child `variant` edges."""
+    """The method tree (or `root`'s subtree) as nodes and parent -> child `includes` edges."""
     order = list(dict.fromkeys(node for _, node in methods.depth_first(root)))
     nodes = [methods.methods[node] for node in order]
     found = [
-        Edge(methods.methods[parent], methods.methods[child], "variant")
+        Edge(methods.methods[parent], methods.methods[child], "includes")
         for parent in order
         for child in methods.children.get(parent, [])
         if child in order

@@ -228,22 +228,6 @@ def _in_cycles(tree: Tree) -> list[str]:
     return cyclic
 
 
-def resolve(view: CatalogueView, name: str) -> Method:
-    """The method `name` stands for: a method's id, name or alias; else the method a paper of
-    that name introduces (`ppo` is the PPO paper's id, so `method:ppo` finds PPO through it).
-    NotFoundError (with close method names) or AmbiguousError otherwise."""
-    from .catalog import the_one
-
-    found: list[Entry] = view.lookup(name, ["method"])
-    if not found:
-        papers = {entry.id for entry in view.lookup(name) if isinstance(entry, Paper)}
-        if papers:
-            found = [method for method in view.methods() if method.introduced_by in papers]
-    method = the_one(found, name, "method", lambda: view.suggest(name, ["method"]))
-    assert isinstance(method, Method)  # of the methods only
-    return method
-
-
 def tree(view: CatalogueView) -> Tree:
     """The catalogue's method tree."""
     return Tree(view.methods())

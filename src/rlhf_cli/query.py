@@ -311,9 +311,9 @@ def _method_test(view: CatalogueView, node: Field) -> _Test:
     """`method:ID`: papers and codebases linked to the method or to any method below it (`ID!`:
     to the method alone); a codebase also through a paper it implements. The reason names the
     node and the link (methods.MethodLink.describe)."""
-    from .methods import resolve, tree
+    from .methods import tree
 
-    method = resolve(view, node.value)
+    method = view.resolve_method(node.value)
     wanted = [method.id] if node.flag else tree(view).descendants(method.id)
     rows = view.method_link_rows(wanted)
     linked: dict[int, list[str]] = {}

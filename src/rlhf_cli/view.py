@@ -281,6 +281,21 @@ class CatalogueView:
 
     # -- methods (methods.py) -------------------------------------------------------------------
 
+    def resolve_method(self, name: str) -> Method:
+        """The method `name` stands for: a method's id, name or alias; else the method a paper of
+        that name introduces (`ppo` is the PPO paper's id, so `method:ppo` finds PPO through it).
+        NotFoundError (with close method names) or AmbiguousError otherwise."""
+        from .catalog import the_one
+
+        found: list[Entry] = self.lookup(name, ["method"])
+        if not found:
+            papers = {entry.id for entry in self.lookup(name) if isinstance(entry, Paper)}
+            if papers:
+                found = [method for method in self.methods() if method.introduced_by in papers]
+        method = the_one(found, name, "method", lambda: self.suggest(name, ["method"]))
+        assert isinstance(method, Method)  # of the methods only
+        return method
+
     def methods(self) -> list[Method]:
         """Every method, in catalogue order."""
         return [entry for entry in self.entries_where("kind = 'method'") if isinstance(entry, Method)]

@@ -62,14 +62,14 @@ def methods(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Print the method tree with how many papers each node reaches (it and all below it)."""
-    from ..methods import resolve, tree
+    from ..methods import tree
 
     view = session.open(catalog, no_bundled)
     methods_tree = tree(view)
     if not methods_tree.methods:
         render.error("the catalogue has no methods (catalog/methods.toml)")
         raise Stop(ExitCode.NO_MATCH)
-    root = resolve(view, name).id if name is not None else None
+    root = view.resolve_method(name).id if name is not None else None
     records = _method_records(view, methods_tree, root)
     fmt = output or render.default_format()
     if fmt is Format.TABLE:
@@ -94,10 +94,10 @@ def lineage(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Print a method's family from its facet's root down, each node with its introducing paper and year."""
-    from ..methods import resolve, tree
+    from ..methods import tree
 
     view = session.open(catalog, no_bundled)
-    method = resolve(view, name)
+    method = view.resolve_method(name)
     methods_tree = tree(view)
     papers = {
         p.id: p for p in view.lookup_ids([m.introduced_by for m in methods_tree.methods.values() if m.introduced_by])
@@ -154,11 +154,11 @@ def path(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Print a reading order for a method's subtree: its founding papers, surveys and benchmarks, newest work."""
-    from ..methods import PATH_ORDER, reading_path, resolve
+    from ..methods import PATH_ORDER, reading_path
     from ..records import entry_record
 
     view = session.open(catalog, no_bundled)
-    method = resolve(view, name)
+    method = view.resolve_method(name)
     steps = reading_path(view, method, 10 if limit is None else limit)
     if not steps:
         render.error(f"no paper is linked to {method.id} or below it")

@@ -129,7 +129,7 @@ def graph(
     view = session.open(catalog, no_bundled)
     nodes: list[Entry] | list[Method]
     if methods or lineage is not None:
-        from ..methods import resolve, tree
+        from ..methods import tree
         from ..models import Paper
 
         methods_tree = tree(view)
@@ -137,12 +137,12 @@ def graph(
             render.error("the catalogue has no methods (catalog/methods.toml)")
             raise Stop(ExitCode.NO_MATCH)
         if lineage is not None:
-            start = resolve(view, lineage).id
+            start = view.resolve_method(lineage).id
             introduced = [m.introduced_by for m in methods_tree.methods.values() if m.introduced_by]
             papers = {p.id: p for p in view.lookup_ids(introduced) if isinstance(p, Paper)}
             nodes, links = diagrams.lineage(methods_tree, start, papers)
         else:
-            root = resolve(view, " ".join(query)).id if query else None
+            root = view.resolve_method(" ".join(query)).id if query else None
             nodes, links = diagrams.method_tree(methods_tree, root)
     else:
         condition, parameters = _selection(view, user_query(query) or query_field("kind", "paper"))
