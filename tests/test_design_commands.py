@@ -4,9 +4,11 @@ from __future__ import annotations
 
 
 def test_search_ppo_finds_the_ppo_libraries_and_papers(run) -> None:  # type: ignore[no-untyped-def]
-    hits = run.json("search", "ppo")
+    # 25, not the default 20: the PPO method node (methods.toml, found by its keyword PPO) is a hit too.
+    hits = run.json("search", "ppo", "-n", "25")
     ids = [hit["id"] for hit in hits]
     assert {"trl", "trlx", "minrlhf", "reward-overoptimization", "raft", "quark"} <= set(ids)
+    assert "proximal-policy-optimization" in ids
     scores = [hit["score"] for hit in hits]
     assert scores == sorted(scores, reverse=True)
     assert all({"id", "kind", "title", "url", "score"} <= set(hit) for hit in hits)

@@ -17,6 +17,7 @@ LISTINGS = ["search ppo", "papers", "codebases", "datasets", "envs", "blogs", "t
 def test_commands_are_the_documented_ones() -> None:
     expected = ["blogs", "books", "cache", "cite", "codebases", "datasets", "envs", "export", "graph", "import", "lint"]
     expected += ["config", "mcp", "open", "papers", "related", "search", "show", "stats", "topics", "validate"]
+    expected += ["methods", "lineage", "path"]
     assert sorted(expected) == COMMANDS
 
 

@@ -145,6 +145,11 @@ COMPLETIONS = [
     "rlhf show 'instr",
     "rlhf papers --dataset Truth",
     "rlhf show InstructG",
+    "rlhf papers --method pr",
+    "rlhf codebases -m g",
+    "rlhf methods d",
+    "rlhf lineage ",
+    "rlhf path --json p",
 ]
 
 
@@ -168,7 +173,7 @@ def test_hot_completion_answers_as_typer_does(
     hot = hot_run([], capsys)
     if hot is not None:
         assert hot == expected
-    if line in ("rlhf papers --env ", "rlhf show instructg", "rlhf datasets --used-by instr"):
+    if line in ("rlhf papers --env ", "rlhf show instructg", "rlhf datasets --used-by instr", "rlhf methods d"):
         assert hot is not None, "the hot path should answer this request"
         assert hot[1].strip(), "and offer something"
 

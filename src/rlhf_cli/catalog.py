@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import AmbiguousError, NotFoundError
-from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Paper, Topic
+from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Method, Paper, Topic
+
+if TYPE_CHECKING:
+    from .methods import MethodLink
 
 E = TypeVar("E", bound=Entry)
 
@@ -86,6 +89,8 @@ class Catalogue:
                 for paper_id in entry.papers:
                     self._implementations[paper_id].append(entry)
         self._by_key: dict[str, list[Entry]] | None = None
+        self._method_links: list[MethodLink] | None = None
+        self._method_names: dict[str, tuple[list[str], list[str]]] | None = None
         self._by_url: dict[str, Entry] = {}
         for entry in self.entries:
             url = getattr(entry, "url", None)
@@ -129,6 +134,37 @@ class Catalogue:
     def topics(self) -> list[Topic]:
         return self.of_type(Topic)
 
+    @property
+    def methods(self) -> list[Method]:
+        return self.of_type(Method)
+
+    def method_links(self) -> list[MethodLink]:
+        """Every paper's and codebase's links to methods (methods.links), made on first use."""
+        if self._method_links is None:
+            from .methods import links
+
+            self._method_links = links(self.entries)
+        return self._method_links
+
+    def method_names(self, paper: Paper) -> tuple[list[str], list[str]]:
+        """The names of the methods a paper introduces, and of the methods above them (facet roots
+        aside: a facet is too broad to call the paper a variant of it), for search."""
+        if self._method_names is None:
+            from .methods import Tree
+
+            tree = Tree(self.methods)
+            self._method_names = {}
+            for method in tree.methods.values():
+                if method.introduced_by is None:
+                    continue
+                own, above = self._method_names.setdefault(method.introduced_by, ([], []))
+                own.extend(method.names)
+                for ancestor in tree.ancestors(method.id):
+                    if tree.methods[ancestor].parents:
+                        above.extend(tree.methods[ancestor].names)
+        own, above = self._method_names.get(paper.id, ([], []))
+        return list(dict.fromkeys(own)), [name for name in dict.fromkeys(above) if name not in own]
+
     def find(self, name: str, kinds: Iterable[Kind] | None = None) -> Entry | None:
         """The one entry `name` stands for (see `lookup`), if exactly one."""
         found = self.lookup(name, kinds)
@@ -139,9 +175,11 @@ class Catalogue:
         else those of the surest key it gives (identifiers.query_keys: an arXiv id in any spelling,
         a DOI, an OpenReview id, a link, a citekey, the name as typed, spaces and hyphens aside)."""
         wanted = None if kinds is None else set(kinds)
-        entry = self._by_name.get(name.strip().casefold())
-        if entry is not None and (wanted is None or entry.KIND in wanted):
-            return [entry]
+        folded = name.strip().casefold()
+        # An id wins over another entry's name: `dpo` is the method, though the DPO paper's short name is DPO.
+        for entry in (self.by_id.get(folded), self._by_name.get(folded)):
+            if entry is not None and (wanted is None or entry.KIND in wanted):
+                return [entry]
         from .identifiers import query_keys
 
         by_key = self._keys()

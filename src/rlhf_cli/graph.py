@@ -6,18 +6,24 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import UsageError
 from .escapes import visible
-from .models import Codebase, Dataset, Entry, Environment, Paper
+from .methods import Tree, variants
+from .models import Codebase, Dataset, Entry, Environment, Method, Paper
 
 if TYPE_CHECKING:
     from .records import Neighbours
+
+
+class GraphvizError(UsageError):
+    """An image format was asked for and Graphviz cannot draw it."""
 
 
 @dataclass(frozen=True, slots=True)
 class Edge:
     source: Entry
     target: Entry
-    label: str  # "uses", "implements"
+    label: str  # "uses", "implements"; "includes" (method tree), "variant_of" (lineage)
 
 
 def edges(catalogue: Neighbours, selection: list[Entry]) -> tuple[list[Entry], list[Edge]]:
@@ -41,10 +47,16 @@ def edges(catalogue: Neighbours, selection: list[Entry]) -> tuple[list[Entry], l
     return list(nodes.values()), unique
 
 
-_MERMAID_SHAPES = {"paper": '["{}"]', "dataset": '[("{}")]', "codebase": '{{{{"{}"}}}}', "environment": '(["{}"])'}
+_MERMAID_SHAPES = {
+    "method": '("{}")',
+    "paper": '["{}"]',
+    "dataset": '[("{}")]',
+    "codebase": '{{{{"{}"}}}}',
+    "environment": '(["{}"])',
+}
 
 
-def mermaid(nodes: list[Entry], links: list[Edge]) -> str:
+def mermaid(nodes: list[Entry] | list[Method], links: list[Edge]) -> str:
     names = _node_names(nodes)
     lines = ["graph LR"]
     for node in nodes:
@@ -55,8 +67,8 @@ def mermaid(nodes: list[Entry], links: list[Edge]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dot(nodes: list[Entry], links: list[Edge]) -> str:
-    shapes = {"paper": "box", "dataset": "cylinder", "codebase": "hexagon", "environment": "ellipse"}
+def dot(nodes: list[Entry] | list[Method], links: list[Edge]) -> str:
+    shapes = {"method": "oval", "paper": "box", "dataset": "cylinder", "codebase": "hexagon", "environment": "ellipse"}
     lines = ["digraph rlhf {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for node in nodes:
         shape = shapes.get(node.KIND, "box")
@@ -77,7 +89,7 @@ def _label(entry: Entry) -> str:
     return f"{label} ({year})" if year else label
 
 
-def _node_names(nodes: list[Entry]) -> dict[str, str]:
+def _node_names(nodes: list[Entry] | list[Method]) -> dict[str, str]:
     """Mermaid node names: letters, digits and underscores only, unique."""
     names: dict[str, str] = {}
     used: set[str] = set()
@@ -106,3 +118,51 @@ def _dot_string(text: str) -> str:
     doubled like any other (so `\\N`, `\\l` stay literal)."""
     escaped = " ".join(visible(text).split()).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def method_tree(methods: Tree, root: str | None = None) -> tuple[list[Method], list[Edge]]:
+    """The method tree (or `root`'s subtree) as nodes and parent -> child `includes` edges."""
+    order = list(dict.fromkeys(node for _, node in methods.depth_first(root)))
+    nodes = [methods.methods[node] for node in order]
+    found = [
+        Edge(methods.methods[parent], methods.methods[child], "includes")
+        for parent in order
+        for child in methods.children.get(parent, [])
+        if child in order
+    ]
+    return nodes, found
+
+
+def lineage(methods: Tree, method_id: str, papers: dict[str, Paper]) -> tuple[list[Entry], list[Edge]]:
+    """The introducing papers of a method's family (methods.Tree.lineage), each linked to the
+    paper it is a variant of (`variant_of`: the introducing paper of the node's parent)."""
+    family = [node for _, node in methods.lineage(method_id)]
+    nodes: dict[str, Entry] = {}
+    found: list[Edge] = []
+    for node in family:
+        paper = papers.get(methods.methods[node].introduced_by or "")
+        if paper is not None:
+            nodes.setdefault(paper.id, paper)
+    for variant, parent, child_method, _ in variants(methods):
+        if child_method in family and variant in nodes and parent in nodes:
+            found.append(Edge(nodes[variant], nodes[parent], "variant_of"))
+    return list(nodes.values()), found
+
+
+def picture(dot_text: str, image: str) -> bytes:
+    """The DOT text drawn by Graphviz's `dot` as `image` (svg or png); GraphvizError if `dot` is
+    not installed or fails."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizError(f"--format {image} needs Graphviz's `dot` program, which is not installed")
+    try:
+        done = subprocess.run([program, f"-T{image}"], input=dot_text.encode(), capture_output=True, check=False)
+    except OSError as error:
+        raise GraphvizError(f"could not run {program}: {error.strerror or error}") from None
+    if done.returncode != 0:
+        reason = " ".join(done.stderr.decode(errors="replace").split())[:200]
+        raise GraphvizError(f"Graphviz's dot failed: {reason or f'exit {done.returncode}'}")
+    return done.stdout

@@ -27,7 +27,7 @@ SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
 # `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
 SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "--catalog", "-c")
 SEARCH_FLAGS = ("--no-bundled", "--json")
-KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic")
+KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic", "method")
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
 
 # What completes a value: completion.candidates' `what` and `kinds`.
@@ -43,19 +43,25 @@ _DATASETS = ("names", ("dataset",))
 _ENVS = ("names", ("environment",))
 _USERS = ("names", ("paper", "codebase"))
 _LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None, "--min-score": None}
+_METHODS: Offer = ("names", ("method",))
 VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
     "papers": _LISTING_OPTIONS
     | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}
     | {"--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
     | {"--uses": ("names", ("dataset", "environment")), "-u": ("names", ("dataset", "environment"))}
-    | {"--author": None, "-a": None, "--venue": None, "--sort": None, "-s": None},
+    | {"--author": None, "-a": None, "--venue": None, "--sort": None, "-s": None}
+    | {"--method": _METHODS, "-m": _METHODS},
     "codebases": _LISTING_OPTIONS
-    | {"--keyword": _KEYWORDS, "-k": _KEYWORDS, "--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS},
+    | {"--keyword": _KEYWORDS, "-k": _KEYWORDS, "--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
+    | {"--method": _METHODS, "-m": _METHODS},
     "datasets": _LISTING_OPTIONS | {"--used-by": _USERS, "--sort": None, "-s": None},
     "show": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
     "related": _CATALOGUE_OPTIONS | {"--format": None, "-f": None, "--limit": None, "-n": None},
     "open": dict(_CATALOGUE_OPTIONS),
     "cite": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
+    "methods": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
+    "lineage": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
+    "path": _CATALOGUE_OPTIONS | {"--format": None, "-f": None, "--limit": None, "-n": None},
 }
 FLAGS: dict[str, set[str]] = {
     "papers": {"--has-code", "--explain", "--no-bundled", "--json"},
@@ -65,6 +71,9 @@ FLAGS: dict[str, set[str]] = {
     "related": {"--no-bundled", "--json"},
     "open": {"--code", "--print", "--no-bundled"},
     "cite": {"--ascii", "--no-bundled"},
+    "methods": {"--no-bundled", "--json"},
+    "lineage": {"--no-bundled", "--json"},
+    "path": {"--no-bundled", "--json"},
 }
 _NAMES = ("names", None)
 _CITABLE = ("names", ("paper", "codebase", "blog", "book"))  # cli.entries.CITABLE_KINDS
@@ -76,6 +85,9 @@ POSITIONAL: dict[str, tuple[Offer | None, int]] = {
     "related": (_NAMES, 1),
     "open": (_NAMES, 1),
     "cite": (_CITABLE, -1),
+    "methods": (_METHODS, 1),
+    "lineage": (_METHODS, 1),
+    "path": (_METHODS, 1),
 }
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "topic"]
+Kind = Literal["paper", "dataset", "codebase", "environment", "blog", "book", "topic", "method"]
 
 
 @dataclass(slots=True)
@@ -234,9 +234,43 @@ class Topic:
         return [self.id, self.name_en, self.name_zh, *self.aliases]
 
 
-Entry = Paper | Dataset | Codebase | Environment | Blog | Book | Topic
+@dataclass(slots=True, eq=False)
+class Method:
+    """A node of the method tree (catalog/methods.toml, docs/schema.md): papers link to it at
+    load time (methods.py), through `introduced_by`, `headings` and `keywords`."""
 
-ENTRY_TYPES: tuple[type[Entry], ...] = (Paper, Dataset, Codebase, Environment, Blog, Book, Topic)
+    KIND: ClassVar[Kind] = "method"
+    TABLE: ClassVar[str] = "method"
+
+    id: str
+    name_en: str
+    name_zh: str
+    # Method ids; empty only for a facet root. A node reaches exactly one root.
+    parents: list[str]
+    summary_en: str
+    summary_zh: str
+    sources: list[Source]
+    aliases: list[str] = field(default_factory=list)
+    # The paper that defines the method (a paper id).
+    introduced_by: str | None = None
+    # List headings (a paper's `categories` entry) whose papers use or study the method.
+    headings: list[Category] = field(default_factory=list)
+    # Paper keyword texts (any case) that name the method.
+    keywords: list[str] = field(default_factory=list)
+    notes: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en
+
+    @property
+    def names(self) -> list[str]:
+        return [self.id, self.name_en, self.name_zh, *self.aliases]
+
+
+Entry = Paper | Dataset | Codebase | Environment | Blog | Book | Topic | Method
+
+ENTRY_TYPES: tuple[type[Entry], ...] = (Paper, Dataset, Codebase, Environment, Blog, Book, Topic, Method)
 KINDS: tuple[Kind, ...] = tuple(t.KIND for t in ENTRY_TYPES)
 TYPE_BY_TABLE: dict[str, type[Entry]] = {t.TABLE: t for t in ENTRY_TYPES}
 
@@ -251,6 +285,8 @@ def entry_from_table(entry_type: type[Entry], table: dict[str, object]) -> Entry
         values["code"] = [CodeLink(**link) for link in values["code"]]  # type: ignore[attr-defined]
     if "categories" in values:
         values["categories"] = [Category(**category) for category in values["categories"]]  # type: ignore[attr-defined]
+    if "headings" in values:
+        values["headings"] = [Category(**heading) for heading in values["headings"]]  # type: ignore[attr-defined]
     return entry_type(**values)  # type: ignore[arg-type]  # validated: each value has its field's type
 
 

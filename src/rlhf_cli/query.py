@@ -275,6 +275,8 @@ def _field_test(view: CatalogueView, node: Field) -> _Test:
             lambda entry: listed(entry) or by_code(entry),
             reason,
         )
+    if node.name == "method":
+        return _method_test(view, node)
     texts_of: Callable[[Entry], list[str]] = {
         "title": lambda e: [name for name in e.names if name != e.id],
         "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)]), *labs_of(e)],
@@ -303,3 +305,43 @@ def _close(value: str, choices: list[str]) -> list[str]:
     lowered = {choice.casefold(): choice for choice in choices}
     close = difflib.get_close_matches(value.casefold(), list(lowered), n=3, cutoff=0.6)
     return [lowered[c] for c in close]
+
+
+def _method_test(view: CatalogueView, node: Field) -> _Test:
+    """`method:ID`: papers and codebases linked to the method or to any method below it (`ID!`:
+    to the method alone); a codebase also through a paper it implements. The reason names the
+    node and the link (methods.MethodLink.describe)."""
+    from .methods import tree
+
+    method = view.resolve_method(node.value)
+    wanted = [method.id] if node.flag else tree(view).descendants(method.id)
+    rows = view.method_link_rows(wanted)
+    linked: dict[int, list[str]] = {}
+    for position, method_id, relation, via, origin in rows:
+        from .methods import MethodLink
+
+        linked.setdefault(position, []).append(MethodLink("", method_id, relation, via, origin).describe())
+    # Codebases that implement a linked paper.
+    through: dict[int, list[str]] = {}
+    if linked:
+        table = view.position_table(linked)
+        found = view.rows(
+            "SELECT l.source, p.id FROM links l JOIN entries p ON p.position = l.target"
+            f" WHERE l.relation = 'implements' AND l.target IN (SELECT position FROM {table}) ORDER BY l.rank"
+        )
+        for position, paper_id in found:
+            through.setdefault(position, []).append(f"implements {paper_id}")
+    matched = set(linked) | set(through)
+    table = view.position_table(matched)
+    scope = f"{method.id}!" if node.flag else method.id
+
+    def reason(entry: Entry) -> str:
+        position = view.position(entry)
+        return f"method {scope}: " + "; ".join([*linked.get(position, []), *through.get(position, [])])
+
+    return _Test(
+        f"position IN (SELECT position FROM {table})",
+        (),
+        lambda entry: view.position(entry) in matched,
+        reason,
+    )

@@ -8,7 +8,8 @@
 
 Free words next to each other form one fuzzy text search ("instruct gtp"); a quoted phrase must
 appear as it is. Fields: title, author, year, keyword (kw), dataset (ds), env, kind, source,
-code, venue. Years take 2022, 2020..2022, 2021.., ..2019, >=2022, >2021, <2019, <=2019.
+code, venue, method (`method:dpo` the node and all below it, `method:dpo!` the node alone).
+Years take 2022, 2020..2022, 2021.., ..2019, >=2022, >2021, <2019, <=2019.
 
 Parsing needs no catalogue: it checks the syntax, field names, years, kinds and code values,
 and reports the column of any mistake. Names of datasets, environments and so on are checked
@@ -37,6 +38,7 @@ FIELD_ALIASES = {
     "source": "source",
     "code": "code",
     "venue": "venue",
+    "method": "method",
 }
 FIELDS = tuple(dict.fromkeys(FIELD_ALIASES.values()))
 _YES = {"yes", "true", "1", "y"}
@@ -122,7 +124,7 @@ class Field:
     value: str
     column: int = 0
     years: YearRange | None = None  # for year:
-    flag: bool | None = None  # for code:
+    flag: bool | None = None  # for code:, and for method: (True: the node alone, written `method:ID!`)
 
 
 @dataclass(slots=True)
@@ -186,6 +188,8 @@ def describe(node: Node) -> str:
         return f"phrase({_quote(node.text)})"
     if isinstance(node, Field):
         value = str(node.years) if node.years is not None else node.value
+        if node.name == "method" and node.flag:
+            value += "!"
         return f"{node.name}:{_quote(value) if _needs_quotes(value) else value}"
     if isinstance(node, Not):
         return f"NOT {describe(node.term)}"
@@ -371,6 +375,11 @@ def _field_node(query: str, column: int, written: str, value: str) -> Field:
             hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise QueryError(query, column, f"unknown kind '{value}'{hint} (kinds: {', '.join(KINDS)})")
         return Field(name, kind, column)
+    if name == "method":
+        alone = value.endswith("!")
+        if alone and not value[:-1].strip():
+            raise QueryError(query, column, f"'{written}:' needs a method before '!'")
+        return Field(name, value[:-1] if alone else value, column, flag=alone)
     return Field(name, value, column)
 
 

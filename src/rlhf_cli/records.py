@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Paper, Topic
+from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Topic
 from .search import Hit, display_text, field_texts
+
+if TYPE_CHECKING:
+    from .view import CatalogueView
 
 Record = dict[str, Any]
 
@@ -103,6 +106,17 @@ def entry_record(entry: Entry, catalogue: Links) -> Record:
             "summary_en": entry.summary_en,
             "summary_zh": entry.summary_zh,
         }
+    elif isinstance(entry, Method):
+        record |= {
+            "name_zh": entry.name_zh,
+            "aliases": entry.aliases,
+            "parents": entry.parents,
+            "summary_en": entry.summary_en,
+            "summary_zh": entry.summary_zh,
+            "introduced_by": entry.introduced_by,
+            "headings": [{"source": h.source, "path": h.path} for h in entry.headings],
+            "keywords": entry.keywords,
+        }
     record["notes"] = entry.notes
     record["sources"] = [{"name": source.name, "line": source.line} for source in entry.sources]
     return record
@@ -112,6 +126,51 @@ def hit_record(hit: Hit, record: Record) -> Record:
     """A search result: the entry's record, its score (0-100) and what it matched."""
     matched = {"field": hit.field, "text": display_text(field_texts(record, hit.field), hit.text)}
     return {"score": hit.score, "matched": matched} | record
+
+
+def method_links_record(entry: Entry, view: CatalogueView) -> dict[str, list[Record]]:
+    """What `show` adds about methods: for a method, its introducing paper, parents, children,
+    everything below it and the papers and codebases linked to it or below it (each with the
+    node and the link); for a paper or codebase, the methods it links to."""
+    from .methods import tree
+
+    def brief(linked: Entry) -> Record:
+        return {"id": linked.id, "kind": linked.KIND, "title": linked.display_name}
+
+    if isinstance(entry, Paper | Codebase):
+        found = view.method_links_of(entry)
+        if not found:
+            return {}
+        by_id = {m.id: m for m in view.methods()}
+        return {
+            "methods": [
+                brief(by_id[link.method_id]) | {"relation": link.relation, "via": link.via, "origin": link.origin}
+                for link in found
+            ]
+        }
+    if not isinstance(entry, Method):
+        return {}
+    methods = tree(view)
+    below = methods.descendants(entry.id)
+    introducing = (
+        [linked for linked in view.lookup(entry.introduced_by or "", ["paper"])] if entry.introduced_by else []
+    )
+    rows = view.method_link_rows(below)
+    linked_entries = view.entries_at(list(dict.fromkeys(row[0] for row in rows)))
+    by_position = {view.position(linked): linked for linked in linked_entries}
+    papers: dict[str, Record] = {}
+    for position, method_id, relation, via, origin in rows:
+        linked = by_position[position]
+        record = papers.setdefault(linked.id, brief(linked) | {"year": getattr(linked, "year", None), "links": []})
+        record["links"].append({"method": method_id, "relation": relation, "via": via, "origin": origin})
+    return {
+        "introduced_by": [brief(paper) for paper in introducing],
+        "parents": [brief(methods.methods[p]) for p in entry.parents if p in methods.methods],
+        "children": [brief(methods.methods[c]) for c in methods.children.get(entry.id, [])],
+        "descendants": [brief(methods.methods[d]) for d in below[1:]],
+        "papers": [record for record in papers.values() if record["kind"] == "paper"],
+        "codebases": [record for record in papers.values() if record["kind"] == "codebase"],
+    }
 
 
 def links_record(entry: Entry, catalogue: Neighbours) -> dict[str, list[Record]]:

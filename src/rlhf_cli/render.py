@@ -407,3 +407,24 @@ def bar_chart(rows: Sequence[tuple[str, int]], title: str) -> None:
         bar = ("█" if unicode_stdout() else "#") * max(1 if count else 0, round(count / top * room))
         grid.add_row(Text(shown(label)), Text(bar, style="cyan"), Text(str(count)))
     _print(Text(shown(title), style="bold"), grid)
+
+
+def tree(records: Sequence[Record]) -> None:
+    """Method records (depth-first, each with `depth`) as a Rich tree: id, names, paper count."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    roots: list[Any] = []
+    stack: list[Any] = []
+    for record in records:
+        label = Text(shown(str(record["id"])), style="bold")
+        label.append(f"  {shown(str(record['title']))} · {shown(str(record['name_zh']))}")
+        count = int(record["papers"])
+        label.append(f"  ({count} paper{'' if count == 1 else 's'})", style="cyan")
+        depth = int(record["depth"])
+        del stack[depth:]
+        node = stack[-1].add(label) if stack else Tree(label, guide_style="dim")
+        if not stack:
+            roots.append(node)
+        stack.append(node)
+    _print(*roots)

@@ -39,6 +39,8 @@ CREATE TABLE lookup_keys (key TEXT NOT NULL, position INTEGER NOT NULL);
 CREATE TABLE terms (position INTEGER NOT NULL, field TEXT NOT NULL, rank INTEGER NOT NULL, text TEXT NOT NULL,
     folded TEXT NOT NULL);
 CREATE TABLE links (source INTEGER NOT NULL, relation TEXT NOT NULL, rank INTEGER NOT NULL, target INTEGER NOT NULL);
+CREATE TABLE method_links (source INTEGER NOT NULL, method INTEGER NOT NULL, relation TEXT NOT NULL,
+    via TEXT NOT NULL, origin TEXT NOT NULL, rank INTEGER NOT NULL);
 CREATE TABLE code (position INTEGER NOT NULL, rank INTEGER NOT NULL, url TEXT NOT NULL, url_key TEXT NOT NULL,
     official INTEGER NOT NULL);
 CREATE TABLE search_segments (segment INTEGER PRIMARY KEY, start INTEGER NOT NULL, entries INTEGER NOT NULL);
@@ -56,6 +58,8 @@ CREATE INDEX terms_field ON terms (field, folded);
 CREATE INDEX links_source ON links (source, relation);
 CREATE INDEX links_target ON links (target, relation);
 CREATE INDEX code_url ON code (url_key);
+CREATE INDEX method_links_method ON method_links (method, source);
+CREATE INDEX method_links_source ON method_links (source);
 """
 
 # The search index's parts (search.SearchIndex), kept as blobs: lists of texts one a line, and
@@ -92,6 +96,8 @@ class _Segment:
         # How connected each entry is counts in ranking (search.py: links to and from it).
         self.users_count = catalogue.users_count
         self.implementations_of = catalogue.implementations_of
+        # A paper is found by the names of the methods it introduces (search.py).
+        self.method_names = catalogue.method_names
 
 
 def fill(
@@ -125,6 +131,13 @@ def fill(
             (
                 _entry_row(position, entry, table, catalogue)
                 for position, (entry, table) in enumerate(zip(entries, tables, strict=True))
+            ),
+        )
+        connection.executemany(
+            "INSERT INTO method_links VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (position_of[link.entry_id], position_of[link.method_id], link.relation, link.via, link.origin, rank)
+                for rank, link in enumerate(catalogue.method_links())
             ),
         )
         write_derived(connection, catalogue, position_of, 0, split)

@@ -16,11 +16,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .models import KINDS, Blog, Codebase, Dataset, Entry, Kind, Paper, Topic
+from .models import KINDS, Blog, Codebase, Dataset, Entry, Kind, Method, Paper, Topic
 
 # Where a text comes from, and how much a perfect match there counts (relative to the names).
 FIELDS: tuple[tuple[str, float], ...] = (
     ("name", 1.0),
+    # The paper introduces a method of this name (`rlhf search grpo` finds DeepSeekMath) ...
+    ("method", 1.0),
+    # ... or a variant of one (ranked with the names: FIELD_TIERS).
+    ("variant", 0.97),
     ("keywords", 0.95),
     ("tasks", 0.95),
     ("authors", 0.9),
@@ -47,7 +51,7 @@ WORD_SCALE = 0.95
 # query in them is also looked for as a substring, its score scaled down a little.
 UNSPACED_SCRIPTS_START = 0x2E80
 SUBSTRING_SCALE = 0.9
-KIND_ORDER: tuple[Kind, ...] = ("paper", "codebase", "dataset", "environment", "topic", "book", "blog")
+KIND_ORDER: tuple[Kind, ...] = ("paper", "method", "codebase", "dataset", "environment", "topic", "book", "blog")
 KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(KINDS)}
 
 
@@ -81,6 +85,9 @@ RankedHit = tuple[tuple[int, float, float, int, int, str, int], Hit]
 # Fields of equal weight are one tier: where a match is ranks first (names, then keywords and
 # tasks, then authors, then linked names, then summaries).
 FIELD_TIERS = {name: sorted({w for _, w in FIELDS}, reverse=True).index(weight) for name, weight in FIELDS}
+# A variant's paper ranks among the names, below an exact name (its weight) and above a name that
+# only contains the word: `search dpo` gives DPO, then IPO, SimPO... then Flow-DPO.
+FIELD_TIERS["variant"] = FIELD_TIERS["name"]
 # Fields whose texts are a list of topics: one match among many covers less of the entry.
 LISTED_FIELDS = frozenset({"keywords", "tasks", "authors", "dataset", "environment"})
 
@@ -338,6 +345,8 @@ def field_texts(record: dict[str, object], field: str) -> list[str]:
     """The texts of a record that a search field draws on, to show what a hit matched."""
     keys = {
         "name": ("id", "title", "short_name", "aliases", "name_zh"),
+        "method": (),
+        "variant": (),
         "keywords": ("keywords",),
         "tasks": ("tasks",),
         "authors": ("authors", "authors_org"),
@@ -393,6 +402,13 @@ def search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str
     organisation: str | None = getattr(entry, "authors_org", None)
     for author in [*getattr(entry, "authors", []), *([organisation] if organisation else [])]:
         yield "authors", author
+    method_names = getattr(catalogue, "method_names", None)
+    if method_names is not None and isinstance(entry, Paper):
+        own, above = method_names(entry)
+        for name in own:
+            yield "method", name
+        for name in above:
+            yield "variant", name
     if isinstance(entry, Paper | Codebase):
         for dataset in catalogue.datasets_of(entry):
             yield "dataset", dataset.display_name
@@ -400,7 +416,7 @@ def search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str
             yield "environment", environment.display_name
     if isinstance(entry, Blog):
         yield "publisher", entry.publisher
-    if isinstance(entry, Topic):
+    if isinstance(entry, Topic | Method):
         yield "summary", entry.summary_en
         yield "summary", entry.summary_zh
     if isinstance(entry, Dataset) and entry.summary:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .view import CatalogueView
 
-GROUPINGS = ("year", "keyword", "dataset", "env", "kind", "source")
+GROUPINGS = ("year", "keyword", "dataset", "env", "kind", "source", "method")
 
 # For each grouping but year, the labels of the selected entries: one row per entry and label,
 # each entry's labels once, in the order the entry gives them, entries in catalogue order.
@@ -22,6 +22,9 @@ _LABELS = {
     " WHERE relation = 'dataset' AND source IN ({selection}) GROUP BY source, links.target ORDER BY source, min(rank)",
     "env": "SELECT target.title FROM links JOIN entries target ON target.position = links.target"
     " WHERE relation = 'env' AND source IN ({selection}) GROUP BY source, links.target ORDER BY source, min(rank)",
+    # Each method a selected entry links to directly (methods.py), once per entry.
+    "method": "SELECT m.id FROM method_links l JOIN entries m ON m.position = l.method"
+    " WHERE l.source IN ({selection}) GROUP BY l.source, l.method ORDER BY l.source, min(l.rank)",
     "kind": "SELECT kind FROM entries WHERE position IN ({selection}) ORDER BY position",
 }
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from .catalog import entry_urls
 from .errors import DANGLING, Problem
-from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Paper, entry_from_table
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -61,6 +61,7 @@ def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
             else:
                 origin[entry.id] = parsed
     problems.extend(cross_problems([summary_of(entry) for entry in entries], origin))
+    problems.extend(method_problems(entries, origin))
     return entries, problems
 
 
@@ -174,6 +175,7 @@ def good_checked(
     # Every problem is found among all the entries that could be built (`rlhf validate` lists them all) ...
     summaries = [summary_of(entry) for entry, _, _ in kept]
     found = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept}, known)
+    found += method_problems([entry for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
     problems.extend(found)
     # The links of entries left out for their types, among the entries that could be built.
     if salvaged:
@@ -201,6 +203,10 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
     hash of each name (enough to see that two entries share one) and no display name but for
     datasets and environments (which other entries' search texts hold)."""
     names: list[Any] = list(dict.fromkeys(name.casefold() for name in entry.names))
+    if isinstance(entry, Method):
+        # A method's id may be another entry's name: the id wins a lookup (`dpo`, the DPO paper's
+        # short name). Its other names and aliases must still be unique.
+        names = [name for name in names if name != entry.id]
     display_name = entry.display_name
     if compact:
         names = [int.from_bytes(blake2b(name.encode(), digest_size=8).digest(), "little") for name in names]
@@ -223,6 +229,74 @@ def cross_problems(
     Links may also lead to the ids of `known` (entries outside these files, by kind); the
     entries' own ids come first."""
     return [*_link_problems(summaries, origin, known or {}), *_name_problems(summaries, origin)]
+
+
+def method_problems(entries: list[Entry], origin: Mapping[str, ParsedFile]) -> Iterator[Problem]:
+    """Problems of the method tree (docs/schema.md): parents that are methods, no cycles, one facet
+    root for every node, non-empty sources, `introduced_by` a paper, headings that papers carry."""
+    from .methods import Tree, shape_problems
+
+    methods = [entry for entry in entries if isinstance(entry, Method)]
+    if not methods:
+        return
+    kind_of = {entry.id: entry.KIND for entry in entries}
+    tree = Tree(methods)
+    for method_id, field, message in shape_problems(tree):
+        parsed = origin.get(method_id)
+        if parsed is not None:
+            if message.startswith("no method with id") and field.startswith("parents["):
+                target = message.split("'")[1]
+                if target in kind_of:
+                    message = f"'{target}' is a {kind_of[target]}, not a method"
+                else:
+                    message += _did_you_mean(target, list(tree.methods))
+            yield _problem(parsed, method_id, field, message)
+    # A method's names and aliases (its id aside) must not name another entry even as people type
+    # them (identifiers.name_key: case, spaces, hyphens, British spellings folded).
+    from .identifiers import name_key
+
+    owners: dict[str, set[str]] = {}
+    exact: dict[str, set[str]] = {}  # the same name in any case: _name_problems reports it
+    for entry in entries:
+        for name in entry.names:
+            owners.setdefault(name_key(name), set()).add(entry.id)
+            exact.setdefault(name.casefold(), set()).add(entry.id)
+    for method in methods:
+        parsed = origin.get(method.id)
+        if parsed is None:
+            continue
+        for name in dict.fromkeys(method.names[1:]):
+            others = sorted(owners.get(name_key(name), set()) - {method.id})
+            if others and not exact.get(name.casefold(), set()) - {method.id}:
+                message = f"name '{name}' reads as a name of entry '{others[0]}' (spaces, case and spelling aside)"
+                yield _problem(parsed, method.id, "aliases", message)
+    # Where papers are filed: each (list, heading) and every heading above it.
+    filed: set[tuple[str, str]] = set()
+    for entry in entries:
+        for category in getattr(entry, "categories", []):
+            parts = category.path.split(" > ")
+            filed.update((category.source, " > ".join(parts[:depth])) for depth in range(1, len(parts) + 1))
+    lists = {source for source, _ in filed}
+    for method in methods:
+        parsed = origin.get(method.id)
+        if parsed is None:
+            continue
+        if not method.sources:
+            yield _problem(parsed, method.id, "sources", "a method needs at least one source")
+        if method.introduced_by is not None:
+            kind = kind_of.get(method.introduced_by)
+            if kind is None:
+                hint = _did_you_mean(method.introduced_by, [i for i, k in kind_of.items() if k == "paper"])
+                yield _problem(parsed, method.id, "introduced_by", f"no paper with id '{method.introduced_by}'{hint}")
+            elif kind != "paper":
+                yield _problem(parsed, method.id, "introduced_by", f"'{method.introduced_by}' is a {kind}, not a paper")
+        for index, heading in enumerate(method.headings):
+            # A list none of whose papers is in this catalogue cannot be checked here (tests check
+            # the bundled methods against the lists themselves).
+            if heading.source in lists and (heading.source, heading.path) not in filed:
+                message = f"no paper is filed under '{heading.path}' in {heading.source}"
+                close = [path for source, path in filed if source == heading.source]
+                yield _problem(parsed, method.id, f"headings[{index}]", message + _did_you_mean(heading.path, close))
 
 
 def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], list[Problem]]:

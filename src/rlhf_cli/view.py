@@ -13,10 +13,22 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
-from .models import TYPE_BY_TABLE, Codebase, Dataset, Entry, Environment, Kind, Paper, entry_from_table, well_typed
+from .models import (
+    TYPE_BY_TABLE,
+    Codebase,
+    Dataset,
+    Entry,
+    Environment,
+    Kind,
+    Method,
+    Paper,
+    entry_from_table,
+    well_typed,
+)
 
 if TYPE_CHECKING:
     from .catalog import Catalogue
+    from .methods import MethodLink
     from .search import SearchIndex, SegmentedIndex
 
 # SQLite's limit on the parameters of one statement is 32766 from 3.32 on; stay well below.
@@ -167,11 +179,14 @@ class CatalogueView:
         from .identifiers import query_keys
 
         wanted = None if kinds is None else set(kinds)
-        position = self.value("SELECT min(position) FROM names WHERE name = ?", (name.strip().casefold(),))
-        if position is not None:
-            (entry,) = self.entries_at([position])
-            if wanted is None or entry.KIND in wanted:
-                return [entry]
+        folded = name.strip().casefold()
+        # An id wins over another entry's name: `dpo` is the method, though the DPO paper's short name is DPO.
+        for sql in ("SELECT position FROM entries WHERE id = ?", "SELECT min(position) FROM names WHERE name = ?"):
+            position = self.value(sql, (folded,))
+            if position is not None:
+                (entry,) = self.entries_at([position])
+                if wanted is None or entry.KIND in wanted:
+                    return [entry]
         for key in query_keys(name):
             rows = self.rows("SELECT DISTINCT position FROM lookup_keys WHERE key = ? ORDER BY position", (key,))
             found = [
@@ -271,6 +286,54 @@ class CatalogueView:
             "SELECT DISTINCT position FROM code WHERE url_key = ? ORDER BY position", (normalise_url(url),)
         )
         return [paper for paper in self.entries_at([row[0] for row in found]) if isinstance(paper, Paper)]
+
+    # -- methods (methods.py) -------------------------------------------------------------------
+
+    def resolve_method(self, name: str) -> Method:
+        """The method `name` stands for: a method's id, name or alias; else the method a paper of
+        that name introduces (`ppo` is the PPO paper's id, so `method:ppo` finds PPO through it).
+        NotFoundError (with close method names) or AmbiguousError otherwise."""
+        from .catalog import the_one
+
+        found: list[Entry] = self.lookup(name, ["method"])
+        if not found:
+            papers = {entry.id for entry in self.lookup(name) if isinstance(entry, Paper)}
+            if papers:
+                found = [method for method in self.methods() if method.introduced_by in papers]
+        method = the_one(found, name, "method", lambda: self.suggest(name, ["method"]))
+        assert isinstance(method, Method)  # of the methods only
+        return method
+
+    def methods(self) -> list[Method]:
+        """Every method, in catalogue order."""
+        return [entry for entry in self.entries_where("kind = 'method'") if isinstance(entry, Method)]
+
+    def method_links_of(self, entry: Entry) -> list[MethodLink]:
+        """An entry's links to methods (a paper's or codebase's), in the order they were made."""
+        from .methods import MethodLink
+
+        rows = self.rows(
+            "SELECT m.id, l.relation, l.via, l.origin FROM method_links l JOIN entries m ON m.position = l.method"
+            " WHERE l.source = ? ORDER BY l.rank",
+            (self.position(entry),),
+        )
+        return [MethodLink(entry.id, method_id, relation, via, origin) for method_id, relation, via, origin in rows]
+
+    def lookup_ids(self, ids: list[str]) -> list[Entry]:
+        """The entries of these ids that exist, in the order given."""
+        return self._by_ids(ids)
+
+    def method_link_rows(self, method_ids: Sequence[str]) -> list[tuple[int, str, str, str, str]]:
+        """(entry position, method id, relation, via, origin) of every link to these methods, in the
+        order they were made."""
+        if not method_ids:
+            return []
+        marks = ",".join("?" * len(method_ids))
+        return self.rows(
+            "SELECT l.source, m.id, l.relation, l.via, l.origin FROM method_links l"
+            f" JOIN entries m ON m.position = l.method WHERE m.id IN ({marks}) ORDER BY l.rank",
+            list(method_ids),
+        )
 
     # -- search --------------------------------------------------------------------------------
 

@@ -92,27 +92,31 @@ _REGISTERED: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
 COMMAND_MODULES = {
     **dict.fromkeys(["search", "papers", "codebases", "datasets", "envs", "blogs", "books", "topics"], "listings"),
     **dict.fromkeys(["show", "related", "cite", "open"], "entries"),
+    **dict.fromkeys(["methods", "lineage", "path"], "methods"),
     **dict.fromkeys(["stats", "graph", "export", "validate", "cache"], "tools"),
     **dict.fromkeys(["import", "lint"], "lists"),
     "mcp": "agents",
     "config": "settings",
 }
-_MODULE_ORDER = ("listings", "entries", "tools", "lists", "agents", "settings")  # the order of `rlhf --help`
+_MODULE_ORDER = ("listings", "entries", "methods", "tools", "lists", "agents", "settings")  # the order of `rlhf --help`
 # The examples that end each command's --help; tests/test_conventions.py runs the ones that only read.
 EXAMPLES: dict[str, list[str]] = {
     "search": ["rlhf search ppo", "rlhf search reward model --kind paper -n 5", "rlhf search 'year:>=2023 dpo' --json"],
     "papers": [
         "rlhf papers --year 2017..2018 --env atari",
         "rlhf papers --dataset truthfulqa --has-code",
-        "rlhf papers 'kw:ppo -kw:diffusion' -f bibtex",
+        "rlhf papers --method preference-optimization --explain",
     ],
-    "codebases": ["rlhf codebases", "rlhf codebases --keyword ppo --json"],
+    "codebases": ["rlhf codebases", "rlhf codebases --keyword ppo --json", "rlhf codebases --method ppo"],
     "datasets": ["rlhf datasets --used-by InstructGPT", "rlhf datasets --sort uses -n 10"],
     "envs": ["rlhf envs", "rlhf envs atari --json"],
     "blogs": ["rlhf blogs --language zh", "rlhf blogs ppo"],
     "books": ["rlhf books", "rlhf books --json"],
     "topics": ["rlhf topics --category technique", "rlhf topics 强化学习"],
-    "show": ["rlhf show instructgpt", "rlhf show TruthfulQA --json"],
+    "show": ["rlhf show instructgpt", "rlhf show TruthfulQA --json", "rlhf show dpo"],
+    "methods": ["rlhf methods", "rlhf methods preference-optimization", "rlhf methods -f json"],
+    "lineage": ["rlhf lineage dpo", "rlhf lineage grpo --json"],
+    "path": ["rlhf path preference-optimization", "rlhf path grpo -n 5 -f bibtex > grpo.bib"],
     "related": ["rlhf related instructgpt", "rlhf related truthfulqa -n 5 --json"],
     "cite": [
         "rlhf cite instructgpt nlpo",
@@ -120,8 +124,12 @@ EXAMPLES: dict[str, list[str]] = {
         "rlhf papers --env atari -f ids | rlhf cite -",
     ],
     "open": ["rlhf open instructgpt", "rlhf open nlpo --code --print"],
-    "stats": ["rlhf stats", "rlhf stats --by keyword -n 10", "rlhf stats ds:truthfulqa --by year --json"],
-    "graph": ["rlhf graph ds:truthfulqa > graph.mmd", "rlhf graph --format dot | dot -Tsvg > graph.svg"],
+    "stats": ["rlhf stats", "rlhf stats --by keyword -n 10", "rlhf stats --by method --json"],
+    "graph": [
+        "rlhf graph ds:truthfulqa > graph.mmd",
+        "rlhf graph --methods -f dot",
+        "rlhf graph --lineage dpo -f svg > dpo.svg",
+    ],
     "export": [
         "rlhf export rlhf.db",
         "rlhf export awesome.md --format markdown --lang zh",
@@ -285,6 +293,7 @@ class KindChoice(StrEnum):
     BLOG = "blog"
     BOOK = "book"
     TOPIC = "topic"
+    METHOD = "method"
 
 
 def _complete(kinds: tuple[str, ...] | None = None, what: str = "names") -> Callable[[str], list[str]]:

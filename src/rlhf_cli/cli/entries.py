@@ -43,7 +43,7 @@ def show(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Show one entry in full, with everything linked to it in either direction."""
-    from ..records import entry_record, links_record
+    from ..records import entry_record, links_record, method_links_record
 
     fmt = output or render.default_format()
     if output is None and fmt not in render.DETAIL_FORMATS:  # a list format from the config file
@@ -52,7 +52,7 @@ def show(
         raise UsageError(f"show: --format {fmt.value} is for lists; use one of table, json, csv, tsv")
     view = session.open(catalog, no_bundled)
     entry = view.resolve(name)
-    render.detail(entry_record(entry, view), links_record(entry, view), fmt)
+    render.detail(entry_record(entry, view), links_record(entry, view) | method_links_record(entry, view), fmt)
 
 
 @command()

@@ -329,6 +329,15 @@ def papers(
         ),
     ] = None,
     has_code: Annotated[bool, typer.Option("--has-code", help="Only papers with a link to code.")] = False,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            "-m",
+            help="Only papers linked to this method or any method below it (append '!' for the method alone: dpo!).",
+            autocompletion=_complete(("method",)),
+        ),
+    ] = None,
     sort: Annotated[
         PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
     ] = PaperSort.YEAR,
@@ -352,6 +361,8 @@ def papers(
         terms.append(option_term("--venue", "venue", venue))
     if has_code:
         terms.append(option_term("--has-code", "code", "yes"))
+    if method is not None:
+        terms.append(option_term("--method", "method", method))
     # Newest first, then by title (a paper's title_key is its case-folded title), then catalogue order.
     order = {
         PaperSort.YEAR: "year DESC, title_key, position",
@@ -387,6 +398,16 @@ def codebases(
             "--env", "-e", help="Only codebases using this environment.", autocompletion=_complete(("environment",))
         ),
     ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            "-m",
+            help="Only codebases linked to this method or any method below it, or implementing a paper that is "
+            "(append '!' for the method alone: dpo!).",
+            autocompletion=_complete(("method",)),
+        ),
+    ] = None,
     min_score: MinScoreOption = None,
     limit: LimitOption = None,
     output: FormatOption = None,
@@ -400,6 +421,8 @@ def codebases(
     node = user_query(query)
     view = session.open(catalog, no_bundled)
     terms = _subject_terms(view, keyword, dataset, env)
+    if method is not None:
+        terms.append(option_term("--method", "method", method))
     columns = [
         field("id", "ID"),
         field("title", "Name"),

@@ -16,11 +16,13 @@ from . import (
     NoBundledOption,
     QueryArgument,
     Session,
+    _complete,
     command,
     user_query,
 )
 
 if TYPE_CHECKING:
+    from ..models import Entry, Method
     from ..querylang import Node
     from ..view import CatalogueView
 
@@ -81,6 +83,7 @@ class Grouping(StrEnum):
     ENV = "env"
     KIND = "kind"
     SOURCE = "source"
+    METHOD = "method"
 
 
 @command()
@@ -93,7 +96,7 @@ def stats(
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Count entries (of a query, or all) by year, keyword, dataset, environment, kind or source."""
+    """Count entries (of a query, or all) by year, keyword, dataset, environment, kind, source or method."""
     from ..stats import counts
 
     view = session.open(catalog, no_bundled)
@@ -116,28 +119,78 @@ def stats(
 class GraphFormat(StrEnum):
     MERMAID = "mermaid"
     DOT = "dot"
+    SVG = "svg"
+    PNG = "png"
 
 
 @command()
 def graph(
     session: Session,
     query: QueryArgument = None,
-    output: Annotated[GraphFormat, typer.Option("--format", "-f", help="Diagram language.")] = GraphFormat.MERMAID,
+    output: Annotated[
+        GraphFormat,
+        typer.Option("--format", "-f", help="Diagram language, or a picture (svg, png) drawn by Graphviz's dot."),
+    ] = GraphFormat.MERMAID,
+    methods: Annotated[
+        bool, typer.Option("--methods", help="Draw the method tree (QUERY, if given, is the method to start from).")
+    ] = False,
+    lineage: Annotated[
+        str | None,
+        typer.Option(
+            "--lineage",
+            help="Draw the family of this method's introducing papers (each a variant of its parent's).",
+            autocompletion=_complete(("method",)),
+        ),
+    ] = None,
     catalog: CatalogOption = None,
     no_bundled: NoBundledOption = False,
 ) -> None:
-    """Print the paper-dataset-codebase graph of a query's entries (default: all papers) for diagrams."""
+    """Print the graph of a query's papers, datasets and code (default: all papers), or the method tree or a lineage."""
+    import sys
+
     from .. import graph as diagrams
     from ..querylang import field as query_field
 
+    if methods and lineage is not None:
+        raise UsageError("graph: give --methods or --lineage, not both")
     view = session.open(catalog, no_bundled)
-    condition, parameters = _selection(view, user_query(query) or query_field("kind", "paper"))
-    selection = view.entries_where(condition, parameters)
-    if not selection:
-        render.error("nothing matches the query, so there is no graph")
-        raise Stop(ExitCode.NO_MATCH)
-    nodes, links = diagrams.edges(view, selection)
-    render.write(diagrams.mermaid(nodes, links) if output is GraphFormat.MERMAID else diagrams.dot(nodes, links))
+    nodes: list[Entry] | list[Method]
+    if methods or lineage is not None:
+        from ..methods import tree
+        from ..models import Paper
+
+        methods_tree = tree(view)
+        if not methods_tree.methods:
+            render.error("the catalogue has no methods (catalog/methods.toml)")
+            raise Stop(ExitCode.NO_MATCH)
+        if lineage is not None:
+            start = view.resolve_method(lineage).id
+            introduced = [m.introduced_by for m in methods_tree.methods.values() if m.introduced_by]
+            papers = {p.id: p for p in view.lookup_ids(introduced) if isinstance(p, Paper)}
+            nodes, links = diagrams.lineage(methods_tree, start, papers)
+        else:
+            root = view.resolve_method(" ".join(query)).id if query else None
+            nodes, links = diagrams.method_tree(methods_tree, root)
+    else:
+        condition, parameters = _selection(view, user_query(query) or query_field("kind", "paper"))
+        selection = view.entries_where(condition, parameters)
+        if not selection:
+            render.error("nothing matches the query, so there is no graph")
+            raise Stop(ExitCode.NO_MATCH)
+        nodes, links = diagrams.edges(view, selection)
+    if output is GraphFormat.MERMAID:
+        render.write(diagrams.mermaid(nodes, links))
+    elif output is GraphFormat.DOT:
+        render.write(diagrams.dot(nodes, links))
+    else:
+        if output is GraphFormat.PNG and sys.stdout.isatty():
+            raise UsageError("graph: a PNG is binary; redirect it to a file (rlhf graph -f png > graph.png)")
+        image = diagrams.picture(diagrams.dot(nodes, links), output.value)
+        if output is GraphFormat.SVG:
+            render.write(image.decode("utf-8"))
+        else:
+            sys.stdout.buffer.write(image)
+            sys.stdout.buffer.flush()
 
 
 def _selection(view: "CatalogueView", node: "Node | None") -> tuple[str, list[object]]:
