@@ -96,8 +96,10 @@ def test_every_item_of_each_reference_list_is_an_entry(catalogue, name: str) -> 
 @pytest.mark.parametrize("name", sorted(NEW_LISTS))
 def test_every_item_is_an_entry_counted_per_heading(catalogue, name: str) -> None:  # type: ignore[no-untyped-def]
     """Under each heading, as many (entry, line) sources as the heading has items: each item line
-    is the source of exactly one entry."""
-    sourced = Counter(source.line for entry in catalogue.entries for source in entry.sources if source.name == name)
+    is the source of exactly one entry. Methods (catalog/methods.toml, once loaded) are left out: a
+    method may cite the row of the paper that introduces it, which is that paper's item."""
+    items = [entry for entry in catalogue.entries if entry.KIND != "method"]
+    sourced = Counter(source.line for entry in items for source in entry.sources if source.name == name)
     by_heading = list_items_by_heading(name)
     assert sum(len(numbers) for numbers in by_heading.values()) >= 25
     counts = {heading: sum(sourced[number] for number in numbers) for heading, numbers in by_heading.items()}
