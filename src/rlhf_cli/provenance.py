@@ -21,7 +21,8 @@ What a line "says", field by field:
   holds must be listed by one of its sources (the entry is the union of its lists). Datasets are
   compared by the dataset entries the names and links on the line stand for.
 
-Topics are not list items (the lists' overview headings name them), so they are not compared.
+Topics are not list items (the lists' overview headings name them), so they are not compared; nor
+are methods, whose sources are headings or their papers' rows (tests/test_methods_data.py checks those).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from .awesome import Item, Link, arxiv_year, heading_years, identifiers
 from .catalog import Catalogue, normalise_url
-from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Paper, Source, Topic
+from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Source, Topic
 
 # The words that make an entry's notes mention a field (whole words, any case). A note that says
 # why a value differs from a list names the field in one of these words (not "name" alone for the
@@ -148,7 +149,7 @@ class _Cited:
 def _entry_differences(
     catalogue: Catalogue, entry: Entry, lists: dict[str, SourceList], folder: Path
 ) -> Iterator[Difference]:
-    if isinstance(entry, Topic):
+    if isinstance(entry, Topic | Method):
         return
     cited: list[_Cited] = []
     for source in entry.sources:
