@@ -307,3 +307,13 @@ def test_a_cache_folder_with_uri_characters_in_its_name(run, write_catalog, tmp_
     built = path.stat().st_ino
     assert titles(run, folder) == ["First title"]
     assert path.stat().st_ino == built, "the second run read the store in that folder"
+
+
+def test_the_store_key_reads_every_code_file_it_names() -> None:
+    """A moved or renamed module would otherwise drop out of the key silently (its name is
+    hashed in its place), and edits to it would stop rebuilding stores."""
+    import rlhf_cli
+
+    package = Path(rlhf_cli.__file__).resolve().parent  # _CODE_FILES are relative to the package
+    missing = [name for name in store._CODE_FILES if not (package / name).is_file()]
+    assert missing == []

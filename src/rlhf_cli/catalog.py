@@ -59,7 +59,7 @@ def the_one(found: list[Entry], name: str, what: str, suggest: Callable[[], list
 
 def lookup_keys(entry: Entry) -> set[str]:
     """The keys an entry answers to besides its exact names (identifiers.entry_keys)."""
-    from .cite import citekey_base
+    from .citekeys import citekey_base
     from .identifiers import entry_keys
 
     urls = [url for _, url in entry_urls(entry)]

@@ -9,11 +9,11 @@ first word of the title that is not a stop word
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from .citekeys import citekey_base
 from .escapes import visible
 
 Record = dict[str, Any]
@@ -24,7 +24,6 @@ CITABLE_KINDS = ("paper", "codebase", "blog", "book")
 # Lower-case words before a surname that belong to it ("Maarten de Rijke", "Mihaela van der Schaar").
 _PARTICLES = frozenset("de van der den von da di du del della des la le dos das do ten ter zu vom zur".split())  # noqa: SIM905
 
-_STOP_WORDS = frozenset("a an the of on in for to and with from by is are via towards toward".split())  # noqa: SIM905
 # BibTeX special characters and how to write them inside a braced field. BibTeX counts every
 # brace, escaped or not, to find where a field ends, so braces become commands with balanced ones.
 _BIBTEX_ESCAPES = {
@@ -181,34 +180,6 @@ def _citekey_base(record: Record) -> str:
         record.get("authors_org") or record.get("publisher"),
         record.get("year"),
     )
-
-
-def citekey_base(entry_id: str, title: str, authors: list[str], organisation: str | None, year: int | None) -> str:
-    """An entry's citekey before any a/b/... that tells it from another cited with it."""
-    who = _surname(authors[0]) if authors else organisation or entry_id
-    first_word = next((w for w in _words(title) if w not in _STOP_WORDS), "")
-    return f"{_ascii_word(who)}{year or ''}{first_word}" or entry_id.replace("-", "")
-
-
-def _surname(name: str) -> str:
-    name = name.strip()
-    if "," in name:  # "Last, First"
-        return name.split(",", 1)[0]
-    return name.split()[-1] if name.split() else name
-
-
-def _words(text: str) -> Iterator[str]:
-    for word in re.split(r"[^\w]+", text.casefold()):
-        ascii_word = _ascii_word(word)
-        if ascii_word:
-            yield ascii_word
-
-
-def _ascii_word(text: str) -> str:
-    if text.isascii():  # nothing to decompose: the common case, once per entry in a store's build
-        return "".join(filter(str.isalnum, text.lower()))
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if char.isascii() and char.isalnum())
 
 
 def _suffix(count: int) -> str:

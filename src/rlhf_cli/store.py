@@ -35,7 +35,18 @@ except ImportError:  # a Python built without it
 CACHE_DIR_ENV = "RLHF_CACHE_DIR"
 SCHEMA_VERSION = 3
 # Changes to these files can change what counts as valid, or what the store holds.
-_CODE_FILES = ("models.py", "validation.py", "search.py", "catalog.py", "loader.py", "store.py", "schema.py")
+_CODE_FILES = (
+    "models.py",
+    "validation.py",
+    "search.py",
+    "catalog.py",
+    "identifiers.py",
+    "citekeys.py",
+    "methods.py",
+    "loader.py",
+    "store.py",
+    "schema.py",
+)
 # The only names this module writes in the cache folder, and so the only ones it ever deletes.
 _STORE_NAME = re.compile(r"catalogue-[0-9a-f]{32}\.sqlite")
 _TEMPORARY_NAME = re.compile(r"\.catalogue-[0-9a-f]{32}\.[A-Za-z0-9_]{1,16}\.tmp")
