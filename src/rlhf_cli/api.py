@@ -263,9 +263,10 @@ class Catalogue:
 
     def links(self, name: str) -> dict[str, list[Record]]:
         """Every entry linked to this one, in both directions, by relation (as `rlhf show`)."""
-        from .records import links_record
+        from .records import links_record, method_links_record
 
-        links = links_record(self._view.resolve(name), self._view)
+        entry = self._view.resolve(name)
+        links = links_record(entry, self._view) | method_links_record(entry, self._view)
         return {relation: [_typed(record) for record in linked] for relation, linked in links.items()}
 
     def related(self, name: str, *, limit: int | None = None) -> Results:
