@@ -9,16 +9,8 @@ import typer
 from .. import render
 from ..errors import ExitCode, Stop, UsageError, WriteError
 from ..render import Format, field
-from . import (
-    CatalogOption,
-    FormatOption,
-    LimitOption,
-    NoBundledOption,
-    QueryArgument,
-    Session,
-    command,
-    user_query,
-)
+from . import Session, command, user_query
+from .typer_app import CatalogOption, FormatOption, LimitOption, NoBundledOption, QueryArgument
 
 if TYPE_CHECKING:
     from ..querylang import Node
