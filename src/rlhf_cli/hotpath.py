@@ -16,11 +16,13 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .options import COMMANDS, JSON, SEARCH_LIMIT, Offer, Option, argument, option_names
 
+TYPE_CHECKING = False  # not typing's: a completion request need not import typing (mypy reads it as true)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .render import Column, Format
     from .view import CatalogueView
 
