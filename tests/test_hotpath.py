@@ -20,7 +20,8 @@ from rlhf_cli.cli.typer_app import build_app
 
 
 def typer_run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(build_app(), args, env=env, prog_name="rlhf")
+    # The app the entry point builds: the command being run alone (all of them for completion).
+    result = CliRunner().invoke(build_app(args[0] if args else None), args, env=env, prog_name="rlhf")
     # The raw bytes: Result.stdout would turn CSV's CRLF line ends into LF.
     return result.exit_code, result.stdout_bytes.decode(), result.stderr_bytes.decode()
 
