@@ -99,8 +99,13 @@ def registered_commands() -> dict[str, tuple[Callable[..., Any], dict[str, Any]]
     return dict(_REGISTERED)
 
 
-# What typer_app.py holds, for `from rlhf_cli.cli import app` (tests, tools that want the Typer object).
-_TYPER_NAMES = ("app", "build_app", "ClickUsageError", "usage_line")
+# What typer_app.py holds, for `from rlhf_cli.cli import app` (tests, tools that want the Typer
+# object) and for command modules written before it existed (new code imports from typer_app).
+_TYPER_NAMES = (
+    *("app", "build_app", "ClickUsageError", "usage_line", "_complete"),
+    *("CatalogOption", "NoBundledOption", "FormatOption", "LimitOption", "MinScoreOption"),
+    *("QueryArgument", "ExplainOption", "JsonOption"),
+)
 
 
 def __getattr__(name: str) -> Any:
