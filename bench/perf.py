@@ -9,6 +9,7 @@ target where one is set (issues 2, 5 and 11).
     python bench/perf.py --quick     # bundled catalogue only
     python bench/perf.py --sizes 1000 10000 --rounds 10
     python bench/perf.py --quick --check   # exit status 1 if a target is missed (a regression guard)
+    python bench/perf.py --quick --before /tmp/rlhf-before/src   # and an earlier version's, side by side
 
 "warm" runs find the catalogue's store in the cache; a run "after an edit" is the first after a change:
 before each one a comment line is inserted before an entry of the papers file, at a different
@@ -99,6 +100,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="bundled catalogue only")
     parser.add_argument("--check", action="store_true", help="exit with status 1 if any target is missed")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "rlhf-bench", help="for catalogues")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="an earlier version's src/ (git archive): the bundled rows run it too, in the same rounds",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
 
@@ -127,6 +133,12 @@ def main() -> None:
         env["RLHF_CACHE_DIR"] = cache
         if _has_completion(env | completion_env, completion):
             bundled.append(Case("completion: rlhf papers --env <TAB>", completion, target=5.0, env=completion_env))
+        if args.before is not None:
+            earlier = {"PYTHONPATH": str(args.before.resolve())}
+            bundled += [
+                Case(f"before: {case.name}", case.command, env=case.env | earlier, exit_code=case.exit_code)
+                for case in bundled[1:]
+            ]
         measure(bundled, args.rounds, env)
         report = [(case, floor) for case in bundled]
         if not args.quick:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,10 +39,35 @@ def reference() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def bundled_store(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The files a first run on the bundled catalogue leaves in an empty cache, built once a session.
+
+    Building the bundled catalogue's store takes a second or two; most tests only read it, so each
+    starts with its own copy (see _isolated) instead of building it again."""
+    root = tmp_path_factory.mktemp("bundled-store")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RLHF_")}
+    env |= {"RLHF_CACHE_DIR": str(root / "cache"), "RLHF_USER_CATALOG": str(root / "user-catalog")}
+    env |= {"XDG_CONFIG_HOME": str(root / "config"), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rlhf_cli", "search", "ppo"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    files = sorted(path for path in (root / "cache").iterdir() if path.is_file())
+    assert files, "a first run should leave the catalogue's store in the cache"
+    return files
+
+
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Every test gets its own cache folder and no inherited catalogue settings."""
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bundled_store: list[Path]) -> Path:
+    """Every test gets its own cache folder and no inherited catalogue settings. The folder holds
+    a copy of the bundled catalogue's store (the store is keyed by its files' contents and times,
+    which a copy keeps), so reading the bundled catalogue starts warm; a test that needs an empty
+    cache asks for `isolated_environment`."""
     cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    for path in bundled_store:
+        shutil.copy2(path, cache / path.name)
     monkeypatch.setenv("RLHF_CACHE_DIR", str(cache))
     monkeypatch.delenv("RLHF_CATALOG", raising=False)
     monkeypatch.delenv("RLHF_NO_BUNDLED", raising=False)
@@ -47,6 +75,13 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pat
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user's config.toml
     return cache
+
+
+@pytest.fixture
+def isolated_environment(_isolated: Path) -> Path:
+    """The test's cache folder, empty (not yet made), for tests that look at what the cache holds."""
+    shutil.rmtree(_isolated)
+    return _isolated
 
 
 class Run:

@@ -1,8 +1,9 @@
-"""The hot path (hotpath.py) answers plain searches and completion requests without Typer.
+"""The hot path (hotpath.py) answers the listings, the one-entry commands and completion requests
+without Typer.
 
 Every command line it answers must give exactly what the Typer app gives: the same stdout,
-stderr and exit code. Its option tables are checked against the app, so a new option cannot
-be misread by it.
+stderr and exit code. Both read their options from options.py; the app is checked against it,
+so a new option cannot be misread by the hot path.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from rlhf_cli import hotpath
-from rlhf_cli.cli import build_app
+from rlhf_cli import hotpath, options
+from rlhf_cli.cli.typer_app import build_app
 
 
 def typer_run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(build_app(), args, env=env, prog_name="rlhf")
+    # The app the entry point builds: the command being run alone (all of them for completion).
+    result = CliRunner().invoke(build_app(args[0] if args else None), args, env=env, prog_name="rlhf")
     # The raw bytes: Result.stdout would turn CSV's CRLF line ends into LF.
     return result.exit_code, result.stdout_bytes.decode(), result.stderr_bytes.decode()
 
@@ -45,68 +47,189 @@ def broken_catalog(tmp_path: Path) -> Path:
     return folder
 
 
-HOT_SEARCHES = [
-    ["ppo"],
-    ["instruct", "gtp"],
-    ["ppo", "-n", "3"],
-    ["reward", "model", "--limit", "2", "--format", "json"],
-    ["ppo", "-f", "jsonl", "-n", "1", "-n", "4"],
-    ["ppo", "--kind", "paper", "--kind", "codebase", "-f", "csv"],
-    ["ppo", "-f", "ids"],
-    ["ppo", "-f", "bibtex", "-n", "2"],
-    ["ppo", "-f", "markdown"],
-    ["ppo", "-f", "table"],
-    ["ppo", "--json", "-n", "2"],
-    ["ppo", "-f", "json", "--json"],
-    ["强化学习"],
-    ["2203.02155"],
-    ["arXiv:2203.02155v2", "-f", "json"],
-    ["zzzzqqqq"],
-    ["ppo", "--no-bundled", "-c", "{broken}"],
-    ["proximal", "-c", "{broken}"],
-    ["ppo", "-c", "{missing}"],
-]
-TYPER_SEARCHES = [
-    ["--help"],
-    ["ppo", "--explain"],
-    ["year:2022", "ppo"],
-    ["ppo", "-kw:diffusion"],
-    ["ppo", "--limit", "0"],
-    ["ppo", "-n", "x"],
-    ["ppo", "--format", "yaml"],
-    ["ppo", "--kind", "papers"],
-    ["ppo", "--limit=3"],
-    ["ppo", "--json", "-f", "csv"],
-    ["ppo", "-n"],
-    ["--", "ppo"],
-    [" "],
-    [],
-]
+# Command lines the hot path answers itself ({broken}: a catalogue with a broken file, {missing}:
+# no such file, {folder}: a folder with one good file): each must give what Typer gives.
+HOT: dict[str, list[list[str]]] = {
+    "search": [
+        ["ppo"],
+        ["instruct", "gtp"],
+        ["ppo", "-n", "3"],
+        ["reward", "model", "--limit", "2", "--format", "json"],
+        ["ppo", "-f", "jsonl", "-n", "1", "-n", "4"],
+        ["ppo", "--kind", "paper", "--kind", "codebase", "-f", "csv"],
+        ["ppo", "-f", "ids"],
+        ["ppo", "-f", "bibtex", "-n", "2"],
+        ["ppo", "-f", "markdown"],
+        ["ppo", "-f", "table"],
+        ["ppo", "--json", "-n", "2"],
+        ["ppo", "-f", "json", "--json"],
+        ["强化学习"],
+        ["2203.02155"],
+        ["arXiv:2203.02155v2", "-f", "json"],
+        ["zzzzqqqq"],
+        ["ppo", "--no-bundled", "-c", "{broken}"],
+        ["proximal", "-c", "{broken}"],
+        ["ppo", "-c", "{missing}"],
+        # Query syntax and --explain, once Typer's: the same function answers them now.
+        ["year:2022", "ppo"],
+        ["ppo", "--explain", "-n", "2"],
+        [" "],  # no words: the command itself says so
+        ["year:"],  # a query error
+    ],
+    "papers": [
+        ["--year", "2022", "--env", "atari"],
+        ["--year", "2017", "--env", "atari"],
+        ["--year", "2017", "--env", "atari", "--json"],
+        ["-y", "2020..2022", "-k", "ppo", "-f", "csv", "-n", "3"],
+        ["--dataset", "truthfulqa", "--has-code", "-f", "ids"],
+        ["--uses", "atari", "--sort", "title", "-f", "jsonl"],
+        ["--author", "christiano", "--venue", "neurips", "-s", "id"],
+        ["kw:ppo", "--explain", "-n", "2"],
+        ["reward", "hacking", "--min-score", "80", "-n", "3"],
+        ["reward", "hacking", "--min-score", "100.0", "-n", "3"],
+        ["--year", "20x"],  # a bad year: the command's usage error
+        ["--uses", "nowhere-at-all"],  # not found
+        ["--env", "atari", "-c", "{broken}"],
+        ["--no-bundled", "-c", "{folder}"],
+        ["--no-bundled", "-c", "{folder}", "--year", "1999"],
+        ["-c", "{missing}"],
+        ["--format", "bibtex", "--env", "atari", "-n", "1"],
+    ],
+    "codebases": [["-k", "ppo", "--json"], ["--dataset", "truthfulqa"], ["--env", "mujoco", "-f", "csv"]],
+    "datasets": [
+        ["--used-by", "InstructGPT"],
+        ["--used-by", "instructgpt", "--sort", "uses", "-f", "json"],
+        ["--used-by", "no-such-paper"],
+        ["--used-by", "truthfulqa"],  # a dataset, not a paper or codebase
+        ["-s", "uses", "-n", "5"],
+        ["truthful"],
+    ],
+    "envs": [["atari", "--json"], ["-n", "2"]],
+    "blogs": [["--language", "zh", "-f", "ids"], ["ppo"]],
+    "books": [["--json"]],
+    "topics": [["--category", "technique", "-n", "3"], ["强化学习"]],
+    "show": [
+        ["instructgpt"],
+        ["InstructGPT", "--json"],
+        ["TruthfulQA", "-f", "csv"],
+        ["instructgpt", "-f", "bibtex"],  # a list format: the command's usage error
+        ["2203.02155"],
+        ["no-such-entry"],
+        ["ppo-paper", "--no-bundled", "-c", "{folder}"],
+        ["instructgpt", "-c", "{broken}"],
+    ],
+    "related": [["instructgpt"], ["truthfulqa", "-n", "5", "--json"], ["ppo-paper", "--no-bundled", "-c", "{folder}"]],
+    "open": [["instructgpt", "--print"], ["nlpo", "--code", "--print"], ["truthfulqa", "--print", "--code"]],
+    "cite": [
+        ["instructgpt", "nlpo"],
+        ["instructgpt", "-f", "csl-json"],
+        ["instructgpt", "--format", "ris"],
+        ["instructgpt", "--ascii"],
+        ["truthfulqa"],  # not citable
+        ["instructgpt", "no-such-entry"],
+    ],
+}
+# Command lines the hot path leaves to Typer, which reports them (or shows the help).
+TYPER: dict[str, list[list[str]]] = {
+    "search": [
+        ["--help"],
+        ["ppo", "-kw:diffusion"],
+        ["ppo", "-n", "x"],
+        ["ppo", "-n", "+3"],
+        ["ppo", "--limit", "0"],  # below --limit's minimum
+        ["ppo", "--format", "yaml"],
+        ["ppo", "--kind", "papers"],
+        ["ppo", "--limit=3"],
+        ["ppo", "--json", "-f", "csv"],
+        ["ppo", "-n"],
+        ["--", "ppo"],
+        [],
+    ],
+    "papers": [
+        ["-h"],
+        ["--year"],
+        ["--year", "--env", "atari"],
+        ["--sort", "newest"],
+        ["--sort", "Title"],
+        ["--min-score", "101"],
+        ["--min-score", "1e1"],
+        ["--limit", "-1"],
+        ["--bogus"],
+        ["-y2022"],
+        ["--env="],
+        ["--has-code=yes"],
+        ["-f", "json", "--json", "-f", "csv"],
+        ["--year", ""],
+    ],
+    "datasets": [["-u", "instructgpt"], ["--sort", "year"]],
+    "blogs": [["--language", "fr"]],
+    "topics": [["--category", "both"]],
+    "show": [[], ["instructgpt", "nlpo"], ["--help"], ["-"]],
+    "related": [["instructgpt", "-n", "0"]],
+    "open": [["instructgpt", "--print", "--json"]],
+    "cite": [[], ["-"], ["instructgpt", "-f", "json"], ["instructgpt", "--json"]],
+}
 
 
-def _fill(args: list[str], broken: Path, tmp_path: Path) -> list[str]:
-    return [arg.format(broken=broken, missing=tmp_path / "nowhere.toml") for arg in args]
+@pytest.fixture
+def places(broken_catalog: Path, tmp_path: Path) -> dict[str, Path]:
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "good.toml").write_bytes((broken_catalog / "good.toml").read_bytes())
+    return {"broken": broken_catalog, "missing": tmp_path / "nowhere.toml", "folder": good}
 
 
-@pytest.mark.parametrize("args", HOT_SEARCHES, ids=" ".join)
-def test_hot_search_answers_as_typer_does(
-    args: list[str], broken_catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def _fill(args: list[str], places: dict[str, Path]) -> list[str]:
+    return [arg.format(**places) for arg in args]
+
+
+def _lines(table: dict[str, list[list[str]]]) -> list[list[str]]:
+    return [[command, *args] for command, lines in table.items() for args in lines]
+
+
+@pytest.mark.parametrize("argv", _lines(HOT), ids=" ".join)
+def test_the_hot_path_answers_as_typer_does(
+    argv: list[str], places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["search", *_fill(args, broken_catalog, tmp_path)]
+    argv = _fill(argv, places)
     hot = hot_run(argv, capsys)
     assert hot is not None, "the hot path should answer this command line"
     assert hot == typer_run(argv)
 
 
-@pytest.mark.parametrize("args", TYPER_SEARCHES, ids=" ".join)
-def test_anything_else_is_left_to_typer(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert hot_run(["search", *args], capsys) is None
+@pytest.mark.parametrize("argv", _lines(TYPER), ids=" ".join)
+def test_anything_else_is_left_to_typer(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert hot_run(argv, capsys) is None
     assert capsys.readouterr() == ("", "")
+    _, out, err = typer_run(argv)
+    assert out or err  # Typer has something to say: a usage error, the help, or the command's answer
 
 
 def test_other_commands_are_left_to_typer(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["papers"], ["show", "instructgpt"], ["--version"], [], ["Search", "ppo"]):
+    for argv in (["stats"], ["validate"], ["--version"], [], ["Search", "ppo"], ["--no-pager", "papers"]):
         assert hot_run(argv, capsys) is None
+
+
+def test_the_hot_path_imports_no_typer(tmp_path: Path) -> None:
+    """Every command the hot path answers runs without importing Typer (its import is most of the cost)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from rlhf_cli import hotpath\n"
+        "for argv in [['papers', '--year', '2022', '--env', 'atari'], ['datasets', '--used-by', 'InstructGPT'],"
+        " ['show', 'instructgpt'], ['search', 'ppo'], ['related', 'instructgpt'], ['cite', 'instructgpt']]:\n"
+        "    assert hotpath.run(argv) is not None, argv\n"
+        "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+    )
+    env = os.environ | {"RLHF_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    modules = done.stderr.split()
+    assert "rlhf_cli.cli.listings" in modules and "rlhf_cli.cli.entries" in modules
+    assert not [name for name in modules if name == "typer" or name.startswith(("typer.", "click"))]
 
 
 COMPLETIONS = [
@@ -173,7 +296,7 @@ def test_hot_completion_answers_as_typer_does(
     hot = hot_run([], capsys)
     if hot is not None:
         assert hot == expected
-    if line in ("rlhf papers --env ", "rlhf show instructg", "rlhf datasets --used-by instr", "rlhf methods d"):
+    if line in ("rlhf papers --env ", "rlhf show instructg", "rlhf datasets --used-by instr"):
         assert hot is not None, "the hot path should answer this request"
         assert hot[1].strip(), "and offer something"
 
@@ -189,9 +312,9 @@ def test_fish_asks_whether_there_are_values(
         assert typer_run([], env=env)[0] == expected
 
 
-def _params(command: Any) -> tuple[dict[str, bool], set[str], Any]:
-    """A command's options (name -> completes?), its flags, and its argument (or None)."""
-    values: dict[str, bool] = {}
+def _params(command: Any) -> tuple[dict[str, Any], set[str], Any]:
+    """A command's options (name -> Click parameter), its flags, and its argument (or None)."""
+    values: dict[str, Any] = {}
     flags: set[str] = set()
     argument = None
     for param in command.params:
@@ -200,28 +323,34 @@ def _params(command: Any) -> tuple[dict[str, bool], set[str], Any]:
         elif param.is_flag:
             flags.update(param.opts)
         else:
-            values.update(dict.fromkeys(param.opts, param._custom_shell_complete is not None))
+            values.update(dict.fromkeys(param.opts, param))
     return values, flags, argument
 
 
-def test_option_tables_match_the_app() -> None:
-    commands = typer.main.get_command(build_app()).commands  # type: ignore[attr-defined]
-    for name, options in hotpath.VALUE_OPTIONS.items():
-        values, flags, argument = _params(commands[name])
-        assert set(options) == set(values), name
-        assert {option for option, offer in options.items() if offer} == {o for o, c in values.items() if c}, name
-        assert hotpath.FLAGS[name] == flags, name
-        offer, count = hotpath.POSITIONAL[name]
-        assert (offer is not None) == (argument._custom_shell_complete is not None), name
-        assert count == argument.nargs, name
-    values, flags, _ = _params(commands["search"])
-    assert set(values) == set(hotpath.SEARCH_OPTIONS)
-    assert flags == {*hotpath.SEARCH_FLAGS, "--explain"}
+@pytest.mark.parametrize("name", list(options.COMMANDS))
+def test_the_app_is_built_from_the_option_specs(name: str) -> None:
+    """What the hot path reads (options.py) is what Typer parses: names, flags, bounds, completion."""
+    command = typer.main.get_command(build_app()).commands[name]  # type: ignore[attr-defined]
+    values, flags, argument = _params(command)
+    hot_values, hot_flags = options.option_names(name)
+    assert set(hot_values) == set(values)
+    assert set(hot_flags) == flags
+    for option, (parameter, spec) in hot_values.items():
+        param = values[option]
+        assert param.name == parameter
+        assert (param._custom_shell_complete is not None) == (spec.offer is not None), option
+        assert getattr(param.type, "min", None) == spec.minimum and getattr(param.type, "max", None) == spec.maximum
+        assert param.help == spec.help
+    given = options.argument(name)
+    assert (given is None) == (argument is None)
+    if given is not None:
+        assert argument.name == given[0]
+        assert argument.nargs == (-1 if given[1].many else 1)
+        assert (argument._custom_shell_complete is not None) == (given[1].offer is not None)
 
 
-def test_value_lists_match_the_app() -> None:
-    from rlhf_cli.cli import KindChoice
-    from rlhf_cli.render import Format
+def test_cite_completes_the_citable_kinds_only() -> None:
+    from rlhf_cli.cite import CITABLE_KINDS
 
-    assert set(hotpath.FORMATS) == {f.value for f in Format}
-    assert set(hotpath.KINDS) == {k.value for k in KindChoice}
+    given = options.argument("cite")
+    assert given is not None and given[1].offer == ("names", CITABLE_KINDS)

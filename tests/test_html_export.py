@@ -155,6 +155,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow  # a headless Chromium
 def test_the_page_searches_filters_and_links_both_ways(run, tmp_path: Path, browser: Any) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select

@@ -353,6 +353,7 @@ def synthetic(items: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # timing, best on a quiet machine
 def test_import_and_lint_compare_titles_in_linear_time(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """Counted, not timed: near-duplicate checks per item stay constant as the list grows."""
     calls = {"n": 0}
@@ -373,6 +374,7 @@ def test_import_and_lint_compare_titles_in_linear_time(run, tmp_path: Path, monk
     assert counts[1] <= 4 * counts[0] + 100
 
 
+@pytest.mark.slow  # timing, best on a quiet machine
 def test_parsing_time_grows_linearly(tmp_path: Path) -> None:
     timings = []
     for size in (1000, 4000):

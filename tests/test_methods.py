@@ -295,9 +295,11 @@ def test_completion_offers_method_ids(tree: list[str], monkeypatch: pytest.Monke
         "policy-optimization",
         "proximal-policy-optimization",
     ]
-    from rlhf_cli.hotpath import VALUE_OPTIONS
+    from rlhf_cli.options import option_names
 
-    assert VALUE_OPTIONS["papers"]["--method"] == ("names", ("method",))
+    for command in ("papers", "codebases"):
+        by_name, _ = option_names(command)
+        assert by_name["--method"][1].offer == ("names", ("method",)), command
 
 
 def test_graph_of_the_tree_and_the_lineage(run: Run, tree: list[str]) -> None:

@@ -63,6 +63,7 @@ def test_hostile_text_in_error_messages_is_inert(run) -> None:  # type: ignore[n
     assert "\\x1b[2J" in result.stderr
 
 
+@pytest.mark.slow  # a table and JSON of a 1 MB title
 def test_a_megabyte_title(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
     folder = catalogue_with(write_catalog, "A" * 1_000_000)
     table = run("papers", "--no-bundled", "-c", str(folder), "-f", "table")
@@ -212,6 +213,7 @@ def big_list(path: Path, items: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # an import of 1,500 items, killed at seven moments
 def test_killing_an_import_never_leaves_a_half_written_file(tmp_path: Path) -> None:
     """SIGKILL an import at moments spread up to its end: each file is the old one or the new one."""
     import shutil
@@ -225,7 +227,7 @@ def test_killing_an_import_never_leaves_a_half_written_file(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     shutil.copytree(folder, pristine)
     old = (folder / "papers.toml").read_bytes()
-    big_list(second, 3000)
+    big_list(second, 1500)  # big enough for the write to take a while; each kill waits on its time
     start = time.perf_counter()
     subprocess.run(command, env=env, capture_output=True, check=True)  # type: ignore[arg-type]
     duration = time.perf_counter() - start

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,6 +99,7 @@ def test_a_warm_store_answers_as_a_fresh_read_does(run, tmp_path: Path, isolated
     assert fresh_answers(run, folder, tmp_path) == cached
 
 
+@pytest.mark.slow  # six edits, each answered warm and fresh
 def test_every_edit_gives_the_answers_of_a_fresh_read(run, tmp_path: Path, isolated_environment: Path) -> None:  # type: ignore[no-untyped-def]
     papers = [paper(n) for n in range(40)]
     folder = catalogue(tmp_path / "cat", "".join(papers))

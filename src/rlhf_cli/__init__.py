@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .version import __version__
 
+# Not typing.TYPE_CHECKING: importing typing would be a fifth of `rlhf --version`'s time (mypy
+# reads any name TYPE_CHECKING as true).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .api import (
         Catalogue,
         CitationFormat,

@@ -16,87 +16,23 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .options import COMMANDS, JSON, SEARCH_LIMIT, Offer, Option, argument, option_names
+
+TYPE_CHECKING = False  # not typing's: a completion request need not import typing (mypy reads it as true)
 if TYPE_CHECKING:
-    from .boundary import Session
+    from typing import Any
+
     from .render import Column, Format
     from .view import CatalogueView
-
-SEARCH_LIMIT = 20  # `rlhf search`'s default --limit
-# `rlhf search`'s options that the hot path reads (its --explain goes to Typer).
-SEARCH_OPTIONS = ("--limit", "-n", "--format", "-f", "--kind", "--catalog", "-c")
-SEARCH_FLAGS = ("--no-bundled", "--json")
-KINDS = ("paper", "dataset", "codebase", "environment", "blog", "book", "topic", "method")
-FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
-
-# What completes a value: completion.candidates' `what` and `kinds`.
-Offer = tuple[str, tuple[str, ...] | None]
-
-# Options of the commands whose values complete, as needed to walk a command line: each option
-# that takes a value, mapped to what completes it (None: nothing), and the flags. `POSITIONAL`
-# says what completes a command's argument, and whether it takes one value (1) or many (-1).
-_CATALOGUE_OPTIONS: dict[str, Offer | None] = {"--catalog": None, "-c": None}
-_YEAR: Offer = ("years", None)
-_KEYWORDS = ("keywords", None)
-_DATASETS = ("names", ("dataset",))
-_ENVS = ("names", ("environment",))
-_USERS = ("names", ("paper", "codebase"))
-_LISTING_OPTIONS = _CATALOGUE_OPTIONS | {"--limit": None, "-n": None, "--format": None, "-f": None, "--min-score": None}
-_METHODS: Offer = ("names", ("method",))
-VALUE_OPTIONS: dict[str, dict[str, Offer | None]] = {
-    "papers": _LISTING_OPTIONS
-    | {"--year": _YEAR, "-y": _YEAR, "--keyword": _KEYWORDS, "-k": _KEYWORDS}
-    | {"--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
-    | {"--uses": ("names", ("dataset", "environment")), "-u": ("names", ("dataset", "environment"))}
-    | {"--author": None, "-a": None, "--venue": None, "--sort": None, "-s": None}
-    | {"--method": _METHODS, "-m": _METHODS},
-    "codebases": _LISTING_OPTIONS
-    | {"--keyword": _KEYWORDS, "-k": _KEYWORDS, "--dataset": _DATASETS, "-d": _DATASETS, "--env": _ENVS, "-e": _ENVS}
-    | {"--method": _METHODS, "-m": _METHODS},
-    "datasets": _LISTING_OPTIONS | {"--used-by": _USERS, "--sort": None, "-s": None},
-    "show": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
-    "related": _CATALOGUE_OPTIONS | {"--format": None, "-f": None, "--limit": None, "-n": None},
-    "open": dict(_CATALOGUE_OPTIONS),
-    "cite": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
-    "methods": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
-    "lineage": _CATALOGUE_OPTIONS | {"--format": None, "-f": None},
-    "path": _CATALOGUE_OPTIONS | {"--format": None, "-f": None, "--limit": None, "-n": None},
-}
-FLAGS: dict[str, set[str]] = {
-    "papers": {"--has-code", "--explain", "--no-bundled", "--json"},
-    "codebases": {"--explain", "--no-bundled", "--json"},
-    "datasets": {"--explain", "--no-bundled", "--json"},
-    "show": {"--no-bundled", "--json"},
-    "related": {"--no-bundled", "--json"},
-    "open": {"--code", "--print", "--no-bundled"},
-    "cite": {"--ascii", "--no-bundled"},
-    "methods": {"--no-bundled", "--json"},
-    "lineage": {"--no-bundled", "--json"},
-    "path": {"--no-bundled", "--json"},
-}
-_NAMES = ("names", None)
-_CITABLE = ("names", ("paper", "codebase", "blog", "book"))  # cli.entries.CITABLE_KINDS
-POSITIONAL: dict[str, tuple[Offer | None, int]] = {
-    "papers": (None, -1),
-    "codebases": (None, -1),
-    "datasets": (None, -1),
-    "show": (_NAMES, 1),
-    "related": (_NAMES, 1),
-    "open": (_NAMES, 1),
-    "cite": (_CITABLE, -1),
-    "methods": (_METHODS, 1),
-    "lineage": (_METHODS, 1),
-    "path": (_METHODS, 1),
-}
 
 
 def run(argv: list[str]) -> int | None:
     """The exit code of `rlhf argv` if the hot path answered it, else None (the caller uses Typer)."""
     if os.environ.get("_RLHF_COMPLETE"):
         return _complete()
-    if argv[:1] == ["search"]:
-        return _search(argv[1:])
+    if argv and argv[0] in COMMANDS:
+        return _command(argv[0], argv[1:])
     return None
 
 
@@ -187,59 +123,106 @@ def search_columns() -> list[Column]:
     ]
 
 
-def _search(args: list[str]) -> int | None:
-    """`rlhf search` with free words and the simple options; None for anything else."""
+def _command(name: str, args: list[str]) -> int | None:
+    """Run the command `name` on `args` with the function the Typer app runs, if every argument is
+    one the hot path reads for sure; None for anything else (help, `--`, `--opt=value`, an unknown
+    option, a missing value or one it might convert otherwise than Typer, a conflict...)."""
+    values, flags = option_names(name)
+    given: dict[str, list[str]] = {}  # each option's values, by parameter
+    chosen: dict[str, object] = {}
     words: list[str] = []
-    kinds: list[str] = []
-    catalog: list[Path] = []
-    limit: int | None = None
-    output, no_bundled, json_alias = None, False, False
+    json_alias = False
     pending = iter(args)
     for arg in pending:
         if not arg.startswith("-"):
             words.append(arg)
-        elif arg == "--json":
+        elif arg == JSON and flags.get(arg) == "output":
             json_alias = True
-        elif arg in SEARCH_FLAGS:
-            no_bundled = True
-        elif arg in SEARCH_OPTIONS:
+        elif arg in flags:
+            chosen[flags[arg]] = True
+        elif arg in values:
             value = next(pending, None)
-            if value is None:
-                return None
-            if arg in ("--limit", "-n"):
-                if not (value.isascii() and value.isdigit() and int(value) >= 1):
-                    return None
-                limit = int(value)
-            elif arg in ("--format", "-f"):
-                if value not in FORMATS:
-                    return None
-                output = value
-            elif arg == "--kind":
-                if value not in KINDS:
-                    return None
-                kinds.append(value)
-            else:
-                catalog.append(Path(value))
-        else:  # --help, --explain, `--`, a query's exclusion, an option spelt another way...
+            if not value or value.startswith("-"):
+                return None  # missing, or one Click would take as the value where an option was meant
+            given.setdefault(values[arg][0], []).append(value)
+        else:
             return None
-    text = " ".join(words)
-    if not text.strip() or not (plain_words(text) or looks_like_identifier(text.strip())):
+    from .cli import registered
+
+    function = registered(name)[0]
+    hints = function.__annotations__
+    specs = COMMANDS[name]
+    for parameter, texts in given.items():
+        spec = specs[parameter]
+        converted = _convert(hints.get(parameter), texts, spec if isinstance(spec, Option) else None)
+        if converted is None:
+            return None
+        chosen[parameter] = converted
+    positional = argument(name)
+    if positional is not None:
+        parameter, spec = positional
+        if (not words and parameter not in _defaulted(function)) or (not spec.many and len(words) > 1):
+            return None  # Typer says what is missing or too many
+        if words:
+            chosen[parameter] = words if spec.many else words[0]
+    elif words:
         return None
     if json_alias:
-        if output not in (None, "json"):
+        if chosen.get("output", "json") != "json":  # a Format is a str
             return None  # a conflict: Typer reports it
-        output = "json"
+        chosen["output"] = _convert(hints.get("output"), ["json"], None)
     from .boundary import guarded
-    from .render import Format
 
-    fmt = Format(output) if output else None
-    said = " ".join(text.split())
+    return guarded(lambda session: function(session, **chosen))
 
-    def answer(session: Session) -> None:
-        view = session.open(catalog or None, no_bundled)
-        search_words(view, said, kinds or None, search_limit(limit), fmt)
 
-    return guarded(answer)
+def _defaulted(function: Any) -> set[str]:
+    """The names of a function's parameters that have a default."""
+    code = function.__code__
+    names = code.co_varnames[: code.co_argcount]
+    return set(names[len(names) - len(function.__defaults__ or ()) :])
+
+
+def _convert(annotation: object, texts: list[str], spec: Option | None) -> object | None:
+    """`texts` (an option's values, as given) as the function's parameter of type `annotation`
+    takes them, as Typer would convert them; None where the hot path is not sure it would."""
+    import types
+    import typing
+    from enum import Enum
+
+    if isinstance(annotation, types.UnionType):
+        members = [member for member in typing.get_args(annotation) if member is not type(None)]
+        if len(members) != 1:
+            return None
+        annotation = members[0]
+    many = typing.get_origin(annotation) is list
+    if many:
+        annotation = typing.get_args(annotation)[0]
+    converted: list[object] = []
+    for text in texts:
+        value: object
+        if annotation is str:
+            value = text
+        elif annotation is Path:
+            value = Path(text)
+        elif annotation is int and text.isascii() and text.isdigit():
+            value = int(text)
+        elif annotation is float and re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?", text):
+            value = float(text)
+        elif isinstance(annotation, type) and issubclass(annotation, Enum):
+            value = next((member for member in annotation if member.value == text), None)
+            if value is None:
+                return None
+        else:
+            return None
+        if isinstance(value, int | float) and spec is not None and not _within(value, spec):
+            return None
+        converted.append(value)
+    return converted if many else converted[-1]  # Click keeps the last of an option given twice
+
+
+def _within(value: float, spec: Option) -> bool:
+    return (spec.minimum is None or value >= spec.minimum) and (spec.maximum is None or value <= spec.maximum)
 
 
 def _complete() -> int | None:
@@ -296,23 +279,23 @@ def _split(line: str) -> list[str] | None:
 
 def _what_completes(args: list[str], incomplete: str) -> Offer | None:
     """What completes `incomplete` after `args`, if the hot path can tell for sure."""
-    if not args or args[0] not in VALUE_OPTIONS or incomplete.startswith("-"):
+    if not args or args[0] not in COMMANDS or incomplete.startswith("-"):
         return None
-    command, options = args[0], VALUE_OPTIONS[args[0]]
+    values, flags = option_names(args[0])
     positional = 0
     pending = iter(args[1:])
     for arg in pending:
-        if arg in options:
+        if arg in values:
             if next(pending, None) is None:  # the last word: `incomplete` is this option's value
-                return options[arg]
-        elif arg.startswith("-") and arg not in FLAGS[command]:
+                return values[arg][1].offer
+        elif arg.startswith("-") and arg not in flags:
             return None  # `--`, --help, an unknown option, --opt=value...
         elif not arg.startswith("-"):
             positional += 1
-    offer, count = POSITIONAL[command]
-    if offer is None or (count == 1 and positional > 0):
+    given = argument(args[0])
+    if given is None or given[1].offer is None or (not given[1].many and positional > 0):
         return None
-    return offer
+    return given[1].offer
 
 
 def _zsh_escape(value: str) -> str:

@@ -22,11 +22,11 @@ def main() -> None:
             return
         from .hotpath import run
 
-        # A plain search or a completion request is answered without Typer (see hotpath.py).
+        # The commonest command lines and completion requests are answered without Typer (see hotpath.py).
         code = run(sys.argv[1:])
         if code is not None:
             sys.exit(code)
-        from .cli import ClickUsageError, build_app, usage_line
+        from .cli.typer_app import ClickUsageError, build_app, usage_line
 
         # Only the command being run is built (see cli.build_app); anything else gets the full app.
         app = build_app(sys.argv[1] if len(sys.argv) > 1 else None)

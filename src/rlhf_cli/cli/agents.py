@@ -3,7 +3,8 @@
 from .. import render
 from ..boundary import Session
 from ..errors import UsageError
-from . import CatalogOption, NoBundledOption, command
+from . import command
+from .typer_app import CatalogOption, NoBundledOption
 
 
 @command()

@@ -2,30 +2,16 @@
 
 import sys
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
-
-import typer
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import render
 from ..errors import AmbiguousError, ExitCode, NotFoundError, RlhfError, Stop, UsageError
-from ..render import Column, field
-from . import CatalogOption, FormatOption, NoBundledOption, Session, _complete, command
+from ..render import Column, Format, field
+from . import Session, command
 
 if TYPE_CHECKING:
     from ..models import Entry
-
-NameArgument = Annotated[
-    str,
-    typer.Argument(
-        help="An id, title, name or alias (any case, spaces and hyphens aside), an arXiv id or URL in any "
-        "spelling, a DOI, an OpenReview id, a link the entry carries, or a citekey `rlhf cite` printed.",
-        autocompletion=_complete(),
-    ),
-]
-
-
-# The kinds with a citable form (cite.citable); completion offers only their ids.
-CITABLE_KINDS = ("paper", "codebase", "blog", "book")
 
 
 class CiteFormat(StrEnum):
@@ -37,10 +23,10 @@ class CiteFormat(StrEnum):
 @command()
 def show(
     session: Session,
-    name: NameArgument,
-    output: FormatOption = None,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    name: str,
+    output: Format | None = None,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """Show one entry in full, with everything linked to it in either direction."""
     from ..records import entry_record, links_record, method_links_record
@@ -58,11 +44,11 @@ def show(
 @command()
 def related(
     session: Session,
-    name: NameArgument,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = 15,
-    output: FormatOption = None,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    name: str,
+    limit: int = 15,
+    output: Format | None = None,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List entries related to one entry (shared datasets, code, authors, keywords...), strongest first."""
     from ..records import entry_record
@@ -89,11 +75,11 @@ def related(
 @command("open")
 def open_entry(
     session: Session,
-    name: NameArgument,
-    code: Annotated[bool, typer.Option("--code", help="Open the entry's code instead of its page.")] = False,
-    print_only: Annotated[bool, typer.Option("--print", help="Print the URL instead of opening a browser.")] = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    name: str,
+    code: bool = False,
+    print_only: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """Open an entry's page (or its code) in the web browser; only http(s) links are ever opened."""
     from ..models import Codebase, Paper
@@ -136,20 +122,11 @@ def open_entry(
 @command()
 def cite(
     session: Session,
-    names: Annotated[
-        list[str],
-        typer.Argument(
-            help="Ids, titles or aliases to cite; '-' reads ids from stdin, one a line.",
-            show_default=False,
-            autocompletion=_complete(CITABLE_KINDS),
-        ),
-    ],
-    style: Annotated[CiteFormat, typer.Option("--format", "-f", help="Citation format.")] = CiteFormat.BIBTEX,
-    ascii_only: Annotated[
-        bool, typer.Option("--ascii", help="Escape accents as LaTeX commands, for classic BibTeX (bibtex only).")
-    ] = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    names: list[str],
+    style: CiteFormat = CiteFormat.BIBTEX,
+    ascii_only: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """Print citations (BibTeX, CSL-JSON or RIS) of papers, codebases, blogs and books, with stable citekeys."""
     from .. import cite as citations

@@ -7,28 +7,13 @@ same query), adds the QUERY argument, and runs the whole query through `_listing
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from .. import render
 from ..errors import ExitCode, Stop, UsageError
-from ..hotpath import SEARCH_LIMIT, looks_like_identifier, plain_words, search_columns, search_limit, search_words
+from ..hotpath import looks_like_identifier, plain_words, search_columns, search_limit, search_words
 from ..render import Column, Format, field
-from . import (
-    CatalogOption,
-    ExplainOption,
-    FormatOption,
-    KindChoice,
-    LimitOption,
-    MinScoreOption,
-    NoBundledOption,
-    QueryArgument,
-    Session,
-    _complete,
-    command,
-    user_query,
-)
+from . import KindChoice, Session, command, user_query
 
 if TYPE_CHECKING:
     from ..querylang import Node
@@ -179,29 +164,13 @@ def _kind_listing(
 @command()
 def search(
     session: Session,
-    query: Annotated[
-        list[str], typer.Argument(help="Words to look for (typos and word order are forgiven), or a full query.")
-    ],
-    kind: Annotated[
-        list[KindChoice] | None,
-        typer.Option(
-            "--kind", help="Only entries of this kind (repeatable). (-k means --keyword, as in every listing.)"
-        ),
-    ] = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            "-n",
-            min=1,
-            help=f"Show at most this many results. Default: {SEARCH_LIMIT}, or `limit` in the config file.",
-            show_default=False,
-        ),
-    ] = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str],
+    kind: list[KindChoice] | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """Search every kind of entry by title, name, alias, keyword, author, dataset or topic, best first."""
     text = " ".join(query)
@@ -273,80 +242,23 @@ def _subject_terms(
 @command()
 def papers(
     session: Session,
-    query: QueryArgument = None,
-    year: Annotated[
-        str | None,
-        typer.Option(
-            "--year",
-            "-y",
-            help="A year (2022), a range (2020..2022, 2021.., ..2019) or a bound (>=2022, <2019).",
-            autocompletion=_complete(what="years"),
-        ),
-    ] = None,
-    keyword: Annotated[
-        str | None,
-        typer.Option(
-            "--keyword",
-            "-k",
-            help="Only papers with a keyword containing this text.",
-            autocompletion=_complete(what="keywords"),
-        ),
-    ] = None,
-    dataset: Annotated[
-        str | None,
-        typer.Option(
-            "--dataset",
-            "-d",
-            help="Only papers using this dataset (id, name or alias).",
-            autocompletion=_complete(("dataset",)),
-        ),
-    ] = None,
-    env: Annotated[
-        str | None,
-        typer.Option(
-            "--env",
-            "-e",
-            help="Only papers using this environment (id, name or alias).",
-            autocompletion=_complete(("environment",)),
-        ),
-    ] = None,
-    uses: Annotated[
-        str | None,
-        typer.Option(
-            "--uses",
-            "-u",
-            help="Only papers using this dataset or environment.",
-            autocompletion=_complete(("dataset", "environment")),
-        ),
-    ] = None,
-    author: Annotated[
-        str | None, typer.Option("--author", "-a", help="Only papers with an author whose name contains this text.")
-    ] = None,
-    venue: Annotated[
-        str | None,
-        typer.Option(
-            "--venue", help="Only papers whose venue (as a list states it, e.g. ICLR 2024) contains this text."
-        ),
-    ] = None,
-    has_code: Annotated[bool, typer.Option("--has-code", help="Only papers with a link to code.")] = False,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method",
-            "-m",
-            help="Only papers linked to this method or any method below it (append '!' for the method alone: dpo!).",
-            autocompletion=_complete(("method",)),
-        ),
-    ] = None,
-    sort: Annotated[
-        PaperSort, typer.Option("--sort", "-s", help="Order: year (newest first), title or id.")
-    ] = PaperSort.YEAR,
-    min_score: MinScoreOption = None,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str] | None = None,
+    year: str | None = None,
+    keyword: str | None = None,
+    dataset: str | None = None,
+    env: str | None = None,
+    uses: str | None = None,
+    author: str | None = None,
+    venue: str | None = None,
+    has_code: bool = False,
+    method: str | None = None,
+    sort: PaperSort = PaperSort.YEAR,
+    min_score: float | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List papers, newest first, filtered by options or a query."""
     from ..querylang import conjunction
@@ -376,44 +288,17 @@ def papers(
 @command()
 def codebases(
     session: Session,
-    query: QueryArgument = None,
-    keyword: Annotated[
-        str | None,
-        typer.Option(
-            "--keyword",
-            "-k",
-            help="Only codebases with a keyword or task containing this text.",
-            autocompletion=_complete(what="keywords"),
-        ),
-    ] = None,
-    dataset: Annotated[
-        str | None,
-        typer.Option(
-            "--dataset", "-d", help="Only codebases using this dataset.", autocompletion=_complete(("dataset",))
-        ),
-    ] = None,
-    env: Annotated[
-        str | None,
-        typer.Option(
-            "--env", "-e", help="Only codebases using this environment.", autocompletion=_complete(("environment",))
-        ),
-    ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method",
-            "-m",
-            help="Only codebases linked to this method or any method below it, or implementing a paper that is "
-            "(append '!' for the method alone: dpo!).",
-            autocompletion=_complete(("method",)),
-        ),
-    ] = None,
-    min_score: MinScoreOption = None,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str] | None = None,
+    keyword: str | None = None,
+    dataset: str | None = None,
+    env: str | None = None,
+    method: str | None = None,
+    min_score: float | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List codebases: RLHF libraries and the code released with papers."""
     from ..querylang import conjunction
@@ -437,25 +322,15 @@ def codebases(
 @command()
 def datasets(
     session: Session,
-    query: QueryArgument = None,
-    used_by: Annotated[
-        str | None,
-        typer.Option(
-            "--used-by",
-            help="Only datasets used by this paper or codebase (id, alias, title or arXiv id). "
-            "(-u means --uses, as in papers.)",
-            autocompletion=_complete(("paper", "codebase")),
-        ),
-    ] = None,
-    sort: Annotated[
-        DatasetSort, typer.Option("--sort", "-s", help="Order: name, or uses (most used first).")
-    ] = DatasetSort.NAME,
-    min_score: MinScoreOption = None,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str] | None = None,
+    used_by: str | None = None,
+    sort: DatasetSort = DatasetSort.NAME,
+    min_score: float | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List datasets and dataset collections, with how many papers and codebases use each."""
     from ..querylang import conjunction
@@ -485,13 +360,13 @@ def datasets(
 @command()
 def envs(
     session: Session,
-    query: QueryArgument = None,
-    min_score: MinScoreOption = None,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str] | None = None,
+    min_score: float | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List experiment environments (Atari, MuJoCo, ...), with how many entries use each."""
     columns = [field("id", "ID"), field("title", "Name", wide=True), field("used_by", "Used by")]
@@ -514,14 +389,14 @@ def envs(
 @command()
 def blogs(
     session: Session,
-    query: QueryArgument = None,
-    language: Annotated[Language | None, typer.Option("--language", "-l", help="Only posts in this language.")] = None,
-    min_score: MinScoreOption = None,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str] | None = None,
+    language: Language | None = None,
+    min_score: float | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List blog posts, talks and notes about RLHF."""
     columns = [
@@ -544,13 +419,13 @@ def blogs(
 @command()
 def books(
     session: Session,
-    query: QueryArgument = None,
-    min_score: MinScoreOption = None,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str] | None = None,
+    min_score: float | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List books about RLHF."""
     columns = [field("id", "ID"), field("title", "Title", wide=True), field("url", "URL", in_table=False)]
@@ -562,16 +437,14 @@ def books(
 @command()
 def topics(
     session: Session,
-    query: QueryArgument = None,
-    category: Annotated[
-        Category | None, typer.Option("--category", help="Only techniques, or only application areas.")
-    ] = None,
-    min_score: MinScoreOption = None,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    explain: ExplainOption = False,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    query: list[str] | None = None,
+    category: Category | None = None,
+    min_score: float | None = None,
+    limit: int | None = None,
+    output: Format | None = None,
+    explain: bool = False,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """List the field's core techniques and application areas, in English and Chinese."""
     columns = [field("id", "ID"), field("category", "Category"), field("title", "English"), field("name_zh", "中文")]

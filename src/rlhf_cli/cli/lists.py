@@ -10,7 +10,8 @@ import typer
 from .. import render
 from ..errors import ExitCode, Stop, UsageError, WriteError
 from ..render import Format, field
-from . import CatalogOption, FormatOption, NoBundledOption, command
+from . import command
+from .typer_app import CatalogOption, FormatOption, NoBundledOption
 
 if TYPE_CHECKING:
     from ..awesome import Item

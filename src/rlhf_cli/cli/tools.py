@@ -9,17 +9,8 @@ import typer
 from .. import render
 from ..errors import ExitCode, Stop, UsageError, WriteError
 from ..render import Format, field
-from . import (
-    CatalogOption,
-    FormatOption,
-    LimitOption,
-    NoBundledOption,
-    QueryArgument,
-    Session,
-    _complete,
-    command,
-    user_query,
-)
+from . import Session, command, user_query
+from .typer_app import CatalogOption, FormatOption, LimitOption, NoBundledOption, QueryArgument, _complete
 
 if TYPE_CHECKING:
     from ..models import Entry, Method
