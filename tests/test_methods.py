@@ -11,7 +11,7 @@ import pytest
 
 from rlhf_cli.loader import bundled_catalog_dir, check
 
-from .conftest import REFERENCE_DIR, Run
+from .conftest import Run
 
 PAPERS = """
 [[paper]]
@@ -335,22 +335,22 @@ def _bundled_methods() -> list[dict[str, object]]:
     return list(tomli.loads((bundled_catalog_dir() / "methods.toml").read_text("utf-8"))["method"])
 
 
-def test_bundled_method_sources_are_lines_of_their_lists() -> None:
+def test_bundled_method_sources_are_lines_of_their_lists(reference: Path) -> None:
     for method in _bundled_methods():
         assert method["sources"], method["id"]
         for source in method["sources"]:  # type: ignore[attr-defined]
-            (path,) = [p for p in REFERENCE_DIR.glob(f"{source['name']}.*") if p.suffix in (".md", ".bib")]
+            (path,) = [p for p in reference.glob(f"{source['name']}.*") if p.suffix in (".md", ".bib")]
             lines = path.read_text("utf-8").splitlines()
             assert 1 <= source["line"] <= len(lines), (method["id"], source)
             assert lines[source["line"] - 1].strip(), (method["id"], source)
 
 
-def test_bundled_method_headings_are_headings_of_their_lists(run: Run) -> None:
+def test_bundled_method_headings_are_headings_of_their_lists(run: Run, reference: Path) -> None:
     """Each heading path's last part is a heading line of the list (validation checks that papers
     are filed under it, where the list is in the catalogue)."""
     for method in _bundled_methods():
         for heading in method.get("headings", []):  # type: ignore[attr-defined]
-            text = (REFERENCE_DIR / f"{heading['source']}.md").read_text("utf-8")
+            text = (reference / f"{heading['source']}.md").read_text("utf-8")
             last = heading["path"].split(" > ")[-1]
             assert re.search(rf"^#+\s*{re.escape(last)}\s*$", text, re.M), (method["id"], heading)
 

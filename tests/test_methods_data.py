@@ -15,7 +15,7 @@ import pytest
 
 from rlhf_cli.identifiers import name_key
 
-from .conftest import REFERENCE_DIR
+from .conftest import reference_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "catalog"
@@ -172,7 +172,7 @@ def facet_problems(methods: list[Method]) -> list[str]:
 def list_lines(name: str) -> list[str] | None:
     """A reference list's lines by its source name (a Markdown list, or the TsinghuaC3I .bib)."""
     for suffix in (".md", ".bib"):
-        path = REFERENCE_DIR / f"{name}{suffix}"
+        path = reference_dir() / f"{name}{suffix}"
         if path.is_file():
             return path.read_text(encoding="utf-8").splitlines()
     return None
@@ -309,8 +309,8 @@ def catalog() -> Catalog:
 
 
 def needs_reference_lists() -> None:
-    if not REFERENCE_DIR.is_dir():
-        pytest.skip(f"reference lists not found at {REFERENCE_DIR}; source lines cannot be checked")
+    if not reference_dir().is_dir():
+        pytest.skip(f"reference lists not found at {reference_dir()}; source lines cannot be checked")
 
 
 def test_fields_and_types(methods: list[Method]) -> None:
