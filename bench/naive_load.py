@@ -16,7 +16,7 @@ import tomli
 from pydantic import TypeAdapter
 from rapidfuzz import fuzz, process, utils
 
-from rlhf_cli.models import TYPE_BY_TABLE
+from rlhf_cli.catalogue.models import TYPE_BY_TABLE
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from rlhf_cli.completion import completable
+    from rlhf_cli.query.completion import completable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.test_completion_shells import _formatted, _read_by_shell

@@ -25,14 +25,14 @@ import atheris
 with atheris.instrument_imports():
     from pybtex.database import parse_string
 
-    from rlhf_cli import cite, graph
-    from rlhf_cli.awesome import parse as parse_list
+    from rlhf_cli.awesome.export_markdown import export as export_markdown
+    from rlhf_cli.awesome.reader import parse as parse_list
     from rlhf_cli.errors import CatalogError
-    from rlhf_cli.export_markdown import export as export_markdown
-    from rlhf_cli.export_sqlite import export as export_sqlite
-    from rlhf_cli.loader import load
-    from rlhf_cli.records import entry_record
-    from rlhf_cli.render import Format, field, json_text, listing, markdown_url, visible
+    from rlhf_cli.loading.loader import load
+    from rlhf_cli.output import cite, graph
+    from rlhf_cli.output.export_sqlite import export as export_sqlite
+    from rlhf_cli.output.records import entry_record
+    from rlhf_cli.output.render import Format, field, json_text, listing, markdown_url, visible
 
 FOLDER = Path(tempfile.mkdtemp(prefix="rlhf-fuzz-export-"))
 FILE = FOLDER / "fuzz.toml"

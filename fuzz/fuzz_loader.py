@@ -16,7 +16,7 @@ import atheris
 
 with atheris.instrument_imports():
     from rlhf_cli.errors import CatalogError
-    from rlhf_cli.loader import check, load
+    from rlhf_cli.loading.loader import check, load
 
 FOLDER = Path(tempfile.mkdtemp(prefix="rlhf-fuzz-"))
 FILE = FOLDER / "fuzz.toml"

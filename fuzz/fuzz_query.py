@@ -10,7 +10,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from rlhf_cli.querylang import QueryError, describe, parse
+    from rlhf_cli.query.querylang import QueryError, describe, parse
 
 
 def test_one_input(data: bytes) -> None:

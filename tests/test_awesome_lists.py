@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli.awesome import parse
-from rlhf_cli.importer import title_name
-from rlhf_cli.loader import load
+from rlhf_cli.awesome.importer import title_name
+from rlhf_cli.awesome.reader import parse
+from rlhf_cli.loading.loader import load
 
 
 @pytest.fixture

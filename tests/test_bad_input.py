@@ -136,7 +136,7 @@ def test_env_variable_adds_a_catalogue_and_no_bundled_replaces(run, write_catalo
 
 
 def test_type_errors_past_the_first_batch_name_their_entry_and_line(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli.validation import _BATCH
+    from rlhf_cli.catalogue.validation import _BATCH
 
     # Tables are type-checked in batches of _BATCH: errors in a later batch keep their place.
     text = "".join(paper(f"p{n}", title=f"Paper number {n}") for n in range(_BATCH + 10))

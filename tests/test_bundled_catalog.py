@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli.awesome import arxiv_year
-from rlhf_cli.loader import bundled_catalog_dir, check, load
-from rlhf_cli.models import Paper
+from rlhf_cli.awesome.reader import arxiv_year
+from rlhf_cli.catalogue.models import Paper
+from rlhf_cli.loading.loader import bundled_catalog_dir, check, load
 
 
 @pytest.fixture(scope="module")

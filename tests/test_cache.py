@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli import store
+from rlhf_cli.loading import store
 
 ONE = """
 [[paper]]
@@ -275,7 +275,7 @@ def test_files_left_out_are_reported_from_the_store_too(run, write_catalog, isol
 
 
 def test_a_store_found_damaged_by_a_query_is_rebuilt_and_the_query_run_again(tmp_path: Path) -> None:
-    from rlhf_cli.view import CatalogueView
+    from rlhf_cli.loading.view import CatalogueView
 
     damaged = tmp_path / "damaged.sqlite"
     damaged.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)  # a header, then garbage

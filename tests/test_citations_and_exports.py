@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pybtex.database import parse_string
 
-from rlhf_cli.cite import bibtex, citekeys
 from rlhf_cli.cli import app
+from rlhf_cli.output.cite import bibtex, citekeys
 
 
 def test_cite_bibtex_parses_back(run) -> None:  # type: ignore[no-untyped-def]
@@ -140,7 +140,7 @@ def _tables_and_columns(database: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_the_export_has_the_schema_of_the_cache(run, isolated_environment: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli import store
+    from rlhf_cli.loading import store
 
     database = tmp_path / "rlhf.sqlite"
     assert run("export", str(database)).exit_code == 0
@@ -214,7 +214,7 @@ def test_open_refuses_other_schemes(run, write_catalog) -> None:  # type: ignore
 
 
 def test_completion_offers_catalogue_values(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli.completion import candidates
+    from rlhf_cli.query.completion import candidates
 
     assert "truthfulqa" in candidates("names", ("dataset",), "truth")
     assert candidates("names", ("environment",), "at") == ["atari"]
@@ -251,7 +251,7 @@ def test_golden_citations(run, style: str) -> None:  # type: ignore[no-untyped-d
 
 
 def test_name_particles_in_csl_json_bibtex_and_ris() -> None:
-    from rlhf_cli.cite import csl_json, ris, split_name
+    from rlhf_cli.output.cite import csl_json, ris, split_name
 
     assert split_name("Maarten de Rijke") == {"family": "Rijke", "given": "Maarten", "non-dropping-particle": "de"}
     assert split_name("Mihaela van der Schaar")["non-dropping-particle"] == "van der"

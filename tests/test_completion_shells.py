@@ -114,8 +114,8 @@ def test_prefix_with_a_space_completes_in_bash(hostile_catalog: Path, tmp_path: 
 
 def _formatted(values: list[str], shell: str) -> str:
     """What the hot path prints for `values` (tests/test_hotpath.py holds Typer's output to the same)."""
-    from rlhf_cli.completion import shell_word
     from rlhf_cli.hotpath import _zsh_escape
+    from rlhf_cli.query.completion import shell_word
 
     words = [shell_word(value, shell) for value in values]
     if shell == "zsh":
@@ -129,7 +129,7 @@ def test_any_completable_value_round_trips_as_one_word(shell: str, tmp_path: Pat
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from rlhf_cli.completion import completable
+    from rlhf_cli.query.completion import completable
 
     if shutil.which(shell) is None:
         pytest.skip(f"{shell} is not installed (.ci/run installs it with apt-get where it can)")

@@ -189,7 +189,7 @@ def test_completion_ignores_case(
 
 
 def test_a_completed_value_in_the_typed_case_is_found(run) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli.completion import candidates
+    from rlhf_cli.query.completion import candidates
 
     assert candidates("names", ("dataset",), "Truth") == ["Truthfulqa"]
     assert candidates("names", ("dataset",), "truth") == ["truthfulqa"]

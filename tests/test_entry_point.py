@@ -95,7 +95,15 @@ def imported_modules(tmp_path: Path, *args: str) -> set[str]:
     return set(done.stderr.split())
 
 
-HEAVY = {"rapidfuzz", "pydantic", "rich.table", "tomli", "rlhf_cli.validation", "rlhf_cli.models", "markdown_it"}
+HEAVY = {
+    "rapidfuzz",
+    "pydantic",
+    "rich.table",
+    "tomli",
+    "rlhf_cli.catalogue.validation",
+    "rlhf_cli.catalogue.models",
+    "markdown_it",
+}
 
 
 def test_version_imports_nothing_heavy(tmp_path: Path) -> None:
@@ -107,9 +115,9 @@ def test_warm_search_does_not_import_pydantic_or_parse_toml(tmp_path: Path) -> N
     imported_modules(tmp_path, "search", "ppo")  # the cold run fills the cache
     warm = imported_modules(tmp_path, "search", "ppo")
     assert "rapidfuzz" in warm
-    assert not {"pydantic", "tomli", "rlhf_cli.validation", "rich.table", "rlhf_cli.querylang"} & warm
+    assert not {"pydantic", "tomli", "rlhf_cli.catalogue.validation", "rich.table", "rlhf_cli.query.querylang"} & warm
     # The list parser (markdown-it) is for import and lint only.
-    assert not {"markdown_it", "rlhf_cli.awesome", "rlhf_cli.bibtex", "rlhf_cli.importer"} & warm
+    assert not {"markdown_it", "rlhf_cli.awesome.reader", "rlhf_cli.awesome.bibtex", "rlhf_cli.awesome.importer"} & warm
     # The hot path answers a plain search without Typer, and the store's digests skip OpenSSL.
     assert not {"typer", "_hashlib"} & warm
 

@@ -89,7 +89,7 @@ def test_a_stdout_that_cannot_encode_every_character(tmp_path: Path, encoding: s
 
 
 def test_deeply_nested_queries_are_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli.querylang import MAX_NESTING
+    from rlhf_cli.query.querylang import MAX_NESTING
 
     fine = run("papers", "-f", "ids", "--", "-(" * MAX_NESTING + "ppo" + ")" * MAX_NESTING)
     assert fine.exit_code in (0, 1), fine.output
@@ -100,7 +100,7 @@ def test_deeply_nested_queries_are_a_usage_error(run) -> None:  # type: ignore[n
 
 
 def test_long_queries_take_linear_time_and_are_bounded(run) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli.querylang import MAX_QUERY_LENGTH, parse
+    from rlhf_cli.query.querylang import MAX_QUERY_LENGTH, parse
 
     query = "(a) " * (MAX_QUERY_LENGTH // 4)
     started = time.perf_counter()
@@ -226,7 +226,7 @@ def link_targets(markdown: str) -> list[str]:
 
 
 def test_a_url_cannot_inject_a_second_link_in_markdown(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli.awesome import parse
+    from rlhf_cli.awesome.reader import parse
 
     folder = evil_catalogue(write_catalog)
     for command in (["export", "-f", "markdown", "-"], ["papers", "-f", "markdown"]):
@@ -258,8 +258,8 @@ def test_a_url_cannot_inject_a_second_link_in_markdown(run, write_catalog) -> No
     ],
 )
 def test_markdown_link_targets(url: str, written: str) -> None:
-    from rlhf_cli.awesome import LINK
-    from rlhf_cli.render import markdown_url
+    from rlhf_cli.awesome.reader import LINK
+    from rlhf_cli.output.render import markdown_url
 
     assert markdown_url(url) == written
     link = f"[t]({written}) after"

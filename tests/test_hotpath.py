@@ -350,7 +350,7 @@ def test_the_app_is_built_from_the_option_specs(name: str) -> None:
 
 
 def test_cite_completes_the_citable_kinds_only() -> None:
-    from rlhf_cli.cite import CITABLE_KINDS
+    from rlhf_cli.output.cite import CITABLE_KINDS
 
     given = options.argument("cite")
     assert given is not None and given[1].offer == ("names", CITABLE_KINDS)

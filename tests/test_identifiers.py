@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rlhf_cli.identifiers import arxiv_id, arxiv_year, doi, name_key, normal_url, openreview_id
+from rlhf_cli.catalogue.identifiers import arxiv_id, arxiv_year, doi, name_key, normal_url, openreview_id
 
 
 @pytest.mark.parametrize(

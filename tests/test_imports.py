@@ -47,7 +47,7 @@ def _exists(module: str) -> bool:
 
 def test_no_import_cycles() -> None:
     graph = {_module_name(path): _runtime_imports(path) for path in PACKAGE.rglob("*.py")}
-    assert "rlhf_cli.store" in graph and graph["rlhf_cli.loader"] >= {"rlhf_cli.store"}
+    assert "rlhf_cli.loading.store" in graph and graph["rlhf_cli.loading.loader"] >= {"rlhf_cli.loading.store"}
     cycles: list[list[str]] = []
     done: set[str] = set()
 
@@ -66,3 +66,32 @@ def test_no_import_cycles() -> None:
     for module in sorted(graph):
         walk(module, [])
     assert not cycles, "\n".join(" -> ".join(cycle) for cycle in cycles[:5])
+
+
+# The floors, lowest first: a module imports from its own floor and the floors below it only.
+FLOORS = ("catalogue", "loading", "query", "output", "awesome", "cli")
+# Where a lower floor reaches up, and why. The store holds the search index and hands out
+# records, so the loading floor builds both; nothing else may reach up.
+REACHING_UP = {
+    ("rlhf_cli.loading.schema", "rlhf_cli.query.search"),
+    ("rlhf_cli.loading.view", "rlhf_cli.query.search"),
+    ("rlhf_cli.loading.view", "rlhf_cli.output.records"),
+}
+
+
+def _floor(module: str) -> int | None:
+    parts = module.split(".")
+    return FLOORS.index(parts[1]) if len(parts) > 2 and parts[1] in FLOORS else None
+
+
+def test_floors_import_downwards_only() -> None:
+    graph = {_module_name(path): _runtime_imports(path) for path in PACKAGE.rglob("*.py")}
+    assert {_floor(module) for module in graph} >= set(range(len(FLOORS)))
+    upwards = set()
+    for module, imported in graph.items():
+        here = _floor(module)
+        for target in imported:
+            there = _floor(target)
+            if here is not None and there is not None and there > here:
+                upwards.add((module, target))
+    assert upwards == REACHING_UP

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli import awesome
-from rlhf_cli.awesome import arxiv_year, parse
-from rlhf_cli.bibtex import parse_bibtex
+from rlhf_cli.awesome import reader as awesome
+from rlhf_cli.awesome.bibtex import parse_bibtex
+from rlhf_cli.awesome.reader import arxiv_year, parse
 
 NEW_LISTS = (
     "louieworth-awesome-rlhf-2024",
@@ -270,7 +270,7 @@ def test_each_new_list_imported_alone_gives_the_bundled_entries_items(
 
 
 def _bundled_lines(name: str) -> set[int]:
-    from rlhf_cli.loader import bundled_catalog_dir, load
+    from rlhf_cli.loading.loader import bundled_catalog_dir, load
 
     catalogue = load([bundled_catalog_dir()])
     return {
@@ -279,7 +279,7 @@ def _bundled_lines(name: str) -> set[int]:
 
 
 def test_no_abstract_of_awesome_rlaif_is_in_the_bundled_catalogue(reference: Path) -> None:
-    from rlhf_cli.loader import bundled_catalog_dir
+    from rlhf_cli.loading.loader import bundled_catalog_dir
 
     text = (reference / "mengdili-awesome-rlaif-2025.md").read_text(encoding="utf-8")
     abstracts = re.findall(r"</summary>(.*?)</details>", text)

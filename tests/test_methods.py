@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli.loader import bundled_catalog_dir, check
+from rlhf_cli.loading.loader import bundled_catalog_dir, check
 
 from .conftest import Run
 
@@ -286,7 +286,7 @@ def test_shape_rules_are_checked(
 
 
 def test_completion_offers_method_ids(tree: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from rlhf_cli.completion import candidates
+    from rlhf_cli.query.completion import candidates
 
     monkeypatch.setenv("RLHF_NO_BUNDLED", "1")
     monkeypatch.setenv("RLHF_CATALOG", tree[-1])

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from rlhf_cli.identifiers import name_key
+from rlhf_cli.catalogue.identifiers import name_key
 
 from .conftest import reference_dir
 

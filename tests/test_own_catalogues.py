@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import typer
 
+from rlhf_cli.catalogue.models import ENTRY_TYPES
 from rlhf_cli.cli import app
-from rlhf_cli.loader import bundled_catalog_dir
-from rlhf_cli.models import ENTRY_TYPES
+from rlhf_cli.loading.loader import bundled_catalog_dir
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -119,7 +119,7 @@ def _template() -> tuple[str, dict[str, str]]:
 
 
 def test_the_readme_template_marks_exactly_the_required_keys() -> None:
-    from rlhf_cli.models import Paper
+    from rlhf_cli.catalogue.models import Paper
 
     _, comments = _template()
     assert set(comments) == {item.name for item in dataclasses.fields(Paper)}  # every key, none unknown
@@ -128,7 +128,7 @@ def test_the_readme_template_marks_exactly_the_required_keys() -> None:
     assert marked == _required(Paper)
     # Tables inside a key: the parenthesis names each of their keys, required or optional.
     nested = {"sources": "Source", "code": "CodeLink", "categories": "Category"}
-    import rlhf_cli.models as models
+    import rlhf_cli.catalogue.models as models
 
     for key, class_name in nested.items():
         data_type = getattr(models, class_name)

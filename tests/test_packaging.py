@@ -35,7 +35,7 @@ def test_wheel_metadata_licences_and_typing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     wheel = zipfile.ZipFile(next(tmp_path.glob("*.whl")))
     names = set(wheel.namelist())
-    assert {"rlhf_cli/py.typed", "rlhf_cli/site/index.html", "rlhf_cli/site/site.js"} <= names
+    assert {"rlhf_cli/py.typed", "rlhf_cli/output/site/index.html", "rlhf_cli/output/site/site.js"} <= names
     metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     fields = [line.split(": ", 1) for line in metadata.splitlines() if ": " in line]
     licence_files = {value for key, value in fields if key == "License-File"}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rlhf_cli import loader, schema
+from rlhf_cli.loading import loader, schema
 
 BUNDLED = Path(__file__).resolve().parents[1] / "catalog"
 

@@ -15,17 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
 
-from rlhf_cli import cite
-from rlhf_cli.awesome import parse
-from rlhf_cli.catalog import Catalogue
+from rlhf_cli.awesome.export_markdown import export as export_markdown
+from rlhf_cli.awesome.importer import plan_import
+from rlhf_cli.awesome.reader import parse
+from rlhf_cli.awesome.tomlwrite import tables_to_toml
+from rlhf_cli.catalogue.catalog import Catalogue
 from rlhf_cli.errors import CatalogError, UnreadableListError
-from rlhf_cli.export_markdown import export as export_markdown
-from rlhf_cli.export_sqlite import export as export_sqlite
-from rlhf_cli.importer import plan_import
-from rlhf_cli.loader import check, load, open_view
-from rlhf_cli.records import entry_record
-from rlhf_cli.render import Format, field, listing, visible
-from rlhf_cli.tomlwrite import tables_to_toml
+from rlhf_cli.loading.loader import check, load, open_view
+from rlhf_cli.output import cite
+from rlhf_cli.output.export_sqlite import export as export_sqlite
+from rlhf_cli.output.records import entry_record
+from rlhf_cli.output.render import Format, field, listing, visible
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Any text, control characters and all, as long as it is not blank (blank names are invalid).

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rlhf_cli.querylang import And, Field, Not, Or, Phrase, QueryError, Text, describe, parse, parse_years
+from rlhf_cli.query.querylang import And, Field, Not, Or, Phrase, QueryError, Text, describe, parse, parse_years
 
 
 def test_free_words_next_to_each_other_form_one_text_term() -> None:

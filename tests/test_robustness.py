@@ -265,7 +265,7 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
 
 
 def test_markdown_export_escapes_what_would_break_the_list(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli.awesome import parse
+    from rlhf_cli.awesome.reader import parse
 
     title = "A | table [breaking] title *with* `code` and\na newline ](x)"
     folder = catalogue_with(write_catalog, title)

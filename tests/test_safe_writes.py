@@ -162,7 +162,7 @@ def test_an_import_waits_for_another_to_finish(tmp_path: Path) -> None:
     import subprocess
     import time
 
-    from rlhf_cli.importer import locked
+    from rlhf_cli.awesome.importer import locked
 
     from .test_entry_point import RLHF, rlhf_env
 

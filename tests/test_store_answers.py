@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rlhf_cli import loader, store
+from rlhf_cli.loading import loader, store
 
 
 def paper(n: int, title: str | None = None, datasets: tuple[str, ...] = ("hh",), notes: str | None = None) -> str:
@@ -311,7 +311,7 @@ def _store_rows(folder: Path) -> dict[str, list[Any]]:
 def test_a_store_built_by_two_processes_is_the_one_built_by_one(
     run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
 ) -> None:  # type: ignore[no-untyped-def]
-    from rlhf_cli import schema
+    from rlhf_cli.loading import schema
 
     folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))
     monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 7)  # 43 entries: 7 segments, the helper makes 4

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli.loader import bundled_catalog_dir
-from rlhf_cli.provenance import mentions
+from rlhf_cli.awesome.provenance import mentions
+from rlhf_cli.loading.loader import bundled_catalog_dir
 
 
 def test_the_bundled_catalogue_agrees_with_its_sources(run, reference: Path) -> None:  # type: ignore[no-untyped-def]
@@ -147,9 +147,9 @@ def test_short_names_follow_one_rule(reference: Path) -> None:
     """A paper's short name is one a line it cites gives ("(DPO)", a Name column), else its
     title's (or an alias's) own lead when that is one coined word before a colon, and only if no
     other entry has that name; a paper that could have one by the rule has it, or notes why not."""
-    from rlhf_cli.importer import title_name
-    from rlhf_cli.loader import load
-    from rlhf_cli.provenance import read_sources
+    from rlhf_cli.awesome.importer import title_name
+    from rlhf_cli.awesome.provenance import read_sources
+    from rlhf_cli.loading.loader import load
 
     catalogue = load([bundled_catalog_dir()])
     lists = read_sources(reference, {source.name for entry in catalogue.entries for source in entry.sources})

@@ -20,13 +20,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, Required, TypedDict, cast
 
+from .catalogue.models import KINDS, Kind
 from .errors import NotFoundError, RlhfError, UsageError
-from .models import KINDS, Kind
-from .query import LISTING_MIN_SCORE
+from .query.query import LISTING_MIN_SCORE
 
 if TYPE_CHECKING:
-    from .querylang import Node
-    from .view import CatalogueView
+    from .loading.view import CatalogueView
+    from .query.querylang import Node
 
 __all__ = [
     "Catalogue",
@@ -160,7 +160,7 @@ class Catalogue:
     @classmethod
     def open(cls, *paths: str | Path, bundled: bool = True) -> Catalogue:
         """See `open_catalogue`."""
-        from .loader import catalog_paths, open_view
+        from .loading.loader import catalog_paths, open_view
 
         return cls(open_view(catalog_paths([Path(path) for path in paths], bundled=bundled)))
 
@@ -193,8 +193,8 @@ class Catalogue:
         """Entries matching free words (typos forgiven), an identifier (arXiv id, DOI, link...) or
         a full query, best first, as `rlhf search`."""
         from .hotpath import looks_like_identifier, plain_words
-        from .querylang import Or, conjunction, text_only
-        from .querylang import field as query_field
+        from .query.querylang import Or, conjunction, text_only
+        from .query.querylang import field as query_field
 
         if not query.strip():
             raise UsageError("search: give at least one word to look for")
@@ -233,8 +233,8 @@ class Catalogue:
         `year` is a year (2022) or a range ("2020..2022", ">=2022"); `dataset`, `env` and `uses`
         take an id, name or alias; `keyword` and `author` match part of a keyword or a name.
         """
-        from .querylang import conjunction
-        from .querylang import field as query_field
+        from .query.querylang import conjunction
+        from .query.querylang import field as query_field
 
         terms: list[Node] = [query_field("kind", "paper")]
         for name, value in (("year", year), ("keyword", keyword), ("dataset", dataset), ("env", env)):
@@ -257,13 +257,13 @@ class Catalogue:
     def get(self, name: str) -> Record:
         """The entry whose id, title, name, alias or identifier (arXiv id, DOI...) is `name` (any
         case); NotFoundError with close names otherwise."""
-        from .records import entry_record
+        from .output.records import entry_record
 
         return _typed(entry_record(self._view.resolve(name), self._view))
 
     def links(self, name: str) -> dict[str, list[Record]]:
         """Every entry linked to this one, in both directions, by relation (as `rlhf show`)."""
-        from .records import links_record, method_links_record
+        from .output.records import links_record, method_links_record
 
         entry = self._view.resolve(name)
         links = links_record(entry, self._view) | method_links_record(entry, self._view)
@@ -271,8 +271,8 @@ class Catalogue:
 
     def related(self, name: str, *, limit: int | None = None) -> Results:
         """Entries linked to this one (datasets, code, authors, keywords...), strongest first."""
-        from .records import entry_record
-        from .relations import related
+        from .output.records import entry_record
+        from .query.relations import related
 
         view = self._view
         found, _ = related(view, view.resolve(name), limit)
@@ -283,7 +283,7 @@ class Catalogue:
 
     def cite(self, names: str | Sequence[str], format: CitationFormat = "bibtex", *, ascii_only: bool = False) -> str:
         """Citations of entries (papers, codebases, blogs and books) in BibTeX, CSL-JSON or RIS."""
-        from . import cite as citations
+        from .output import cite as citations
 
         wanted = [names] if isinstance(names, str) else list(names)
         records = [self.get(name) for name in dict.fromkeys(wanted)]
@@ -305,8 +305,8 @@ class Catalogue:
     def graph(self, entries: Iterable[str] | None = None) -> tuple[Results, list[tuple[str, str, str]]]:
         """The paper-dataset-codebase graph of some entries (default: all): the nodes' records and
         the links, each (source id, target id, "uses" or "implements")."""
-        from .graph import edges
-        from .records import entry_record
+        from .output.graph import edges
+        from .output.records import entry_record
 
         view = self._view
         selection = view.all_entries() if entries is None else [view.resolve(name) for name in entries]
@@ -317,7 +317,7 @@ class Catalogue:
     def _words(self, words: str, kinds: list[str] | None, limit: int | None) -> Results:
         """Free words (or an identifier) alone, as the CLI's fast search path answers them."""
         from .hotpath import looks_like_identifier
-        from .records import entry_record, hit_record
+        from .output.records import entry_record, hit_record
 
         view = self._view
         if looks_like_identifier(words):
@@ -341,9 +341,9 @@ class Catalogue:
     ) -> Results:
         """As the CLI's listings: the entries of `selection` (an SQL condition on the store's
         entries, its parameters and an order) that match `node`."""
-        from .query import Query
-        from .records import entry_record
-        from .search import KIND_ORDER
+        from .output.records import entry_record
+        from .query.query import Query
+        from .query.search import KIND_ORDER
 
         view = self._view
         base, parameters, order = selection
@@ -378,7 +378,7 @@ class Catalogue:
 
 
 def _parse(query: str | None) -> Node | None:
-    from .querylang import parse
+    from .query.querylang import parse
 
     return parse(query) if query else None
 

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import render
 from .errors import ExitCode, RlhfError, Stop
+from .output import render
 
 if TYPE_CHECKING:
     from .errors import Problem
-    from .view import CatalogueView
+    from .loading.view import CatalogueView
 
 _SHOWN_PROBLEMS = 5
 
@@ -30,7 +30,7 @@ class Session:
     def open(self, catalog: list[Path] | None, no_bundled: bool, tolerant: bool = True) -> CatalogueView:
         """The catalogue in use. Tolerant (for commands that only read), broken files are left out,
         the rest is used, and the command then reports them and exits 3."""
-        from .loader import catalog_paths, open_view
+        from .loading.loader import catalog_paths, open_view
 
         view = open_view(catalog_paths(catalog, bundled=not no_bundled), tolerant=tolerant)
         if view.cache_warning:

@@ -23,8 +23,8 @@ TYPE_CHECKING = False  # not typing's: a completion request need not import typi
 if TYPE_CHECKING:
     from typing import Any
 
-    from .render import Column, Format
-    from .view import CatalogueView
+    from .loading.view import CatalogueView
+    from .output.render import Column, Format
 
 
 def run(argv: list[str]) -> int | None:
@@ -45,9 +45,9 @@ def plain_words(text: str) -> bool:
 
 def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> None:
     """Free words alone: rank with the search index and read only the hits shown from the store."""
-    from . import render
     from .errors import ExitCode, Stop
-    from .records import hit_record
+    from .output import render
+    from .output.records import hit_record
 
     if _by_identifier(view, words, kinds, limit, output):
         return
@@ -89,7 +89,7 @@ def _no_match_hint(view: CatalogueView, words: str, kinds: list[str] | None) -> 
 
 def looks_like_identifier(words: str) -> bool:
     """True if `words` is an arXiv id, DOI, OpenReview id, link or citekey rather than words."""
-    from .identifiers import query_keys
+    from .catalogue.identifiers import query_keys
 
     return any(key.startswith(("arxiv:", "doi:", "openreview:", "url:", "cite:")) for key in query_keys(words))
 
@@ -98,8 +98,8 @@ def _by_identifier(view: CatalogueView, words: str, kinds: list[str] | None, lim
     """Show the entries an identifier names (`rlhf search 2203.02155`), if it is one and names any."""
     if not looks_like_identifier(words):
         return False
-    from . import render
-    from .records import entry_record
+    from .output import render
+    from .output.records import entry_record
 
     found = [entry for entry in view.lookup(words) if kinds is None or entry.KIND in kinds]
     if not found:
@@ -112,7 +112,7 @@ def _by_identifier(view: CatalogueView, words: str, kinds: list[str] | None, lim
 
 def search_columns() -> list[Column]:
     """The columns of `rlhf search`'s results (the hot path's and the full query's alike)."""
-    from .render import Column, field
+    from .output.render import Column, field
 
     return [
         field("score", "Score"),
@@ -227,7 +227,7 @@ def _within(value: float, spec: Option) -> bool:
 
 def _complete() -> int | None:
     """A completion request from the script of `rlhf --install-completion`, answered as Typer would."""
-    from .completion import requesting_shell
+    from .query.completion import requesting_shell
 
     shell = requesting_shell()
     if shell is None:
@@ -249,7 +249,7 @@ def _complete() -> int | None:
     offer = _what_completes(args, incomplete)
     if offer is None:
         return None
-    from .completion import candidates, shell_word
+    from .query.completion import candidates, shell_word
 
     what, kinds = offer
     # Typer keeps only the candidates that start with what was typed, case and all: so do we.

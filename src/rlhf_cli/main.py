@@ -37,7 +37,7 @@ def main() -> None:
             if line is None:
                 error.show()  # type: ignore[attr-defined]  # Click's: `rlhf` alone prints the help
             else:
-                from .render import error as say
+                from .output.render import error as say
 
                 say(line)
             sys.exit(2)
@@ -46,7 +46,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
-        from .render import drop_stdout
+        from .output.render import drop_stdout
 
         drop_stdout()
     except OSError as error:
@@ -55,8 +55,8 @@ def main() -> None:
         if error.errno not in _OUTPUT_FAILURES or error.filename is not None:
             raise
         from .errors import ExitCode
-        from .render import drop_stdout
-        from .render import error as report
+        from .output.render import drop_stdout
+        from .output.render import error as report
 
         drop_stdout()
         report(f"cannot write to stdout: {error.strerror}")

@@ -16,8 +16,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 
 from .api import Catalogue, CitationFormat, PaperSort
+from .catalogue.models import KINDS
 from .errors import NotFoundError, RlhfError
-from .models import KINDS
 
 F = TypeVar("F", bound=Callable[..., Any])
 INSTRUCTIONS = (

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..boundary import Session
 
 if TYPE_CHECKING:
-    from ..querylang import Node
+    from ..query.querylang import Node
 
 __all__ = ["Session", "command", "user_query"]  # what the command modules share
 
@@ -138,6 +138,6 @@ class KindChoice(StrEnum):
 
 def user_query(words: list[str] | None) -> "Node | None":
     """The QUERY argument of a command, parsed."""
-    from ..querylang import parse
+    from ..query.querylang import parse
 
     return parse(" ".join(words)) if words else None

@@ -1,8 +1,8 @@
 """`rlhf mcp`: the catalogue as an MCP server for agents (see mcp_server.py)."""
 
-from .. import render
 from ..boundary import Session
 from ..errors import UsageError
+from ..output import render
 from . import command
 from .typer_app import CatalogOption, NoBundledOption
 

@@ -5,13 +5,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import render
 from ..errors import AmbiguousError, ExitCode, NotFoundError, RlhfError, Stop, UsageError
-from ..render import Column, Format, field
+from ..output import render
+from ..output.render import Column, Format, field
 from . import Session, command
 
 if TYPE_CHECKING:
-    from ..models import Entry
+    from ..catalogue.models import Entry
 
 
 class CiteFormat(StrEnum):
@@ -29,7 +29,7 @@ def show(
     no_bundled: bool = False,
 ) -> None:
     """Show one entry in full, with everything linked to it in either direction."""
-    from ..records import entry_record, links_record, method_links_record
+    from ..output.records import entry_record, links_record, method_links_record
 
     fmt = output or render.default_format()
     if output is None and fmt not in render.DETAIL_FORMATS:  # a list format from the config file
@@ -51,8 +51,8 @@ def related(
     no_bundled: bool = False,
 ) -> None:
     """List entries related to one entry (shared datasets, code, authors, keywords...), strongest first."""
-    from ..records import entry_record
-    from ..relations import related as find_related
+    from ..output.records import entry_record
+    from ..query.relations import related as find_related
 
     view = session.open(catalog, no_bundled)
     entry = view.resolve(name)
@@ -82,7 +82,7 @@ def open_entry(
     no_bundled: bool = False,
 ) -> None:
     """Open an entry's page (or its code) in the web browser; only http(s) links are ever opened."""
-    from ..models import Codebase, Paper
+    from ..catalogue.models import Codebase, Paper
 
     catalogue = session.open(catalog, no_bundled)
     entry = catalogue.resolve(name)
@@ -101,7 +101,7 @@ def open_entry(
     if not url:
         render.error(f"open: {entry.id} has no link")
         raise Stop(ExitCode.NO_MATCH)
-    from ..urls import UnsafeUrl, browser_url
+    from ..catalogue.urls import UnsafeUrl, browser_url
 
     try:
         url = browser_url(url)
@@ -129,8 +129,8 @@ def cite(
     no_bundled: bool = False,
 ) -> None:
     """Print citations (BibTeX, CSL-JSON or RIS) of papers, codebases, blogs and books, with stable citekeys."""
-    from .. import cite as citations
-    from ..records import entry_record
+    from ..output import cite as citations
+    from ..output.records import entry_record
 
     wanted = [line.strip() for name in names for line in (sys.stdin if name == "-" else [name]) if line.strip()]
     if not wanted:

@@ -9,15 +9,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import render
 from ..errors import ExitCode, Stop, UsageError
 from ..hotpath import looks_like_identifier, plain_words, search_columns, search_limit, search_words
-from ..render import Column, Format, field
+from ..output import render
+from ..output.render import Column, Format, field
 from . import KindChoice, Session, command, user_query
 
 if TYPE_CHECKING:
-    from ..querylang import Node
-    from ..view import CatalogueView
+    from ..loading.view import CatalogueView
+    from ..query.querylang import Node
 
 
 class PaperSort(StrEnum):
@@ -43,7 +43,7 @@ class Category(StrEnum):
 
 def option_term(option: str, name: str, value: str) -> "Node":
     """The query term for a typed option, with errors that name the option."""
-    from ..querylang import QueryError, field
+    from ..query.querylang import QueryError, field
 
     try:
         return field(name, value)
@@ -69,9 +69,9 @@ def _listing(
     A ranked listing (search) keeps what search finds; an ordered one (papers, datasets...) keeps
     only free-text matches of at least `min_score` (LISTING_MIN_SCORE by default), and shows each
     entry's score when the query has free text."""
-    from ..query import LISTING_MIN_SCORE, Query, empty_hint, terms_label
-    from ..records import entry_record
-    from ..search import KIND_ORDER
+    from ..output.records import entry_record
+    from ..query.query import LISTING_MIN_SCORE, Query, empty_hint, terms_label
+    from ..query.search import KIND_ORDER
 
     if limit is None:
         from ..config import load_config
@@ -142,7 +142,7 @@ def _kind_listing(
 ) -> None:
     """The listing of one kind of entry, in catalogue order: those of `selection` (an SQL
     condition and its parameters) that match the QUERY."""
-    from ..querylang import conjunction
+    from ..query.querylang import conjunction
 
     node = user_query(query)
     view = session.open(catalog, no_bundled)
@@ -182,8 +182,8 @@ def search(
         # Free words alone, the common case: no need to load the query language at all.
         search_words(session.open(catalog, no_bundled), " ".join(text.split()), kinds, limit, output)
         return
-    from ..querylang import Or, conjunction, text_only
-    from ..querylang import field as query_field
+    from ..query.querylang import Or, conjunction, text_only
+    from ..query.querylang import field as query_field
 
     node = user_query(query)
     view = session.open(catalog, no_bundled)
@@ -261,7 +261,7 @@ def papers(
     no_bundled: bool = False,
 ) -> None:
     """List papers, newest first, filtered by options or a query."""
-    from ..querylang import conjunction
+    from ..query.querylang import conjunction
 
     terms = [option_term("--year", "year", year)] if year is not None else []
     node = user_query(query)
@@ -301,7 +301,7 @@ def codebases(
     no_bundled: bool = False,
 ) -> None:
     """List codebases: RLHF libraries and the code released with papers."""
-    from ..querylang import conjunction
+    from ..query.querylang import conjunction
 
     node = user_query(query)
     view = session.open(catalog, no_bundled)
@@ -333,7 +333,7 @@ def datasets(
     no_bundled: bool = False,
 ) -> None:
     """List datasets and dataset collections, with how many papers and codebases use each."""
-    from ..querylang import conjunction
+    from ..query.querylang import conjunction
 
     node = user_query(query)
     view = session.open(catalog, no_bundled)

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .. import render
 from ..errors import ExitCode, Stop, UsageError, WriteError
-from ..render import Format, field
+from ..output import render
+from ..output.render import Format, field
 from . import command
 from .typer_app import CatalogOption, FormatOption, NoBundledOption
 
 if TYPE_CHECKING:
-    from ..awesome import Item
-    from ..importer import Plan
+    from ..awesome.importer import Plan
+    from ..awesome.reader import Item
 
 
 @command("import")
@@ -42,8 +42,8 @@ def import_list(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Import an awesome list (or a BibTeX file) into catalogue TOML, merging with what is already there."""
-    from ..importer import locked, plan_import, read_target, write_plan
-    from ..loader import catalog_paths, load, user_catalog_dir
+    from ..awesome.importer import locked, plan_import, read_target, write_plan
+    from ..loading.loader import catalog_paths, load, user_catalog_dir
 
     text = _read_text(markdown)
     folder = into or user_catalog_dir()
@@ -120,8 +120,8 @@ def lint(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Find defects in an awesome list or a catalogue: line, rule, severity and a fix; exit 3 on errors."""
-    from ..lint import lint_catalogue, lint_markdown
-    from ..loader import catalog_paths
+    from ..awesome.lint import lint_catalogue, lint_markdown
+    from ..loading.loader import catalog_paths
 
     if target is not None and target.suffix.casefold() in (".md", ".markdown"):
         findings = lint_markdown(str(target), _read_text(target))

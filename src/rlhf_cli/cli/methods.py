@@ -4,14 +4,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .. import render
 from ..errors import ExitCode, Stop
-from ..render import Format, field
+from ..output import render
+from ..output.render import Format, field
 from . import CatalogOption, FormatOption, LimitOption, NoBundledOption, Session, _complete, command
 
 if TYPE_CHECKING:
-    from ..methods import Tree
-    from ..view import CatalogueView
+    from ..catalogue.methods import Tree
+    from ..loading.view import CatalogueView
 
 MethodArgument = Annotated[
     str,
@@ -23,7 +23,7 @@ MethodArgument = Annotated[
 
 
 def _method_records(view: "CatalogueView", methods: "Tree", root: str | None) -> list[dict[str, Any]]:
-    from ..methods import counts
+    from ..catalogue.methods import counts
 
     papers = counts(view, methods)
     records = []
@@ -62,7 +62,7 @@ def methods(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Print the method tree with how many papers each node reaches (it and all below it)."""
-    from ..methods import tree
+    from ..catalogue.methods import tree
 
     view = session.open(catalog, no_bundled)
     methods_tree = tree(view)
@@ -94,7 +94,7 @@ def lineage(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Print a method's family from its facet's root down, each node with its introducing paper and year."""
-    from ..methods import tree
+    from ..catalogue.methods import tree
 
     view = session.open(catalog, no_bundled)
     method = view.resolve_method(name)
@@ -154,8 +154,8 @@ def path(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Print a reading order for a method's subtree: its founding papers, surveys and benchmarks, newest work."""
-    from ..methods import PATH_ORDER, reading_path
-    from ..records import entry_record
+    from ..catalogue.methods import PATH_ORDER, reading_path
+    from ..output.records import entry_record
 
     view = session.open(catalog, no_bundled)
     method = view.resolve_method(name)

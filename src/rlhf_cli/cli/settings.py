@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .. import render
-from ..jsontext import json_text
+from ..output import render
+from ..output.jsontext import json_text
 from . import command
 
 

@@ -6,16 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .. import render
 from ..errors import ExitCode, Stop, UsageError, WriteError
-from ..render import Format, field
+from ..output import render
+from ..output.render import Format, field
 from . import Session, command, user_query
 from .typer_app import CatalogOption, FormatOption, LimitOption, NoBundledOption, QueryArgument, _complete
 
 if TYPE_CHECKING:
-    from ..models import Entry, Method
-    from ..querylang import Node
-    from ..view import CatalogueView
+    from ..catalogue.models import Entry, Method
+    from ..loading.view import CatalogueView
+    from ..query.querylang import Node
 
 
 @command()
@@ -39,7 +39,7 @@ def validate(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Check catalogue files and report every problem; exit 3 if there is any."""
-    from ..loader import catalog_paths, check
+    from ..loading.loader import catalog_paths, check
 
     if sources is not None and not sources.is_dir():
         raise UsageError(f"validate: --sources: no such folder: {sources}")
@@ -52,8 +52,8 @@ def validate(
         render.error(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
         raise Stop(ExitCode.CATALOG)
     if sources is not None:
-        from ..loader import load
-        from ..provenance import differences
+        from ..awesome.provenance import differences
+        from ..loading.loader import load
 
         found = differences(load(targets), sources)
         for difference in found:
@@ -88,7 +88,7 @@ def stats(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Count entries (of a query, or all) by year, keyword, dataset, environment, kind, source or method."""
-    from ..stats import counts
+    from ..query.stats import counts
 
     view = session.open(catalog, no_bundled)
     rows = counts(view, *_selection(view, user_query(query)), by.value)
@@ -139,16 +139,16 @@ def graph(
     """Print the graph of a query's papers, datasets and code (default: all papers), or the method tree or a lineage."""
     import sys
 
-    from .. import graph as diagrams
-    from ..querylang import field as query_field
+    from ..output import graph as diagrams
+    from ..query.querylang import field as query_field
 
     if methods and lineage is not None:
         raise UsageError("graph: give --methods or --lineage, not both")
     view = session.open(catalog, no_bundled)
     nodes: list[Entry] | list[Method]
     if methods or lineage is not None:
-        from ..methods import tree
-        from ..models import Paper
+        from ..catalogue.methods import tree
+        from ..catalogue.models import Paper
 
         methods_tree = tree(view)
         if not methods_tree.methods:
@@ -187,7 +187,7 @@ def graph(
 def _selection(view: "CatalogueView", node: "Node | None") -> tuple[str, list[object]]:
     """The entries of the catalogue that match a query (all of them for no query), as an SQL
     condition on the store's `entries` and its parameters."""
-    from ..query import Query
+    from ..query.query import Query
 
     return Query(view, node).sql()
 
@@ -227,7 +227,7 @@ def export(
     """Export the whole catalogue: a SQLite database, an awesome list in Markdown, or a static site."""
     import sqlite3
 
-    from ..atomic import replace_file, writable_destination
+    from ..output.atomic import replace_file, writable_destination
 
     if str(destination) == "-":
         if output is ExportFormat.HTML:
@@ -242,7 +242,7 @@ def export(
     if output is ExportFormat.MARKDOWN:
         looks_like, what, extensions = _looks_like_text, "a text file", _MARKDOWN_EXTENSIONS
     else:
-        from ..export_sqlite import looks_like_sqlite
+        from ..output.export_sqlite import looks_like_sqlite
 
         looks_like, what, extensions = looks_like_sqlite, "a SQLite database", _SQLITE_EXTENSIONS
     try:
@@ -256,7 +256,7 @@ def export(
             text = _markdown(session, catalog, no_bundled, language)
             replace_file(target, lambda temporary: temporary.write_text(text, encoding="utf-8"))
             return
-        from ..export_sqlite import export as export_sqlite
+        from ..output.export_sqlite import export as export_sqlite
 
         view = session.open(catalog, no_bundled, tolerant=False)
         export_sqlite(view, target)
@@ -271,8 +271,8 @@ _SQLITE_EXTENSIONS: tuple[str, ...] = (".sqlite", ".sqlite3", ".db", ".db3")
 
 def _html(session: Session, destination: Path, force: bool, catalog: list[Path] | None, no_bundled: bool) -> None:
     from ..api import Catalogue
-    from ..export_html import export as export_html
-    from ..export_html import writable_folder
+    from ..output.export_html import export as export_html
+    from ..output.export_html import writable_folder
 
     try:
         folder = writable_folder(destination, force)
@@ -288,7 +288,7 @@ def _html(session: Session, destination: Path, force: bool, catalog: list[Path] 
 
 
 def _markdown(session: Session, catalog: list[Path] | None, no_bundled: bool, language: ListLanguage) -> str:
-    from ..export_markdown import export as export_markdown
+    from ..awesome.export_markdown import export as export_markdown
 
     # Strict: an export must not silently miss the entries of a broken file.
     return export_markdown(session.open(catalog, no_bundled, tolerant=False).catalogue(), language.value)
@@ -320,8 +320,8 @@ def cache(
     no_bundled: NoBundledOption = False,
 ) -> None:
     """Show the cache of validated catalogues (info), or remove it (clear)."""
-    from .. import store
-    from ..loader import catalog_paths, catalogue_files
+    from ..loading import store
+    from ..loading.loader import catalog_paths, catalogue_files
 
     folder = store.cache_dir()
     if action is CacheAction.CLEAR:

@@ -16,7 +16,7 @@ import typer
 from .. import options
 from ..boundary import guarded
 from ..errors import ExitCode, UsageError
-from ..render import Format
+from ..output.render import Format
 from ..version import __version__
 from . import _MODULE_ORDER, COMMAND_MODULES, EXAMPLES, F, registered_commands
 
@@ -253,7 +253,7 @@ def _complete(kinds: tuple[str, ...] | None = None, what: str = "names") -> Call
     """A completion callback offering catalogue values that start with what was typed."""
 
     def complete(incomplete: str) -> list[str]:
-        from ..completion import candidates, requesting_shell, shell_word
+        from ..query.completion import candidates, requesting_shell, shell_word
 
         shell = requesting_shell() or ""
         return [shell_word(value, shell) for value in candidates(what, kinds, incomplete)]
@@ -292,6 +292,6 @@ def main(
     if no_pager:
         import os
 
-        from ..render import NO_PAGER_ENV
+        from ..output.render import NO_PAGER_ENV
 
         os.environ[NO_PAGER_ENV] = "1"

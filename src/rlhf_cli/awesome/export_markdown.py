@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .catalog import Catalogue
-from .models import Blog, Book, Codebase, Dataset, Paper
-from .render import markdown_url, visible
+from ..catalogue.catalog import Catalogue
+from ..catalogue.models import Blog, Book, Codebase, Dataset, Paper
+from ..output.render import markdown_url, visible
 
 HEADINGS = {
     "en": {

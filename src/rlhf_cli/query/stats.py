@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .view import CatalogueView
+    from ..loading.view import CatalogueView
 
 GROUPINGS = ("year", "keyword", "dataset", "env", "kind", "source", "method")
 

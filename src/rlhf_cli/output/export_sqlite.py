@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .atomic import replace_file
 
 if TYPE_CHECKING:
-    from .view import CatalogueView
+    from ..loading.view import CatalogueView
 
 # Settings of the cache's own use that mean nothing away from this machine's files.
 _CACHE_ONLY_META = ("stat",)

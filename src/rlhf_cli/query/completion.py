@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import RlhfError
+from ..errors import RlhfError
 
 LIMIT = 200
 _SAFE_PUNCTUATION = frozenset("-_.,+/")
@@ -44,7 +44,7 @@ def requesting_shell() -> str | None:
 
 def candidates(what: str, kinds: tuple[str, ...] | None, incomplete: str) -> list[str]:
     """Completions for `incomplete` (case-insensitive prefix), sorted, at most 200, each completable."""
-    from .loader import catalog_paths, open_view
+    from ..loading.loader import catalog_paths, open_view
 
     try:
         view = open_view(catalog_paths())

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .citekeys import citekey_base
+from ..catalogue.citekeys import citekey_base
 from .escapes import visible
 
 Record = dict[str, Any]

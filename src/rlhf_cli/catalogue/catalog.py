@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import AmbiguousError, NotFoundError
+from ..errors import AmbiguousError, NotFoundError
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Method, Paper, Topic
 
 if TYPE_CHECKING:

@@ -15,11 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UsageError
 from .atomic import replace_file
-from .errors import UsageError
 
 if TYPE_CHECKING:
-    from .api import Catalogue
+    from ..api import Catalogue
 
 GENERATOR = "rlhf-cli html export"
 # What an export writes; the folder may hold these (from an earlier export) and nothing else
@@ -74,7 +74,7 @@ def _earlier_export(folder: Path) -> bool:
 
 def site_data(catalogue: Catalogue) -> dict[str, Any]:
     """Everything the page shows: every entry's record and links, and the graph's edges."""
-    from .version import __version__
+    from ..version import __version__
 
     entries = catalogue.entries()
     _, edges = catalogue.graph()
@@ -113,4 +113,4 @@ def _write(content: str, path: Path) -> None:
 
 
 def _asset(name: str) -> str:
-    return resources.files("rlhf_cli").joinpath("site", name).read_text(encoding="utf-8")
+    return resources.files("rlhf_cli.output").joinpath("site", name).read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from .models import Codebase, Entry, Method, Paper
 
 if TYPE_CHECKING:
-    from .view import CatalogueView
+    from ..loading.view import CatalogueView
 
 # How a link was made, in the order `--explain` and `show` prefer them.
 VIA = ("introduced_by", "heading", "keyword")

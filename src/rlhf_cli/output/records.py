@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Topic
-from .search import Hit, display_text, field_texts
+from ..catalogue.models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Topic
+from ..query.search import Hit, display_text, field_texts
 
 if TYPE_CHECKING:
-    from .view import CatalogueView
+    from ..loading.view import CatalogueView
 
 Record = dict[str, Any]
 
@@ -132,7 +132,7 @@ def method_links_record(entry: Entry, view: CatalogueView) -> dict[str, list[Rec
     """What `show` adds about methods: for a method, its introducing paper, parents, children,
     everything below it and the papers and codebases linked to it or below it (each with the
     node and the link); for a paper or codebase, the methods it links to."""
-    from .methods import tree
+    from ..catalogue.methods import tree
 
     def brief(linked: Entry) -> Record:
         return {"id": linked.id, "kind": linked.KIND, "title": linked.display_name}

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
+from ..catalogue.methods import Tree, variants
+from ..catalogue.models import Codebase, Dataset, Entry, Environment, Method, Paper
+from ..errors import UsageError
 from .escapes import visible
-from .methods import Tree, variants
-from .models import Codebase, Dataset, Entry, Environment, Method, Paper
 
 if TYPE_CHECKING:
     from .records import Neighbours

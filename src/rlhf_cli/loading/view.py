@@ -12,8 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem
-from .models import (
+from ..catalogue.models import (
     TYPE_BY_TABLE,
     Codebase,
     Dataset,
@@ -25,11 +24,12 @@ from .models import (
     entry_from_table,
     well_typed,
 )
+from ..errors import Problem
 
 if TYPE_CHECKING:
-    from .catalog import Catalogue
-    from .methods import MethodLink
-    from .search import SearchIndex, SegmentedIndex
+    from ..catalogue.catalog import Catalogue
+    from ..catalogue.methods import MethodLink
+    from ..query.search import SearchIndex, SegmentedIndex
 
 # SQLite's limit on the parameters of one statement is 32766 from 3.32 on; stay well below.
 _CHUNK = 900
@@ -155,7 +155,7 @@ class CatalogueView:
 
     def catalogue(self) -> Catalogue:
         """Every entry, as an in-memory `Catalogue` (for the commands that need them all)."""
-        from .catalog import Catalogue
+        from ..catalogue.catalog import Catalogue
 
         return Catalogue(self.all_entries())
 
@@ -176,7 +176,7 @@ class CatalogueView:
     def lookup(self, name: str, kinds: Iterable[Kind] | None = None) -> list[Entry]:
         """The entries `name` may stand for, as `Catalogue.lookup` finds them: the one it names
         exactly (any case), else those of the surest identifier or typed-name key it gives."""
-        from .identifiers import query_keys
+        from ..catalogue.identifiers import query_keys
 
         wanted = None if kinds is None else set(kinds)
         folded = name.strip().casefold()
@@ -199,14 +199,14 @@ class CatalogueView:
     def resolve(self, name: str, kinds: Iterable[Kind] | None = None, what: str = "entry") -> Entry:
         """Like `find`, but raise NotFoundError with close names when nothing matches, and
         AmbiguousError listing the candidates when several do."""
-        from .catalog import the_one
+        from ..catalogue.catalog import the_one
 
         wanted = None if kinds is None else tuple(kinds)
         return the_one(self.lookup(name, wanted), name, what, lambda: self.suggest(name, wanted))
 
     def suggest(self, name: str, kinds: Iterable[Kind] | None = None, limit: int = 3) -> list[str]:
         """Names close to `name` (ids first), for "did you mean" hints."""
-        from .catalog import close_names
+        from ..catalogue.catalog import close_names
 
         wanted = None if kinds is None else sorted(set(kinds))
         condition = "" if wanted is None else f"WHERE e.kind IN ({','.join('?' * len(wanted))})"
@@ -280,7 +280,7 @@ class CatalogueView:
         url = getattr(entry, "url", None)
         if not url:
             return []
-        from .catalog import normalise_url
+        from ..catalogue.catalog import normalise_url
 
         found = self.rows(
             "SELECT DISTINCT position FROM code WHERE url_key = ? ORDER BY position", (normalise_url(url),)
@@ -293,7 +293,7 @@ class CatalogueView:
         """The method `name` stands for: a method's id, name or alias; else the method a paper of
         that name introduces (`ppo` is the PPO paper's id, so `method:ppo` finds PPO through it).
         NotFoundError (with close method names) or AmbiguousError otherwise."""
-        from .catalog import the_one
+        from ..catalogue.catalog import the_one
 
         found: list[Entry] = self.lookup(name, ["method"])
         if not found:
@@ -310,7 +310,7 @@ class CatalogueView:
 
     def method_links_of(self, entry: Entry) -> list[MethodLink]:
         """An entry's links to methods (a paper's or codebase's), in the order they were made."""
-        from .methods import MethodLink
+        from ..catalogue.methods import MethodLink
 
         rows = self.rows(
             "SELECT m.id, l.relation, l.via, l.origin FROM method_links l JOIN entries m ON m.position = l.method"
@@ -340,7 +340,7 @@ class CatalogueView:
     def index(self) -> SegmentedIndex:
         """The search index of the whole catalogue, read from the store a segment at a time."""
         if self._index is None:
-            from .search import SegmentedIndex
+            from ..query.search import SegmentedIndex
 
             segments = self.rows("SELECT start, entries FROM search_segments ORDER BY segment")
             # A small catalogue keeps its segments for the next term of a query; a big one holds
@@ -350,14 +350,14 @@ class CatalogueView:
         return self._index
 
     def _segment(self, number: int) -> SearchIndex:
+        from ..query.search import SearchIndex
         from .schema import index_parts
-        from .search import SearchIndex
 
         return SearchIndex(**index_parts(self.rows("SELECT part, data FROM search_index WHERE segment = ?", (number,))))
 
     def record(self, position: int) -> dict[str, Any]:
         """The JSON record of the entry at `position` (as `--format json` prints it)."""
-        from .records import entry_record
+        from ..output.records import entry_record
 
         (entry,) = self.entries_at([position])
         return entry_record(entry, self)

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import NotFoundError
-from .models import Codebase, Entry, Kind, Paper
+from ..catalogue.models import Codebase, Entry, Kind, Paper
+from ..errors import NotFoundError
+from ..loading.schema import labs_of
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
-from .schema import labs_of
 from .search import FIELDS
 
 if TYPE_CHECKING:
+    from ..loading.view import CatalogueView
     from .search import Hit
-    from .view import CatalogueView
 
 
 @dataclass(slots=True)
@@ -311,14 +311,14 @@ def _method_test(view: CatalogueView, node: Field) -> _Test:
     """`method:ID`: papers and codebases linked to the method or to any method below it (`ID!`:
     to the method alone); a codebase also through a paper it implements. The reason names the
     node and the link (methods.MethodLink.describe)."""
-    from .methods import tree
+    from ..catalogue.methods import tree
 
     method = view.resolve_method(node.value)
     wanted = [method.id] if node.flag else tree(view).descendants(method.id)
     rows = view.method_link_rows(wanted)
     linked: dict[int, list[str]] = {}
     for position, method_id, relation, via, origin in rows:
-        from .methods import MethodLink
+        from ..catalogue.methods import MethodLink
 
         linked.setdefault(position, []).append(MethodLink("", method_id, relation, via, origin).describe())
     # Codebases that implement a linked paper.

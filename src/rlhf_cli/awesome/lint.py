@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .awesome import Defect, Item, Link, NearIndex, arxiv_year, heading_years, identifiers, parse
+from .reader import Defect, Item, Link, NearIndex, arxiv_year, heading_years, identifiers, parse
 
 
 @dataclass(slots=True)
@@ -54,7 +54,7 @@ def lint_markdown(path: str, text: str) -> list[Finding]:
 def lint_catalogue(paths: list[Path], context: list[Path] | None = None) -> list[Finding]:
     """Every validation problem, then links and titles that two entries share. References may
     point into the catalogue at `context` (see loader.checked)."""
-    from .loader import checked
+    from ..loading.loader import checked
 
     entries, problems = checked(paths, context)
     findings = [Finding(p.file, p.line, "schema", "error", _problem_text(p), "see rlhf validate") for p in problems]

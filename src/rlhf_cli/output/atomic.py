@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 
 def writable_destination(destination: Path, looks_like: Callable[[bytes], bool], what: str, force: bool) -> Path:

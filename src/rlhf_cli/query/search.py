@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .models import KINDS, Blog, Codebase, Dataset, Entry, Kind, Method, Paper, Topic
+from ..catalogue.models import KINDS, Blog, Codebase, Dataset, Entry, Kind, Method, Paper, Topic
 
 # Where a text comes from, and how much a perfect match there counts (relative to the names).
 FIELDS: tuple[tuple[str, float], ...] = (

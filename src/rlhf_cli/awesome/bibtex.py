@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .awesome import ARXIV_URL, Item, Parsed
+from .reader import ARXIV_URL, Item, Parsed
 
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "c": "\u0327", "=": "\u0304"}
 _ARXIV_ID = re.compile(r"(?:arxiv[:\s]*)?(\d{4}\.\d{4,5})(?:v\d+)?", re.I)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .escapes import visible as visible  # re-exported: the CLI shows text through render
+from .escapes import visible as visible
 from .jsontext import json_text, unicode_stdout
 from .records import Record
 
@@ -40,7 +40,7 @@ DETAIL_FORMATS = (Format.TABLE, Format.JSON, Format.CSV, Format.TSV)
 def default_format() -> Format:
     """The config file's `format`, else a table for a person at a terminal and tab-separated
     lines for a pipe."""
-    from .config import load_config
+    from ..config import load_config
 
     configured = load_config().format
     return Format(configured) if configured else terminal_format()
@@ -99,7 +99,7 @@ def cell_text(value: Any) -> str:
 
 def write(text: str) -> None:
     """The single place output reaches stdout; a stdout that fails (full, closed) is a WriteError."""
-    from .errors import WriteError
+    from ..errors import WriteError
 
     try:
         sys.stdout.write(text)
@@ -140,8 +140,8 @@ def empty_listing(columns: Sequence[Column], output: Format) -> None:
 def listing(records: Sequence[Record], columns: Sequence[Column], output: Format) -> None:
     """Render a list of records in the chosen format."""
     if output in (Format.BIBTEX, Format.CSL_JSON, Format.RIS):
+        from ..errors import UsageError
         from . import cite
-        from .errors import UsageError
 
         kept, left = cite.citable(records)
         if not kept:

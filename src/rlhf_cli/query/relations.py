@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .catalog import normalise_url
-from .models import Codebase, Dataset, Entry, Environment, Paper
+from ..catalogue.catalog import normalise_url
+from ..catalogue.models import Codebase, Dataset, Entry, Environment, Paper
 
 if TYPE_CHECKING:
-    from .view import CatalogueView
+    from ..loading.view import CatalogueView
 
 # What each kind of link is worth when ranking related entries.
 IMPLEMENTS = 6.0

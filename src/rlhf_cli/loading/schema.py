@@ -13,8 +13,8 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .catalog import Catalogue, normalise_url
-from .models import Codebase, Dataset, Entry, Paper
+from ..catalogue.catalog import Catalogue, normalise_url
+from ..catalogue.models import Codebase, Dataset, Entry, Paper
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -112,7 +112,7 @@ def fill(
 
     `tables` (in the entries' order) is read once; `loader` keeps it on disk, not in memory.
     """
-    from .version import __version__
+    from ..version import __version__
 
     connection.executescript(SCHEMA)
     connection.executemany(
@@ -190,7 +190,7 @@ def write_derived(
     connection: sqlite3.Connection, catalogue: Catalogue, position_of: dict[str, int], start: int, stop: int
 ) -> None:
     """The rows of DERIVED_TABLES for the entries at positions `start` to `stop` (the ends of segments)."""
-    from .search import SearchIndex
+    from ..query.search import SearchIndex
 
     entries = catalogue.entries[start:stop]
     connection.executemany("INSERT INTO names VALUES (?, ?)", _name_rows(entries, start))
@@ -302,7 +302,7 @@ def _name_rows(entries: list[Entry], start: int) -> Iterator[tuple[str, int]]:
 
 
 def _key_rows(entries: list[Entry], start: int) -> Iterator[tuple[str, int]]:
-    from .catalog import lookup_keys
+    from ..catalogue.catalog import lookup_keys
 
     for position, entry in enumerate(entries, start):
         for key in sorted(lookup_keys(entry)):
@@ -312,7 +312,7 @@ def _key_rows(entries: list[Entry], start: int) -> Iterator[tuple[str, int]]:
 def labs_of(entry: Entry) -> list[str]:
     """The accounts owning an entry's official code (a paper's, or a codebase's own link): where a
     list gives the lab's own repository as the code, that names the lab (`author:anthropic`)."""
-    from .identifiers import code_owner
+    from ..catalogue.identifiers import code_owner
 
     urls = [link.url for link in getattr(entry, "code", []) if link.official]
     if isinstance(entry, Codebase) and entry.url:

@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .awesome import Item, Link, arxiv_year, heading_years, identifiers
-from .catalog import Catalogue, normalise_url
-from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Source, Topic
+from ..catalogue.catalog import Catalogue, normalise_url
+from ..catalogue.models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Source, Topic
+from .reader import Item, Link, arxiv_year, heading_years, identifiers
 
 # The words that make an entry's notes mention a field (whole words, any case). A note that says
 # why a value differs from a list names the field in one of these words (not "name" alone for the
@@ -97,8 +97,8 @@ def mentions(notes: str | None, field_name: str) -> bool:
 
 def read_sources(folder: Path, names: Iterable[str]) -> dict[str, SourceList]:
     """The lists named `names` that `folder` holds (as NAME.md or NAME.bib), parsed."""
-    from .awesome import parse
     from .bibtex import parse_bibtex
+    from .reader import parse
 
     lists = {}
     for name in sorted(set(names)):

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .version import __version__
+from ..version import __version__
 
 try:  # hashlib loads OpenSSL, which costs most of a warm start's spare time; built-in BLAKE2 is enough
     from _blake2 import blake2b
@@ -36,16 +36,16 @@ CACHE_DIR_ENV = "RLHF_CACHE_DIR"
 SCHEMA_VERSION = 3
 # Changes to these files can change what counts as valid, or what the store holds.
 _CODE_FILES = (
-    "models.py",
-    "validation.py",
-    "search.py",
-    "catalog.py",
-    "identifiers.py",
-    "citekeys.py",
-    "methods.py",
-    "loader.py",
-    "store.py",
-    "schema.py",
+    "catalogue/models.py",
+    "catalogue/validation.py",
+    "query/search.py",
+    "catalogue/catalog.py",
+    "catalogue/identifiers.py",
+    "catalogue/citekeys.py",
+    "catalogue/methods.py",
+    "loading/loader.py",
+    "loading/store.py",
+    "loading/schema.py",
 )
 # The only names this module writes in the cache folder, and so the only ones it ever deletes.
 _STORE_NAME = re.compile(r"catalogue-[0-9a-f]{32}\.sqlite")
@@ -97,7 +97,7 @@ def cache_problem() -> str | None:
 def _code_digest() -> bytes:
     """A digest of the tool's version and of the code that defines validity."""
     digest = blake2b(f"rlhf {__version__} schema {SCHEMA_VERSION} {sys.byteorder}\0".encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parents[1]  # the package
     for name in _CODE_FILES:
         try:
             digest.update((here / name).read_bytes())

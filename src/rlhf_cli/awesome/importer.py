@@ -22,10 +22,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .awesome import Item, Link, NearIndex, Parsed, arxiv_year, heading_years, identifiers, near_identical, parse
-from .catalog import Catalogue
-from .errors import CatalogError, Problem, UnreadableListError, WriteError
+from ..catalogue.catalog import Catalogue
+from ..errors import CatalogError, Problem, UnreadableListError, WriteError
 from .provenance import same_link, stated_years
+from .reader import Item, Link, NearIndex, Parsed, arxiv_year, heading_years, identifiers, near_identical, parse
 from .tomlwrite import tables_to_toml
 
 FILES = {
@@ -152,7 +152,7 @@ def read_target(folder: Path) -> dict[str, list[dict[str, Any]]]:
 
 def write_plan(plan: Plan, folder: Path, in_use: list[Path]) -> None:
     """Validate the catalogue as it will be, then write the changed files atomically."""
-    from .loader import check
+    from ..loading.loader import check
 
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=folder))

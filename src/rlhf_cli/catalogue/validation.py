@@ -19,8 +19,8 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
+from ..errors import DANGLING, Problem
 from .catalog import entry_urls
-from .errors import DANGLING, Problem
 from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -19,13 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..catalogue.catalog import Catalogue
+from ..catalogue.models import Entry
+from ..errors import DANGLING, CatalogError, Problem
 from . import store
-from .catalog import Catalogue
-from .errors import DANGLING, CatalogError, Problem
-from .models import Entry
 
 if TYPE_CHECKING:
-    from .validation import CheckedPart
+    from ..catalogue.validation import CheckedPart
     from .view import CatalogueView
 
 CATALOG_ENV = "RLHF_CATALOG"
@@ -35,7 +35,7 @@ USER_CATALOG_ENV = "RLHF_USER_CATALOG"
 
 def bundled_catalog_dir() -> Path:
     """The catalogue shipped with the tool: inside the wheel, or the repository's catalog/."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parents[1]
     inside_wheel = package_dir / "catalog"
     if inside_wheel.is_dir():
         return inside_wheel
@@ -66,7 +66,7 @@ def catalog_paths(extra: list[Path] | None = None, bundled: bool = True) -> list
         paths.append(user)
     from_env = os.environ.get(CATALOG_ENV, "")
     paths += [Path(part) for part in from_env.split(os.pathsep) if part]
-    from .config import load_config
+    from ..config import load_config
 
     paths += load_config().catalogs
     paths += extra or []
@@ -471,7 +471,7 @@ def _parse_and_check(
     """
     import tomli  # only the cold path parses TOML
 
-    from .validation import ParsedFile, check_part, good_checked
+    from ..catalogue.validation import ParsedFile, check_part, good_checked
 
     parts: list[CheckedPart] = []
     problems: list[Problem] = []
@@ -529,8 +529,8 @@ def _pieces(
     """
     import tomli
 
-    from .models import TYPE_BY_TABLE
-    from .validation import ParsedFile, check_part
+    from ..catalogue.models import TYPE_BY_TABLE
+    from ..catalogue.validation import ParsedFile, check_part
 
     texts = _piece_texts(text)
     if texts is None:
@@ -558,7 +558,7 @@ def _pieces(
 def _piece_texts(text: str) -> list[str] | None:
     """A big file's text cut into pieces of PIECE_TABLES tables, each starting at an `[[kind]]`
     header line; None if the file is small, or if a kind's tables are not all in one run."""
-    from .models import TYPE_BY_TABLE
+    from ..catalogue.models import TYPE_BY_TABLE
 
     headers = list(_header_pattern(tuple(TYPE_BY_TABLE)).finditer(text))
     if len(headers) <= PIECE_TABLES:

@@ -22,8 +22,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .errors import UsageError
-from .models import KINDS
+from ..catalogue.models import KINDS
+from ..errors import UsageError
 
 FIELD_ALIASES = {
     "title": "title",

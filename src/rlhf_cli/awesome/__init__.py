@@ -1,0 +1,1 @@
+"""Awesome lists in Markdown (and BibTeX): read, import, lint and export."""

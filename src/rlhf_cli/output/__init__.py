@@ -1,0 +1,1 @@
+"""Records out: tables and machine formats, citations, graphs and exports."""

@@ -1,0 +1,1 @@
+"""Questions to the catalogue: the query language, search, relations, counts, completion."""
