@@ -141,7 +141,8 @@ def method_links_record(entry: Entry, view: CatalogueView) -> dict[str, list[Rec
         found = view.method_links_of(entry)
         if not found:
             return {}
-        by_id = {m.id: m for m in view.methods()}
+        # Only the methods linked to: `show` of a paper need not build the whole tree's entries.
+        by_id = {m.id: m for m in view.lookup_ids(list(dict.fromkeys(link.method_id for link in found)))}
         return {
             "methods": [
                 brief(by_id[link.method_id]) | {"relation": link.relation, "via": link.via, "origin": link.origin}
