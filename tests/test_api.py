@@ -98,7 +98,7 @@ def test_record_type_names_every_field(rlhf: Catalogue) -> None:
     declared = set(typing.get_type_hints(Record))
     seen: set[str] = set()
     for kind in ("paper", "dataset", "codebase", "environment", "blog", "book", "topic"):
-        records = rlhf.entries(kind)  # type: ignore[arg-type]
+        records = rlhf.entries(kind)
         assert records, kind
         seen |= set(records[0])
     seen |= set(rlhf.search("ppo", limit=1)[0]) | set(rlhf.related("instructgpt", limit=1)[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,7 +118,7 @@ def test_round_trip_zh(run, tmp_path: Path, zh: Path) -> None:  # type: ignore[n
     catalogue = load([tmp_path / "cat"])
     by_url = {url: d.id for d in catalogue.datasets for url in [d.url, *d.other_urls] if url}
 
-    def dataset_ids(links):  # type: ignore[no-untyped-def]
+    def dataset_ids(links: list[Any]) -> list[str]:
         return [by_url.get(link.url) or catalogue.find(link.text).id for link in links]  # type: ignore[union-attr]
 
     for key, item in original.items():

@@ -182,7 +182,7 @@ def test_cut_author_lists_are_recorded(catalogue) -> None:  # type: ignore[no-un
 def test_one_dataset_under_two_spellings_is_one_entry(catalogue) -> None:  # type: ignore[no-untyped-def]
     assert catalogue.find("CNN/DM") is catalogue.find("CNN Daily Mail")
     mmlu = catalogue.find("MMLU")
-    assert mmlu is not None and len([mmlu.url, *mmlu.other_urls]) == 2  # type: ignore[union-attr]
+    assert mmlu is not None and len([mmlu.url, *mmlu.other_urls]) == 2
 
 
 def test_datasets_filed_as_codebases_are_datasets(catalogue) -> None:  # type: ignore[no-untyped-def]

@@ -6,11 +6,14 @@ import json
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from rlhf_cli.loading import store
+
+from .conftest import Run
 
 ONE = """
 [[paper]]
@@ -105,8 +108,8 @@ def test_a_damaged_store_is_rebuilt(run, write_catalog, isolated_environment, da
 
 
 def test_a_read_only_cache_folder_is_read_and_never_written(
-    run, write_catalog, isolated_environment, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, write_catalog: Callable[[str, str], Path], isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = write_catalog("a.toml", ONE)
     assert titles(run, folder) == ["First title"]
     isolated_environment.chmod(stat.S_IRUSR | stat.S_IXUSR)
@@ -234,9 +237,9 @@ def test_a_symlinked_cache_dir_is_not_used(run, write_catalog, tmp_path, monkeyp
     assert list(elsewhere.iterdir()) == []
 
 
-def test_a_cache_dir_of_another_user_is_not_used(monkeypatch, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+def test_a_cache_dir_of_another_user_is_not_used(monkeypatch: pytest.MonkeyPatch, isolated_environment: Path) -> None:
     assert store.cache_problem() is None
-    monkeypatch.setattr(store.os, "geteuid", lambda: os.getuid() + 1)
+    monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
     assert store.cache_problem() == "it belongs to another user"
 
 

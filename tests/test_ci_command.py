@@ -15,7 +15,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert command is not None
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert script.rstrip().splitlines()[-1] == command.group(1).strip()
-    for step in ("ruff check", "ruff format --check", "mypy --strict src", "pytest"):
+    for step in ("ruff check", "ruff format --check", "mypy --strict src tests", "pytest"):
         assert step in command.group(1)
 
 

@@ -199,7 +199,12 @@ def test_open_prints_only_http_links(run, monkeypatch) -> None:  # type: ignore[
     code = run("open", "instructgpt", "--code", "--print").stdout
     assert code == "https://github.com/openai/following-instructions-human-feedback\n"
     opened: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+
+    def open_in_browser(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr("webbrowser.open", open_in_browser)
     assert run("open", "trl").exit_code == 0
     assert opened == ["https://github.com/lvwerra/trl"]
 

@@ -61,7 +61,7 @@ def _completion(tmp_path: Path, catalog: Path, shell: str, line: str) -> str:
         env |= {"COMP_WORDS": "\n".join(words), "COMP_CWORD": str(len(words) - 1)}
     else:
         env |= {"_TYPER_COMPLETE_ARGS": line, "_TYPER_COMPLETE_FISH_ACTION": "get-args"}
-    done = subprocess.run([RLHF], capture_output=True, text=True, env=env, cwd=tmp_path)  # type: ignore[list-item]
+    done = subprocess.run([RLHF], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -15,6 +15,8 @@ import typer
 
 from rlhf_cli.cli import EXAMPLES, app
 
+from .conftest import Run
+
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 WITH_FORMAT_OPTION = ["search ppo", "papers", "codebases", "datasets", "envs", "blogs", "books", "topics"]
 WITH_FORMAT_OPTION += ["show instructgpt", "related instructgpt", "stats", "lint"]
@@ -63,7 +65,7 @@ def test_the_examples_run(run, request: pytest.FixtureRequest, example: str) -> 
     assert result.stdout.strip() or result.stderr.strip()
 
 
-def test_open_and_pipe_examples_work(run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_and_pipe_examples_work(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     assert run("open", "nlpo", "--code", "--print").stdout.startswith("https://")
     ids = run("papers", "--env", "atari", "-f", "ids").stdout
     cited = run.runner.invoke(app, ["cite", "-"], input=ids)

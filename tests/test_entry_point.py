@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 BIN_DIR = Path(sys.executable).parent
-RLHF = shutil.which("rlhf", path=str(BIN_DIR)) or shutil.which("rlhf")
+# Always a path, so that a missing script fails the tests that run it rather than their types.
+RLHF = shutil.which("rlhf", path=str(BIN_DIR)) or shutil.which("rlhf") or str(BIN_DIR / "rlhf")
 
 
 def rlhf_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -30,7 +31,7 @@ def needs_entry_point() -> None:
 def test_version(tmp_path: Path) -> None:
     from rlhf_cli import __version__
 
-    done = subprocess.run([RLHF, "--version"], capture_output=True, text=True, env=rlhf_env(tmp_path))  # type: ignore[list-item]
+    done = subprocess.run([RLHF, "--version"], capture_output=True, text=True, env=rlhf_env(tmp_path))
     assert done.returncode == 0 and done.stdout == f"rlhf {__version__}\n"
 
 
@@ -65,18 +66,18 @@ def test_pipe_into_head_ends_quietly(tmp_path: Path) -> None:
 
 def test_no_colour_in_a_pipe_or_with_no_color(tmp_path: Path) -> None:
     table = [RLHF, "papers", "-n", "5", "-f", "table"]  # a few rows: colour is the table's, not the rows'
-    piped = subprocess.run(table, capture_output=True, text=True, env=rlhf_env(tmp_path))  # type: ignore[arg-type]
+    piped = subprocess.run(table, capture_output=True, text=True, env=rlhf_env(tmp_path))
     assert piped.returncode == 0 and "\x1b" not in piped.stdout and "┃" in piped.stdout
     forced = rlhf_env(tmp_path, FORCE_COLOR="1")
-    assert "\x1b[" in subprocess.run(table, capture_output=True, text=True, env=forced).stdout  # type: ignore[arg-type]
+    assert "\x1b[" in subprocess.run(table, capture_output=True, text=True, env=forced).stdout
     no_color = rlhf_env(tmp_path, FORCE_COLOR="1", NO_COLOR="1")
-    assert "\x1b[" not in subprocess.run(table, capture_output=True, text=True, env=no_color).stdout  # type: ignore[arg-type]
+    assert "\x1b[" not in subprocess.run(table, capture_output=True, text=True, env=no_color).stdout
 
 
 def test_catalogue_error_has_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[paper]]\nid = \n", encoding="utf-8")
-    done = subprocess.run([RLHF, "papers", "-c", str(bad)], capture_output=True, text=True, env=rlhf_env(tmp_path))  # type: ignore[list-item]
+    done = subprocess.run([RLHF, "papers", "-c", str(bad)], capture_output=True, text=True, env=rlhf_env(tmp_path))
     assert done.returncode == 3
     assert done.stderr.startswith(f"rlhf: {bad}:2: invalid TOML")
     assert "Traceback" not in done.stderr
@@ -147,7 +148,7 @@ def test_completion_does_not_import_typer(tmp_path: Path) -> None:
 )
 def test_shell_completion(tmp_path: Path, words: str, cword: str, expected: set[str]) -> None:
     env = rlhf_env(tmp_path, _RLHF_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=cword)
-    done = subprocess.run([RLHF], capture_output=True, text=True, env=env)  # type: ignore[list-item]
+    done = subprocess.run([RLHF], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert set(done.stdout.split()) == expected
 
@@ -156,6 +157,6 @@ def test_cite_completes_the_ids_of_citable_entries(tmp_path: Path) -> None:
     """`rlhf cite instructg<TAB>` offers the id; datasets (no citable form) are not offered."""
     for words, expected in (("rlhf cite instructg", {"instructgpt"}), ("rlhf cite truthful", set())):
         env = rlhf_env(tmp_path, _RLHF_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD="2")
-        done = subprocess.run([RLHF], capture_output=True, text=True, env=env)  # type: ignore[list-item]
+        done = subprocess.run([RLHF], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr
         assert set(done.stdout.split()) == expected, words

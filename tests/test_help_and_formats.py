@@ -10,7 +10,7 @@ import typer
 
 from rlhf_cli.cli import app
 
-COMMANDS = sorted(info.name or info.callback.__name__ for info in app.registered_commands)  # type: ignore[union-attr]
+COMMANDS = sorted(info.name or info.callback.__name__ for info in app.registered_commands)
 LISTINGS = ["search ppo", "papers", "codebases", "datasets", "envs", "blogs", "topics"]
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from rlhf_cli import open_catalogue
 
+from .conftest import Run
+
 HOSTILE_TITLE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> Hostile & Co'
 HOSTILE = f"""
 [[dataset]]
@@ -205,8 +207,8 @@ def test_the_page_searches_filters_and_links_both_ways(run, tmp_path: Path, brow
 
 
 def test_hostile_catalogue_text_stays_text_in_the_browser(
-    run, tmp_path: Path, hostile: list[str], browser: Any
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, tmp_path: Path, hostile: list[str], browser: Any
+) -> None:
     from selenium.webdriver.common.by import By
 
     site = tmp_path / "site"

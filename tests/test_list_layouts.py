@@ -17,6 +17,8 @@ from rlhf_cli.awesome import reader as awesome
 from rlhf_cli.awesome.bibtex import parse_bibtex
 from rlhf_cli.awesome.reader import arxiv_year, parse
 
+from .conftest import Run
+
 NEW_LISTS = (
     "louieworth-awesome-rlhf-2024",
     "tsinghuac3i-awesome-rl-for-lrms-2026",
@@ -249,8 +251,8 @@ def test_the_bibtex_reader_agrees_with_pybtex_on_the_reference_bib(reference: Pa
 
 @pytest.mark.parametrize("name", NEW_LISTS)
 def test_each_new_list_imported_alone_gives_the_bundled_entries_items(
-    run, tmp_path: Path, reference: Path, name: str
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, tmp_path: Path, reference: Path, name: str
+) -> None:
     """Into an empty folder: the lines imported are the lines the bundled entries cite, but for
     the few the importer rightly skips (a link that names another paper), which curation added."""
     extra = ["--bib", str(reference / BIB)] if name.startswith("tsinghuac3i") else []

@@ -13,9 +13,7 @@ from .test_entry_point import RLHF, rlhf_env
 def _on_a_terminal(args: list[str], env: dict[str, str]) -> None:
     """Run rlhf with stdin and stdout on a pseudo-terminal of 20 lines, reading all it prints."""
     main, terminal = pty.openpty()
-    process = subprocess.Popen(  # type: ignore[call-overload]
-        [RLHF, *args], stdin=terminal, stdout=terminal, stderr=subprocess.DEVNULL, env=env
-    )
+    process = subprocess.Popen([RLHF, *args], stdin=terminal, stdout=terminal, stderr=subprocess.DEVNULL, env=env)
     os.close(terminal)
     try:
         while True:
@@ -39,7 +37,7 @@ def test_a_long_table_pages_on_a_terminal_only(tmp_path: Path) -> None:
     _on_a_terminal(["--no-pager", "papers", "-f", "table", "--year", "2024"], env)
     assert not paged.exists()
 
-    piped = subprocess.run([RLHF, "papers", "-f", "table", "--year", "2024"], env=env, capture_output=True, text=True)  # type: ignore[list-item]
+    piped = subprocess.run([RLHF, "papers", "-f", "table", "--year", "2024"], env=env, capture_output=True, text=True)
     assert piped.returncode == 0 and "Title" in piped.stdout and not paged.exists()
 
 

@@ -9,6 +9,7 @@ import sqlite3
 import string
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -29,7 +30,7 @@ from rlhf_cli.output.render import Format, field, listing, visible
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Any text, control characters and all, as long as it is not blank (blank names are invalid).
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(lambda t: t.strip())
+TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=40).filter(lambda t: t.strip())
 PLAIN = st.text(string.ascii_letters + string.digits + " -:'&%#_{}[]()|*", min_size=3, max_size=40).filter(str.strip)
 SLUG = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
 
@@ -101,7 +102,7 @@ def test_any_paper_table_is_either_valid_or_reported(table: dict[str, object]) -
 
 
 @SETTINGS
-@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=300))
+@given(st.text(st.characters(codec="utf-8"), max_size=300))
 def test_any_text_as_a_catalogue_file(text: str) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "x.toml"
@@ -134,13 +135,15 @@ def test_any_markdown_parses_and_plans_without_crashing(lines: list[str]) -> Non
     text = "\n".join(lines)
     parsed = parse(text)
     assert all(item.line >= 1 for item in parsed.items)
-    empty = {kind: [] for kind in ("paper", "dataset", "codebase", "environment", "blog", "book")}
+    empty: dict[str, list[dict[str, Any]]] = {
+        kind: [] for kind in ("paper", "dataset", "codebase", "environment", "blog", "book")
+    }
     if not parsed.items:  # a list with nothing recognised is an error naming what was not read
         with pytest.raises(UnreadableListError) as raised:
-            plan_import(text, "fuzz", Catalogue([]), empty)  # type: ignore[arg-type]
+            plan_import(text, "fuzz", Catalogue([]), empty)
         assert raised.value.exit_code == 3
         return
-    plan = plan_import(text, "fuzz", Catalogue([]), empty)  # type: ignore[arg-type]
+    plan = plan_import(text, "fuzz", Catalogue([]), empty)
     assert len(plan.actions) >= len([i for i in parsed.items if i.kind == "paper" and i.url])
 
 

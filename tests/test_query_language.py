@@ -6,7 +6,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rlhf_cli.query.querylang import And, Field, Not, Or, Phrase, QueryError, Text, describe, parse, parse_years
+from rlhf_cli.query.querylang import (
+    And,
+    Field,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    QueryError,
+    Text,
+    describe,
+    parse,
+    parse_years,
+)
 
 
 def test_free_words_next_to_each_other_form_one_text_term() -> None:
@@ -92,14 +104,16 @@ def test_described_query_parses_back_to_the_same_terms(terms: list[str], with_or
     assert describe(first) == describe(_reparse(first))
 
 
-def _reparse(node: object) -> object:
+def _reparse(node: Node) -> Node:
     """Parse the fields and phrases of a described query again, term by term."""
     if isinstance(node, Field):
-        return parse(describe(node))
+        again = parse(describe(node))
+        assert again is not None
+        return again
     if isinstance(node, Not):
-        return Not(_reparse(node.term))  # type: ignore[arg-type]
+        return Not(_reparse(node.term))
     if isinstance(node, And | Or):
-        return type(node)(tuple(_reparse(term) for term in node.terms))  # type: ignore[misc]
+        return type(node)(tuple(_reparse(term) for term in node.terms))
     return node
 
 
@@ -145,7 +159,7 @@ def test_query_on_listings_and_search(run) -> None:  # type: ignore[no-untyped-d
 
     def through_methods(p: dict[str, object]) -> str:
         # A paper also answers to the names of the methods it introduces (issue 13).
-        methods = run.json("show", p["id"])["links"].get("methods", [])  # type: ignore[index]
+        methods = run.json("show", p["id"])["links"].get("methods", [])
         return " ".join(m["title"] for m in methods if m["relation"] == "introduces").casefold()
 
     assert phrase and all("reward model" in searchable(p) or "reward model" in through_methods(p) for p in phrase)

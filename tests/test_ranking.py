@@ -106,6 +106,6 @@ def test_a_query_word_read_as_an_option_gets_a_hint(run, tmp_path) -> None:  # t
     from .test_entry_point import RLHF, rlhf_env
 
     # The entry point turns Typer's usage errors into the tool's one line (main.py), so run it.
-    done = subprocess.run([RLHF, "search", "-ppo"], capture_output=True, text=True, env=rlhf_env(tmp_path))  # type: ignore[list-item]
+    done = subprocess.run([RLHF, "search", "-ppo"], capture_output=True, text=True, env=rlhf_env(tmp_path))
     assert done.returncode == 2 and "goes after '--'" in done.stderr, done.stderr
     assert run("search", "-f", "ids", "--", "-ppo").exit_code == 0  # after "--", all is query

@@ -223,26 +223,26 @@ def test_killing_an_import_never_leaves_a_half_written_file(tmp_path: Path) -> N
     big_list(first, 200)
     env = rlhf_env(tmp_path)
     command = [RLHF, "import", str(second), "--into", str(folder), "--no-bundled"]
-    done = subprocess.run([*command[:2], str(first), *command[3:]], env=env, capture_output=True)  # type: ignore[list-item]
+    done = subprocess.run([*command[:2], str(first), *command[3:]], env=env, capture_output=True)
     assert done.returncode == 0, done.stderr
     shutil.copytree(folder, pristine)
     old = (folder / "papers.toml").read_bytes()
     big_list(second, 1500)  # big enough for the write to take a while; each kill waits on its time
     start = time.perf_counter()
-    subprocess.run(command, env=env, capture_output=True, check=True)  # type: ignore[arg-type]
+    subprocess.run(command, env=env, capture_output=True, check=True)
     duration = time.perf_counter() - start
     new = (folder / "papers.toml").read_bytes()
     outcomes = []
     for fraction in (0.3, 0.6, 0.8, 0.9, 0.95, 0.98, 1.0):
         shutil.rmtree(folder)
         shutil.copytree(pristine, folder)
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # type: ignore[arg-type]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(duration * fraction)
         process.send_signal(signal.SIGKILL)
         process.wait()
         current = (folder / "papers.toml").read_bytes()
         outcomes.append("old" if current == old else "new" if current == new else "torn")
-        check = subprocess.run([RLHF, "validate", str(folder)], env=env, capture_output=True, text=True)  # type: ignore[list-item]
+        check = subprocess.run([RLHF, "validate", str(folder)], env=env, capture_output=True, text=True)
         assert check.returncode == 0, (fraction, check.stdout)
     assert "torn" not in outcomes, outcomes
 
@@ -250,7 +250,7 @@ def test_killing_an_import_never_leaves_a_half_written_file(tmp_path: Path) -> N
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     listing = tmp_path / "big.md"
     big_list(listing, 30000)  # big enough to be still at work when Ctrl-C comes
-    process = subprocess.Popen(  # type: ignore[call-overload]
+    process = subprocess.Popen(
         [RLHF, "import", str(listing), "--into", str(tmp_path / "cat"), "--no-bundled", "--dry-run"],
         env=rlhf_env(tmp_path),
         stdout=subprocess.DEVNULL,

@@ -171,7 +171,7 @@ def test_an_import_waits_for_another_to_finish(tmp_path: Path) -> None:
     env = rlhf_env(tmp_path, RLHF_NO_BUNDLED="1")
     command = [RLHF, "import", "--into", str(folder), "-f", "ids"]
     with locked(folder):  # as if another import were writing
-        waiting = subprocess.Popen([*command, str(first)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # type: ignore[list-item]
+        waiting = subprocess.Popen([*command, str(first)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(1.0)
         assert waiting.poll() is None, "the import must wait for the lock"
     waiting.communicate(timeout=60)
@@ -179,7 +179,7 @@ def test_an_import_waits_for_another_to_finish(tmp_path: Path) -> None:
     both = [
         subprocess.Popen([*command, str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for path in (first, second)
-    ]  # type: ignore[list-item]
+    ]
     outputs = [process.communicate(timeout=60) for process in both]
     assert [process.returncode for process in both] == [0, 0], outputs
     titles = (folder / "papers.toml").read_text(encoding="utf-8")
@@ -217,7 +217,7 @@ def test_open_through_a_shell_wrapper_browser_runs_nothing(write_catalog, tmp_pa
 
     folder = write_catalog("hostile.toml", HOSTILE_URLS)
     env = rlhf_env(tmp_path, RLHF_CATALOG=str(folder), RLHF_NO_BUNDLED="1", BROWSER="sh -c 'echo %s > opened.txt'")
-    done = subprocess.run([RLHF, "open", "shell-link"], env=env, cwd=tmp_path, capture_output=True, text=True)  # type: ignore[list-item]
+    done = subprocess.run([RLHF, "open", "shell-link"], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert not list(tmp_path.glob("PWNED*")), "the link ran as shell code"
     opened = (tmp_path / "opened.txt").read_text(encoding="utf-8").strip()

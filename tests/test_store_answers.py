@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rlhf_cli.loading import loader, store
+
+from .conftest import Run
 
 
 def paper(n: int, title: str | None = None, datasets: tuple[str, ...] = ("hh",), notes: str | None = None) -> str:
@@ -108,7 +111,7 @@ def test_every_edit_gives_the_answers_of_a_fresh_read(run, tmp_path: Path, isola
     def at(n: int) -> int:
         return next(i for i, text in enumerate(papers) if f'id = "p{n}"\n' in text)
 
-    edits = [
+    edits: list[Callable[[list[str]], object]] = [
         lambda ps: ps.__setitem__(at(20), paper(20, title="A retitled paper on reward model number 20")),
         lambda ps: ps.insert(0, paper(99, datasets=("shp",))),
         lambda ps: ps.pop(at(30)),
@@ -250,8 +253,8 @@ def test_answers_are_those_of_the_former_cache(run, tmp_path: Path) -> None:  # 
 
 
 def test_an_edit_that_changes_no_entry_reuses_the_store_and_answers_as_a_fresh_read(
-    run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
+) -> None:
     """A comment, blank lines or another spelling of a value in one piece: only that piece is
     parsed again, the store is copied under the new key (no build), and every answer is a fresh
     read's. An edit that changes an entry, or a store with problems, is built again."""
@@ -269,7 +272,7 @@ def test_an_edit_that_changes_no_entry_reuses_the_store_and_answers_as_a_fresh_r
     folder = catalogue(tmp_path / "cat", "".join(papers))
     answers(run, folder)
     assert len(builds) == 1
-    unchanged = [
+    unchanged: list[Callable[[list[str]], object]] = [
         lambda ps: ps.__setitem__(17, "# a comment in the middle\n\n" + ps[17]),
         lambda ps: ps.__setitem__(3, ps[3].replace("year = 2022", "year   =   2_022 # the same year")),
         lambda ps: ps.append("\n# a comment at the end\n"),
@@ -309,8 +312,8 @@ def _store_rows(folder: Path) -> dict[str, list[Any]]:
 
 
 def test_a_store_built_by_two_processes_is_the_one_built_by_one(
-    run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
+) -> None:
     from rlhf_cli.loading import schema
 
     folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))

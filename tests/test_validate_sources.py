@@ -11,6 +11,8 @@ import pytest
 from rlhf_cli.awesome.provenance import mentions
 from rlhf_cli.loading.loader import bundled_catalog_dir
 
+from .conftest import Run
+
 
 def test_the_bundled_catalogue_agrees_with_its_sources(run, reference: Path) -> None:  # type: ignore[no-untyped-def]
     result = run("validate", "--sources", str(reference))
@@ -58,8 +60,8 @@ ALTERATIONS = [
 
 
 def test_each_altered_fact_is_reported_with_entry_field_line_and_both_values(
-    run, tmp_path: Path, reference: Path
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, tmp_path: Path, reference: Path
+) -> None:
     folder = _copy(tmp_path)
     for entry_id, _field, old, new in ALTERATIONS:
         _edit(folder, entry_id, old, new)
