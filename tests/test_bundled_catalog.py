@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_cli.awesome.reader import arxiv_year
+from rlhf_cli.catalogue.identifiers import arxiv_year
 from rlhf_cli.catalogue.models import Paper
 from rlhf_cli.loading.loader import bundled_catalog_dir, check, load
 

@@ -106,3 +106,22 @@ def test_an_arxiv_id_is_found_in_its_urls_iff_it_is_one(identifier: str) -> None
     assert arxiv_id(identifier) == expected
     assert arxiv_id(f"https://arxiv.org/abs/{identifier}") == expected
     assert arxiv_id(f"arXiv:{identifier}") == expected
+
+
+def test_a_list_item_takes_its_year_from_an_arxiv_id_only_if_the_id_can_exist() -> None:
+    """The importer, lint and validate --sources share identifiers.arxiv_year (issue 11): an id
+    such as 9912.12345 (before new-style ids began) is no arXiv id, so it gives no year."""
+    from rlhf_cli.awesome.importer import plan_import
+    from rlhf_cli.awesome.reader import parse
+    from rlhf_cli.catalogue.catalog import Catalogue
+
+    text = (
+        "## Papers\n### 2021\n"
+        "- [A real one](https://arxiv.org/abs/2203.02155)\n"
+        "- [Not an id](https://arxiv.org/abs/9912.12345)\n"
+    )
+    real, impossible = parse(text).items
+    assert (real.arxiv, impossible.arxiv) == ("2203.02155", None)
+    empty: dict[str, list[dict[str, object]]] = {kind: [] for kind in ("paper", "dataset", "codebase", "environment")}
+    years = {table["title"]: table["year"] for table in plan_import(text, "test", Catalogue([]), empty).tables["paper"]}
+    assert years == {"A real one": 2022, "Not an id": 2021}  # the second from its heading

@@ -15,7 +15,8 @@ import pytest
 
 from rlhf_cli.awesome import reader as awesome
 from rlhf_cli.awesome.bibtex import parse_bibtex
-from rlhf_cli.awesome.reader import arxiv_year, parse
+from rlhf_cli.awesome.reader import parse
+from rlhf_cli.catalogue.identifiers import arxiv_year
 
 from .conftest import Run
 
@@ -328,10 +329,12 @@ def test_a_utf8_bom_does_not_hide_the_first_item(run, tmp_path: Path) -> None:  
     assert [a["title"] for a in json.loads(result.stdout)] == ["With a BOM"]
 
 
-def test_a_1999_arxiv_id_is_1999_and_imports(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    assert arxiv_year("9912.12345") == 1999 and arxiv_year("2203.02155") == 2022
+def test_an_arxiv_like_id_before_2007_gives_no_year_and_the_paper_imports(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # New-style ids began in April 2007: 9912.12345 is neither 1999 nor 2099 (identifiers.arxiv_year).
+    assert arxiv_year("9912.12345") is None and arxiv_year("2203.02155") == 2022
     entries = imported(run, tmp_path, "## Papers\n### 1999\n- [An old preprint](https://arxiv.org/abs/9912.12345)\n")
-    assert one_paper(entries)["year"] == 1999
+    assert one_paper(entries)["year"] == 1999  # from the heading
+    assert one_paper(entries).get("arxiv") is None
     assert run("validate", str(tmp_path / "cat")).exit_code == 0
 
 

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue.catalog import Catalogue
+from ..catalogue.identifiers import arxiv_year
 from ..errors import CatalogError, Problem, UnreadableListError, WriteError
 from .provenance import same_link, stated_years
-from .reader import Item, Link, NearIndex, Parsed, arxiv_year, heading_years, identifiers, near_identical, parse
+from .reader import Item, Link, NearIndex, Parsed, heading_years, identifiers, near_identical, parse
 from .tomlwrite import tables_to_toml
 
 FILES = {
@@ -423,9 +424,10 @@ class _Planner:
         if extra and item.fill_note:
             _add_note(existing, item.fill_note)
         arxiv = existing.get("arxiv")
-        if kind == "paper" and arxiv and existing.get("year") != arxiv_year(arxiv):
+        year = arxiv_year(arxiv) if arxiv else None
+        if kind == "paper" and year is not None and existing.get("year") != year:
             # The merged item brought an arXiv id: it outranks a year taken from a section heading.
-            existing["year"] = arxiv_year(arxiv)
+            existing["year"] = year
             _add_note(existing, "Year from the arXiv id; the lists file this paper under more than one year.")
             added.append("year from the arXiv id")
         if self._note_differences(existing, item):

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .reader import Defect, Item, Link, NearIndex, arxiv_year, heading_years, identifiers, parse
+from ..catalogue.identifiers import arxiv_year
+from .reader import Defect, Item, Link, NearIndex, heading_years, identifiers, parse
 
 
 @dataclass(slots=True)
@@ -163,6 +164,8 @@ def _year_mismatches(items: list[Item]) -> list[Defect]:
         if item.kind != "paper" or item.arxiv is None or item.heading is None:
             continue
         year = arxiv_year(item.arxiv)
+        if year is None:  # not reached: Item.arxiv gives only ids with a year
+            continue
         years, open_ended = heading_years(item.heading)  # "2024 & Earlier" holds 2023 too
         if not years:
             continue

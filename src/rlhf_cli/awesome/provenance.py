@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalogue.catalog import Catalogue, normalise_url
+from ..catalogue.identifiers import arxiv_year
 from ..catalogue.models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Source, Topic
-from .reader import Item, Link, arxiv_year, heading_years, identifiers
+from .reader import Item, Link, heading_years, identifiers
 
 # The words that make an entry's notes mention a field (whole words, any case). A note that says
 # why a value differs from a list names the field in one of these words (not "name" alone for the
@@ -264,8 +265,9 @@ def same_link(one: str, two: str) -> bool:
 def stated_years(item: Item) -> list[tuple[int, str]]:
     """The years the item's line states, each with where it is stated."""
     years: list[tuple[int, str]] = []
-    if item.arxiv:
-        years.append((arxiv_year(item.arxiv), f"arXiv id {item.arxiv}"))
+    year = arxiv_year(item.arxiv) if item.arxiv else None
+    if year is not None:
+        years.append((year, f"arXiv id {item.arxiv}"))
     if item.year is not None:
         years.append((item.year, "the line"))
     headed, open_ended = heading_years(item.heading)

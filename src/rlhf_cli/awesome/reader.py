@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from ..catalogue.identifiers import arxiv_year
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
@@ -132,8 +134,9 @@ class Item:
 
     @property
     def arxiv(self) -> str | None:
+        """The new-style arXiv id in the link, if it is one that can exist (`arxiv_year`)."""
         match = ARXIV_URL.search(self.url)
-        return match.group(1) if match else None
+        return match.group(1) if match and arxiv_year(match.group(1)) is not None else None
 
     @property
     def keys(self) -> list[str]:
@@ -159,12 +162,6 @@ class Parsed:
     links: list[Link]  # every Markdown link in the file, for checks on URLs
     unread: list[tuple[int, str]] = field(default_factory=list)  # item-like lines not understood
     first_lines: list[tuple[int, str]] = field(default_factory=list)  # the first non-blank lines
-
-
-def arxiv_year(arxiv: str) -> int:
-    """The year of a new-style arXiv id: 2203.02155 is 2022, 9912.12345 is 1999."""
-    two = int(arxiv[:2])
-    return 1900 + two if two >= 91 else 2000 + two
 
 
 def identifiers(url: str) -> list[str]:
