@@ -26,7 +26,7 @@ from ..catalogue.catalog import Catalogue
 from ..catalogue.identifiers import arxiv_year
 from ..errors import CatalogError, Problem, UnreadableListError, WriteError
 from .provenance import same_link, stated_years
-from .reader import Item, Link, NearIndex, Parsed, heading_years, identifiers, near_identical, parse
+from .reader import Item, Link, NearIndex, Parsed, heading_years, identifiers, near_identical, parse, work_key
 from .tomlwrite import tables_to_toml
 
 FILES = {
@@ -247,11 +247,6 @@ def _compact(title: str) -> str:
     return re.sub(r"[\W_]+", "", title.casefold())
 
 
-def _normal_url(url: str) -> str:
-    keys = identifiers(url)
-    return keys[0] if keys else url.split("://", 1)[-1].rstrip("/").casefold()
-
-
 def _same_work(title: str, other: str) -> bool:
     """Two titles of one work, as two lists write it ("Kimi K 1.5: ..." and "Kimi k1.5: ...")."""
     from rapidfuzz import fuzz
@@ -277,7 +272,7 @@ class _Planner:
                 if reference.arxiv:
                     self.references.setdefault(f"arxiv:{reference.arxiv}", reference)
                 if reference.url:
-                    self.references.setdefault(_normal_url(reference.url), reference)
+                    self.references.setdefault(work_key(reference.url), reference)
                 self.references.setdefault(_compact(reference.title), reference)
         self.catalogue = catalogue
         self.tables = {kind: [dict(table) for table in tables] for kind, tables in target.items()}
@@ -307,7 +302,7 @@ class _Planner:
     def _remember(self, kind: str, entry_id: str, url: str | None, names: list[str], arxiv: str | None) -> None:
         group = "work" if kind in ("paper", "codebase", "dataset", "book", "blog") else kind
         if url:
-            for key in [*identifiers(url), _normal_url(url)]:
+            for key in [*identifiers(url), work_key(url)]:
                 self.by_key.setdefault((group, key), entry_id)
         if arxiv:
             self.by_key.setdefault((group, f"arxiv:{arxiv}"), entry_id)
@@ -330,7 +325,7 @@ class _Planner:
         differs from the item's: two lists may give two papers one short name ("SPO")."""
         group = "work" if kind in ("paper", "codebase", "dataset", "book", "blog") else kind
         keys = [(group, f"arxiv:{arxiv}")] if arxiv else []
-        keys += [(group, key) for key in [*identifiers(url), _normal_url(url)]] if url else []
+        keys += [(group, key) for key in [*identifiers(url), work_key(url)]] if url else []
         exact = next((self.by_key[key] for key in keys if key in self.by_key), None)
         if exact is not None:
             return exact, "link"
@@ -537,7 +532,7 @@ class _Planner:
         if not (no_year or no_authors):
             return []
         reference = self.references.get(f"arxiv:{item.arxiv}") if item.arxiv else None
-        reference = reference or (self.references.get(_normal_url(item.url)) if item.url else None)
+        reference = reference or (self.references.get(work_key(item.url)) if item.url else None)
         reference = reference or self.references.get(_compact(item.title))
         if reference is None:
             return []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalogue.identifiers import arxiv_year
-from .reader import Defect, Item, Link, NearIndex, heading_years, identifiers, parse
+from .reader import Defect, Item, Link, NearIndex, heading_years, parse, work_key
 
 
 @dataclass(slots=True)
@@ -66,7 +66,7 @@ def lint_catalogue(paths: list[Path], context: list[Path] | None = None) -> list
     for entry in entries:
         url = getattr(entry, "url", None)
         if url:
-            other = first_url.setdefault(_normal_url(url), entry.id)
+            other = first_url.setdefault(work_key(url), entry.id)
             if other != entry.id:
                 message = f"entries '{other}' and '{entry.id}' have the same link {url}"
                 findings.append(Finding("catalogue", None, "duplicate-url", "error", message, "merge them"))
@@ -106,11 +106,6 @@ def _link_defects(text: str, links: list[Link]) -> list[Defect]:
     return defects
 
 
-def _normal_url(url: str) -> str:
-    keys = identifiers(url)  # abs, pdf, html and alphaxiv links, with or without a version, are one paper
-    return keys[0] if keys else url.split("://", 1)[-1].rstrip("/").casefold()
-
-
 def _same_work(title: str, other: str) -> bool:
     from rapidfuzz import fuzz
 
@@ -127,7 +122,7 @@ def _duplicate_urls(items: list[Item]) -> list[Defect]:
     for item in items:
         if not item.url:
             continue
-        key = _normal_url(item.url)
+        key = work_key(item.url)
         seen = first.setdefault(key, item)
         if seen is item or _normal_title(seen.title) == _normal_title(item.title):
             continue
@@ -183,7 +178,7 @@ def _dataset_spellings(items: list[Item]) -> list[Defect]:
         for dataset in item.datasets:
             name = dataset.text.strip()
             if dataset.url:
-                by_url.setdefault(_normal_url(dataset.url), {}).setdefault(name, dataset.line)
+                by_url.setdefault(work_key(dataset.url), {}).setdefault(name, dataset.line)
             by_name.setdefault(re.sub(r"[^\w]", "", name.casefold()), {}).setdefault(name, dataset.line)
     defects = []
     reported: set[frozenset[str]] = set()

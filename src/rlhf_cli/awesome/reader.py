@@ -175,6 +175,13 @@ def identifiers(url: str) -> list[str]:
     return keys
 
 
+def work_key(url: str) -> str:
+    """One key for the links of one work: its strongest identifier (abs, pdf, html and alphaxiv
+    links, with or without a version, are one paper), else the link without its scheme."""
+    keys = identifiers(url)
+    return keys[0] if keys else url.split("://", 1)[-1].rstrip("/").casefold()
+
+
 def parse(text: str) -> Parsed:
     """Items, defects and links of the Markdown `text`."""
     return _Reader().read(text)
