@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from ..errors import DANGLING, Problem
 from .catalog import entry_urls
-from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Model, Paper, entry_from_table
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -107,11 +107,11 @@ def _salvaged(entry_type: type[Entry], table: dict[str, Any], bad_keys: set[str]
     if "id" in bad_keys or not isinstance(table.get("id"), str):
         return None
     values: dict[str, object] = {}
-    for item in dataclasses.fields(entry_type):
-        if item.name in table and item.name not in bad_keys:
-            values[item.name] = table[item.name]
-        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-            values[item.name] = _stand_in(typing.get_type_hints(entry_type)[item.name])  # rare: not cached
+    for name in entry_type.FIELDS:
+        if name in table and name not in bad_keys:
+            values[name] = table[name]
+        elif name in entry_type.REQUIRED:
+            values[name] = _stand_in(entry_type.field_types()[name])  # rare: not cached
     return entry_from_table(entry_type, values)
 
 
@@ -355,8 +355,8 @@ _LIST_FIELDS = ("aliases", "keywords", "tasks", "authors")
 
 _FIELDS_OF: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
     entry_type: (
-        tuple(f for f in _TEXT_FIELDS if f in {field.name for field in dataclasses.fields(entry_type)}),
-        tuple(f for f in _LIST_FIELDS if f in {field.name for field in dataclasses.fields(entry_type)}),
+        tuple(f for f in _TEXT_FIELDS if f in entry_type.FIELDS),
+        tuple(f for f in _LIST_FIELDS if f in entry_type.FIELDS),
     )
     for entry_type in ENTRY_TYPES
 }
@@ -508,33 +508,33 @@ _LIST_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 
 def _list_adapter(data_type: type) -> TypeAdapter[Any]:
     if data_type not in _LIST_ADAPTERS:
-        model = _model_for(data_type)
+        model = model_for(data_type)
         _LIST_ADAPTERS[data_type] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a model made at run time
     return _LIST_ADAPTERS[data_type]
 
 
-def _model_for(data_type: type) -> type[BaseModel]:
-    """Derive a strict pydantic model with the same fields as a models.py dataclass (once per type)."""
+def model_for(data_type: type[Model]) -> type[BaseModel]:
+    """Derive a strict pydantic model with the same fields as a models.py class (once per type):
+    its field table's fields, none of its properties."""
     if data_type in _MODELS:
         return _MODELS[data_type]
-    hints = typing.get_type_hints(data_type)
     fields: dict[str, Any] = {}
-    for field in dataclasses.fields(data_type):
-        annotation = _model_annotation(hints[field.name])
-        if field.default is not dataclasses.MISSING:
-            fields[field.name] = (annotation, field.default)
-        elif field.default_factory is not dataclasses.MISSING:
-            fields[field.name] = (annotation, Field(default_factory=field.default_factory))
+    for name, field_type in data_type.field_types().items():
+        annotation = _model_annotation(field_type)
+        if name in data_type.REQUIRED:
+            fields[name] = (annotation, ...)
+        elif name in data_type.LISTS:
+            fields[name] = (annotation, Field(default_factory=list))
         else:
-            fields[field.name] = (annotation, ...)
+            fields[name] = (annotation, data_type.DEFAULTS[name])
     model: type[BaseModel] = create_model(data_type.__name__, __config__=_STRICT, **fields)
     _MODELS[data_type] = model
     return model
 
 
 def _model_annotation(annotation: Any) -> Any:
-    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
-        return _model_for(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return model_for(annotation)
     origin = get_origin(annotation)
     if origin is Literal or origin is None:
         return annotation
