@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .models import Codebase, Entry, Method, Paper
+from .models import Entry, Method, Paper, only
 
 if TYPE_CHECKING:
     from ..loading.view import CatalogueView
@@ -120,7 +120,7 @@ def links(entries: Iterable[Entry]) -> list[MethodLink]:
     """Every entry's links to methods (see the module's docstring), in catalogue order of the
     entries, then of the methods; an entry links to a method once per way."""
     entries = list(entries)
-    methods = [entry for entry in entries if isinstance(entry, Method)]
+    methods = only(Method, entries)
     if not methods:
         return []
     by_keyword: dict[str, list[Method]] = {}
@@ -137,22 +137,20 @@ def links(entries: Iterable[Entry]) -> list[MethodLink]:
             introducing.setdefault(method.introduced_by, []).append(method)
     found: list[MethodLink] = []
     for entry in entries:
-        if not isinstance(entry, Paper | Codebase):
+        if not entry.USES_LINKS:  # only papers and codebases link to methods
             continue
         made: list[tuple[Method, str, str]] = []  # (method, via, origin)
-        if isinstance(entry, Paper):
-            made += [
-                (method, "introduced_by", ", ".join(_source_text(method))) for method in introducing.get(entry.id, [])
-            ]
-            for category in entry.categories:
-                # The heading itself and each heading above it ("A", "A > B", "A > B > C").
-                parts = category.path.split(" > ")
-                for depth in range(1, len(parts) + 1):
-                    path = " > ".join(parts[:depth])
-                    made += [
-                        (method, "heading", f"{category.source}: {path}")
-                        for method in by_heading.get((category.source, path), [])
-                    ]
+        # A paper's (`introduced_by` names papers; only papers have categories).
+        made += [(method, "introduced_by", ", ".join(_source_text(method))) for method in introducing.get(entry.id, [])]
+        for category in entry.categories:
+            # The heading itself and each heading above it ("A", "A > B", "A > B > C").
+            parts = category.path.split(" > ")
+            for depth in range(1, len(parts) + 1):
+                path = " > ".join(parts[:depth])
+                made += [
+                    (method, "heading", f"{category.source}: {path}")
+                    for method in by_heading.get((category.source, path), [])
+                ]
         for keyword in entry.keywords:
             made += [(method, "keyword", keyword) for method in by_keyword.get(keyword.casefold(), [])]
         seen: set[tuple[str, str]] = set()
@@ -282,7 +280,7 @@ def reading_path(view: CatalogueView, method: Method, newest: int | None = 10) -
     first_link: dict[int, tuple[int, str, str, str, str]] = {}
     for row in rows:
         first_link.setdefault(row[0], row)
-    linked = [entry for entry in view.entries_at(list(first_link)) if isinstance(entry, Paper)]
+    linked = only(Paper, view.entries_at(list(first_link)))
     # An introducing paper is linked by its `introduces` link (methods.links).
     founders = sorted(
         (paper for paper in linked if paper.id in introducing),

@@ -216,9 +216,9 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
         entry.id,
         display_name,
         names,
-        getattr(entry, "datasets", []),
-        getattr(entry, "envs", []),
-        getattr(entry, "papers", []),
+        entry.datasets,
+        entry.envs,
+        entry.papers,
     )
 
 
@@ -273,7 +273,7 @@ def method_problems(entries: list[Entry], origin: Mapping[str, ParsedFile]) -> I
     # Where papers are filed: each (list, heading) and every heading above it.
     filed: set[tuple[str, str]] = set()
     for entry in entries:
-        for category in getattr(entry, "categories", []):
+        for category in entry.categories:
             parts = category.path.split(" > ")
             filed.update((category.source, " > ".join(parts[:depth])) for depth in range(1, len(parts) + 1))
     lists = {source for source, _ in filed}

@@ -116,7 +116,7 @@ def lineage(
                 "title": node.name_en,
                 "paper": paper.id if paper else None,
                 "paper_title": paper.display_name if paper else None,
-                "year": getattr(paper, "year", None),
+                "year": paper.year if paper else None,
                 # The introducing paper of the parent: the paper this one's is a variant of.
                 "variant_of": parent_paper.id if paper and parent_paper else None,
                 "this": node.id == method.id,
