@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..plain import Plain
 from .models import Entry, Method, Paper, only
 
 if TYPE_CHECKING:
@@ -30,8 +30,7 @@ VIA = ("introduced_by", "heading", "keyword")
 RELATION_OF_VIA = {"introduced_by": "introduces", "heading": "uses", "keyword": "uses"}
 
 
-@dataclass(frozen=True, slots=True)
-class MethodLink:
+class MethodLink(Plain, frozen=True):
     """An entry's link to a method: `relation` (introduces, uses), how it was made (`via`, one of
     VIA) and from what (`origin`: the heading path, the keyword, or the method's source)."""
 
@@ -261,8 +260,7 @@ PATH_ORDER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Plain, frozen=True):
     """One paper of a reading path: its step (1, 2, 3), the paper and why it is there."""
 
     step: int

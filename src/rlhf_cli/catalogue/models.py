@@ -2,14 +2,14 @@
 
 Every entry has the same read-only view of the facets the commands ask about (`url`, `year`,
 `authors`, `keywords`, `datasets`, `code`, ...): a kind without such a field answers empty (None,
-or an empty tuple), so code that reads a facet need not ask which kind it has. What differs by
+False or an empty list), so code that reads a facet need not ask which kind it has. What differs by
 kind as a whole is said by class attributes (`KIND`, `TABLE`, `USES_LINKS`, `USED_BY_OTHERS`)
 and by a few properties a kind overrides (`display_name`, `names`, `has_code`).
 
-The classes are plain classes with `__slots__`, their fields declared once, as annotations with
-defaults (`_Fields` turns them into the slots and a field table), rather than dataclasses: the
-`dataclasses` module pulls in `inspect`, and making eleven dataclasses cost over ten
-milliseconds, paid by every run of a tool that starts dozens of times a day. Entries compare and
+The classes are plain classes (plain.py: `__slots__` and a field table, from fields declared once,
+as annotations with defaults) rather than dataclasses: the `dataclasses` module pulls in
+`inspect`, and making these eleven dataclasses cost over ten milliseconds, paid by every run of a
+tool that starts dozens of times a day. Entries compare and
 hash by identity: ids are unique in a catalogue. The small value classes (Source, Category,
 CodeLink) compare by their fields, as the dataclasses they were did.
 
@@ -27,6 +27,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ..plain import Plain, many
+
 TYPE_CHECKING = False  # not typing's: the warm path need not import typing (mypy reads it as true)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -41,75 +43,8 @@ else:
     Kind = str
 
 
-class _Many:
-    """The default of a list field: each entry gets a fresh empty list (dataclasses'
-    `default_factory=list`)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "[]"
-
-
-_MANY = _Many()
-
-
-def many() -> Any:
-    """The default of a list field (typed Any so that `aliases: list[str] = many()` checks)."""
-    return _MANY
-
-
-class _Fields(type):
-    """The metaclass of the model classes: a class's annotated fields (ClassVars aside) become
-    its `__slots__` and its field table, read by the shared `__init__`, by validation.py (which
-    derives the pydantic models from them) and by the cache's type checks.
-
-    FIELDS: the field names, in declaration order; REQUIRED: those without a default; LISTS:
-    those whose default is a fresh empty list (`many()`); DEFAULTS: the default of each other
-    one; ANNOTATIONS: each field's annotation, as written (a string)."""
-
-    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _Fields:
-        annotations: dict[str, str] = namespace.get("__annotations__", {})
-        fields = tuple(key for key, text in annotations.items() if not text.startswith("ClassVar"))
-        namespace["__slots__"] = fields
-        namespace["FIELDS"] = fields
-        defaults = {key: namespace.pop(key) for key in fields if key in namespace}
-        namespace["REQUIRED"] = tuple(key for key in fields if key not in defaults)
-        namespace["LISTS"] = tuple(key for key, default in defaults.items() if default is _MANY)
-        namespace["DEFAULTS"] = {key: default for key, default in defaults.items() if default is not _MANY}
-        namespace["ANNOTATIONS"] = {key: annotations[key] for key in fields}
-        return super().__new__(mcs, name, bases, namespace)
-
-
-class Model(metaclass=_Fields):
-    """A class built from a table of fields: keyword arguments only, each field set once."""
-
-    FIELDS: ClassVar[tuple[str, ...]]
-    REQUIRED: ClassVar[tuple[str, ...]]
-    LISTS: ClassVar[tuple[str, ...]]
-    DEFAULTS: ClassVar[dict[str, object]]
-    ANNOTATIONS: ClassVar[dict[str, str]]
-
-    def __init__(self, **values: Any) -> None:
-        cls = type(self)
-        for key in cls.REQUIRED:
-            if key not in values:
-                raise TypeError(f"{cls.__name__}() is missing the field {key!r}")
-        for key, default in cls.DEFAULTS.items():
-            if key not in values:
-                values[key] = default
-        for key in cls.LISTS:
-            if key not in values:
-                values[key] = []
-        if len(values) != len(cls.FIELDS):
-            unknown = sorted(set(values) - set(cls.FIELDS))
-            raise TypeError(f"{cls.__name__}() got unknown fields {unknown}")
-        for key, value in values.items():
-            setattr(self, key, value)
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{key}={getattr(self, key)!r}" for key in type(self).FIELDS)
-        return f"{type(self).__name__}({shown})"
+class Model(Plain):
+    """A class of catalogue data: its fields are the keys of a TOML table."""
 
     @classmethod
     def field_types(cls) -> dict[str, Any]:
@@ -117,9 +52,8 @@ class Model(metaclass=_Fields):
         import typing
 
         names = {"Literal": typing.Literal}
-        return {
-            key: eval(text, globals(), names) for key, text in cls.ANNOTATIONS.items()
-        }  # our own annotations, not input
+        # Our own annotations (this module's source), not input.
+        return {key: eval(text, globals(), names) for key, text in cls.ANNOTATIONS.items()}
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -127,47 +61,34 @@ class Model(metaclass=_Fields):
         strict model validation.py derives, then building the object from the checked table."""
         from pydantic_core import core_schema
 
-        from .validation import model_for
-
         def build(model: Any) -> Any:
             return _built(cls, model.model_dump())
 
-        return core_schema.no_info_after_validator_function(build, handler(model_for(cls)))
+        return core_schema.no_info_after_validator_function(build, handler(strict_model(cls)))
 
 
-class _Value(Model):
-    """A small value inside an entry: compares by its fields (as a dataclass would)."""
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, key) == getattr(other, key) for key in self.FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value, as before
-
-
-class Source(_Value):
+class Source(Model):
     """Where an entry's facts come from: a reference list and the line of the item in it."""
 
     name: str
     line: int | None = None
 
 
-class Category(_Value):
+class Category(Model):
     """Where a reference list files an entry: the list, and its heading path ("A > B")."""
 
     source: str
     path: str
 
 
-class CodeLink(_Value):
+class CodeLink(Model):
     """A link to code for a paper; `official` is false for third-party implementations."""
 
     url: str
     official: bool = True
 
 
-class EntryBase(Model):
+class EntryBase(Model, eq=False):
     """What every entry answers, whatever its kind: its id, names and sources, and each facet a
     command may ask about, empty where the kind has no such field (a kind's field of the same
     name, a slot, takes the property's place)."""
@@ -178,11 +99,6 @@ class EntryBase(Model):
     USES_LINKS: ClassVar[bool] = False
     # ... or is what others use (datasets, environments).
     USED_BY_OTHERS: ClassVar[bool] = False
-
-    if TYPE_CHECKING:  # every kind has these fields
-        id: str
-        sources: list[Source]
-        notes: str | None
 
     @property
     def display_name(self) -> str:
@@ -540,6 +456,41 @@ def _built(data_type: type[M], table: dict[str, object]) -> M:
             # The table passed validation, so these are lists of dicts; the types here cannot say so.
             values[key] = [value_type(**item) for item in values[key]]  # type: ignore[attr-defined]
     return data_type(**values)
+
+
+@functools.cache
+def strict_model(data_type: type[Model]) -> Any:
+    """The strict pydantic model (``extra="forbid"``, frozen) of a class here, derived once: the
+    fields of its table, none of its properties. Imports pydantic (validation.py's cold path)."""
+    from pydantic import ConfigDict, Field, create_model
+
+    fields: dict[str, Any] = {}
+    for name, field_type in data_type.field_types().items():
+        annotation = _strict_annotation(field_type)
+        if name in data_type.REQUIRED:
+            fields[name] = (annotation, ...)
+        elif name in data_type.LISTS:
+            fields[name] = (annotation, Field(default_factory=list))
+        else:
+            fields[name] = (annotation, data_type.DEFAULTS[name])
+    strict = ConfigDict(strict=True, extra="forbid", frozen=True)
+    return create_model(data_type.__name__, __config__=strict, **fields)
+
+
+def _strict_annotation(annotation: Any) -> Any:
+    import operator
+    import types
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return strict_model(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal or origin is None:
+        return annotation
+    args = tuple(_strict_annotation(arg) for arg in typing.get_args(annotation))
+    if origin in (types.UnionType, typing.Union):
+        return functools.reduce(operator.or_, args)
+    return origin[args if len(args) > 1 else args[0]]
 
 
 def well_typed(entry_type: type[Any], table: dict[str, Any]) -> bool:

@@ -9,19 +9,16 @@ import dataclasses
 import datetime
 import difflib
 import functools
-import operator
 import re
-import types
-import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import blake2b
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic import TypeAdapter, ValidationError
 
 from ..errors import DANGLING, Problem
 from .catalog import entry_urls
-from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Model, Paper, entry_from_table
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table, strict_model
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -32,8 +29,6 @@ EARLIEST_YEAR = 1950
 # A source's line number: at most this (SQLite and most tools stop at 2**63), and not negative
 # (0 is let through: generated catalogues, bench/generate.py among them, count from 0).
 MAX_LINE = 10**9
-
-_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -502,43 +497,11 @@ def _message(detail: Any) -> str:
     return str(detail["msg"])
 
 
-_MODELS: dict[type, type[BaseModel]] = {}
 _LIST_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 
 
 def _list_adapter(data_type: type) -> TypeAdapter[Any]:
     if data_type not in _LIST_ADAPTERS:
-        model = model_for(data_type)
+        model = strict_model(data_type)
         _LIST_ADAPTERS[data_type] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a model made at run time
     return _LIST_ADAPTERS[data_type]
-
-
-def model_for(data_type: type[Model]) -> type[BaseModel]:
-    """Derive a strict pydantic model with the same fields as a models.py class (once per type):
-    its field table's fields, none of its properties."""
-    if data_type in _MODELS:
-        return _MODELS[data_type]
-    fields: dict[str, Any] = {}
-    for name, field_type in data_type.field_types().items():
-        annotation = _model_annotation(field_type)
-        if name in data_type.REQUIRED:
-            fields[name] = (annotation, ...)
-        elif name in data_type.LISTS:
-            fields[name] = (annotation, Field(default_factory=list))
-        else:
-            fields[name] = (annotation, data_type.DEFAULTS[name])
-    model: type[BaseModel] = create_model(data_type.__name__, __config__=_STRICT, **fields)
-    _MODELS[data_type] = model
-    return model
-
-
-def _model_annotation(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, Model):
-        return model_for(annotation)
-    origin = get_origin(annotation)
-    if origin is Literal or origin is None:
-        return annotation
-    args = tuple(_model_annotation(arg) for arg in get_args(annotation))
-    if origin in (types.UnionType, typing.Union):
-        return functools.reduce(operator.or_, args)
-    return origin[args if len(args) > 1 else args[0]]

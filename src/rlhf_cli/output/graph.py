@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..catalogue.methods import Tree, variants
 from ..catalogue.models import Codebase, Entry, Method, Paper
 from ..errors import UsageError
+from ..plain import Plain
 from .escapes import visible
 
 if TYPE_CHECKING:
@@ -19,8 +19,7 @@ class GraphvizError(UsageError):
     """An image format was asked for and Graphviz cannot draw it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(Plain, frozen=True):
     source: Entry
     target: Entry
     label: str  # "uses", "implements"; "includes" (method tree), "variant_of" (lineage)

@@ -11,10 +11,10 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..plain import Plain
 from .escapes import visible as visible
 from .jsontext import json_text, unicode_stdout
 from .records import Record
@@ -51,8 +51,7 @@ def terminal_format() -> Format:
     return Format.TABLE if sys.stdout.isatty() else Format.TSV
 
 
-@dataclass(slots=True)
-class Column:
+class Column(Plain):
     header: str
     cell: Callable[[Record], Any]
     wide: bool = False  # let this column take the spare width

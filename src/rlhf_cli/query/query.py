@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..catalogue.models import Entry, Kind, Paper
 from ..errors import NotFoundError
 from ..loading.schema import labs_of
+from ..plain import Plain
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
 from .search import FIELDS
 
@@ -22,14 +22,12 @@ if TYPE_CHECKING:
     from .search import Hit
 
 
-@dataclass(slots=True)
-class Match:
+class Match(Plain):
     score: float | None  # how well the text terms matched (0-100); None if the query has none
     reasons: tuple[str, ...]  # why the entry matched, one phrase per term
 
 
-@dataclass(slots=True)
-class _Test:
+class _Test(Plain):
     """A compiled field term: a condition on the store's `entries` (SQL and parameters), the
     same test on an entry, and a sentence saying why it passed."""
 

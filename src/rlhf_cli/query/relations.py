@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..catalogue.catalog import normalise_url
 from ..catalogue.models import Codebase, Dataset, Entry, Paper
+from ..plain import Plain
 
 if TYPE_CHECKING:
     from ..loading.view import CatalogueView
@@ -21,8 +21,7 @@ SHARED_AUTHOR = 2.0
 SHARED_KEYWORD = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(Plain, frozen=True):
     entry: Entry
     score: float
     reasons: tuple[str, ...]

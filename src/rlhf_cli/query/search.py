@@ -13,10 +13,10 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from ..catalogue.models import KINDS, Entry, Kind
+from ..plain import Plain
 
 # Where a text comes from, and how much a perfect match there counts (relative to the names).
 FIELDS: tuple[tuple[str, float], ...] = (
@@ -55,8 +55,7 @@ KIND_ORDER: tuple[Kind, ...] = ("paper", "method", "codebase", "dataset", "envir
 KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(KINDS)}
 
 
-@dataclass(slots=True)
-class Hit:
+class Hit(Plain):
     position: int  # the entry's position in the catalogue
     score: float
     field: str  # the field of the best match
@@ -100,8 +99,7 @@ FIELD_TIERS["variant"] = FIELD_TIERS["name"]
 LISTED_FIELDS = frozenset({"keywords", "tasks", "authors", "dataset", "environment"})
 
 
-@dataclass(slots=True)
-class SearchIndex:
+class SearchIndex(Plain):
     """Distinct texts and words of a catalogue, with compact links back to entries.
 
     Lists of ints are stored in CSR form: the items of row i are data[offsets[i]:offsets[i+1]].
