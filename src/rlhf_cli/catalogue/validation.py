@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..errors import DANGLING, Problem
 from .catalog import entry_urls
-from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table, strict_model
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table, only, strict_model
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -198,7 +198,7 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
     hash of each name (enough to see that two entries share one) and no display name but for
     datasets and environments (which other entries' search texts hold)."""
     names: list[Any] = list(dict.fromkeys(name.casefold() for name in entry.names))
-    if isinstance(entry, Method):
+    if entry.KIND == "method":
         # A method's id may be another entry's name: the id wins a lookup (`dpo`, the DPO paper's
         # short name). Its other names and aliases must still be unique.
         names = [name for name in names if name != entry.id]
@@ -231,7 +231,7 @@ def method_problems(entries: list[Entry], origin: Mapping[str, ParsedFile]) -> I
     root for every node, non-empty sources, `introduced_by` a paper, headings that papers carry."""
     from .methods import Tree, shape_problems
 
-    methods = [entry for entry in entries if isinstance(entry, Method)]
+    methods = only(Method, entries)
     if not methods:
         return
     kind_of = {entry.id: entry.KIND for entry in entries}
