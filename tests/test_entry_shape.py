@@ -147,3 +147,31 @@ def test_plain_classes_build_compare_and_refuse_as_dataclasses_do() -> None:
         frozen.line = 2  # type: ignore[misc]  # frozen
     one, other = _Identity("a"), _Identity("a")
     assert one != other and one == one and len({one, other}) == 2
+
+
+class _Many(Plain):
+    x: int
+    tags: list[str] = many()
+
+
+class _ManyFrozen(Plain, frozen=True):
+    name: str
+    line: int | None = None
+
+
+def test_plain_classes_answer_the_same_once_their_own_init_is_compiled() -> None:
+    from rlhf_cli.plain import COMPILE_AFTER
+
+    built = [_Many(n) for n in range(COMPILE_AFTER + 5)]  # the generic __init__, then the compiled one
+    assert "__init__" in _Many.__dict__ and _Many.__init__ is not Plain.__init__
+    assert [item.x for item in built] == list(range(COMPILE_AFTER + 5))
+    assert len({id(item.tags) for item in built}) == len(built)  # a fresh list each, both ways
+    assert _Many(1, ["a"]) == _Many(x=1, tags=["a"]) != _Many(2)
+    point: Any = _Many
+    for args, keywords in (((), {}), ((1,), {"x": 2}), ((1,), {"z": 3}), ((1, [], 4), {})):
+        with pytest.raises(TypeError):
+            point(*args, **keywords)
+    frozen = [_ManyFrozen(str(n), n) for n in range(COMPILE_AFTER + 5)]
+    assert frozen[-1] == _ManyFrozen(name=str(COMPILE_AFTER + 4), line=COMPILE_AFTER + 4)
+    with pytest.raises(AttributeError):
+        frozen[-1].line = 0  # type: ignore[misc]  # frozen

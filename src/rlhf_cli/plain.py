@@ -26,6 +26,10 @@ else:
         return lambda target: target
 
 
+# Objects of a class built with the generic __init__ before its own is compiled (see Plain.__init__).
+COMPILE_AFTER = 64
+
+
 class _Many:
     """The default of a list field: each object gets a fresh empty list."""
 
@@ -61,6 +65,27 @@ def _refuse(self: Plain, name: str, value: object = None) -> None:
     raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
 
 
+def _compiled_init(cls: type[Plain]) -> Any:
+    """An __init__ for `cls` with one parameter a field, in field order, as a dataclass's: Python
+    reports a missing or unknown argument, and each field is one attribute store (a generic
+    loop over the field table took four times as long, paid for every entry of a catalogue)."""
+    parameters, lines = [], []
+    for key in cls.FIELDS:
+        if key in cls.LISTS:
+            parameters.append(f"{key}=_MANY")
+            value = f"[] if {key} is _MANY else {key}"
+        else:
+            parameters.append(key if key in cls.REQUIRED else f"{key}=_DEFAULTS[{key!r}]")
+            value = key
+        lines.append(f"    _set(self, {key!r}, {value})" if cls._FROZEN else f"    self.{key} = {value}")
+    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(lines or ["    pass"]) + "\n"
+    namespace: dict[str, Any] = {"_MANY": _MANY, "_DEFAULTS": cls.DEFAULTS, "_set": object.__setattr__}
+    exec(source, namespace)  # our own field names, not input
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
 @dataclass_transform()
 class _Fields(type):
     """The metaclass of `Plain`: a class's annotated fields become its `__slots__` and its table.
@@ -94,6 +119,8 @@ class _Fields(type):
         eq = eq if eq is not None else getattr(parent, "_EQ", True)
         frozen = frozen if frozen is not None else getattr(parent, "_FROZEN", False)
         namespace["_EQ"], namespace["_FROZEN"] = eq, frozen
+        if parent is not None and "__init__" not in namespace:
+            namespace["__init__"] = Plain.__dict__["__init__"]  # compiles this class's own (see there)
         if eq and "__eq__" not in namespace:
             namespace["__eq__"] = _equal
             namespace.setdefault("__hash__", _hash if frozen else None)
@@ -114,19 +141,33 @@ class Plain(metaclass=_Fields):
     LISTS: ClassVar[tuple[str, ...]]
     DEFAULTS: ClassVar[dict[str, object]]
     ANNOTATIONS: ClassVar[dict[str, str]]
+    _EQ: ClassVar[bool]
+    _FROZEN: ClassVar[bool]
+    _MADE: ClassVar[int]  # objects built so far with the generic __init__
 
     def __init__(self, *args: Any, **values: Any) -> None:
+        # A generic loop over the field table: for the first objects of a class (a command builds
+        # a few). The COMPILE_AFTER-th compiles the class's own __init__ (`_compiled_init`, a
+        # fraction of a millisecond) and puts it in the class, in this method's place: loading a
+        # catalogue builds thousands, and the loop takes about twice as long as the compiled one.
         cls = type(self)
+        made = cls.__dict__.get("_MADE", 0) + 1
+        type.__setattr__(cls, "_MADE", made)
+        if made >= COMPILE_AFTER:
+            init = _compiled_init(cls)
+            type.__setattr__(cls, "__init__", init)
+            init(self, *args, **values)
+            return
         if args:
             if len(args) > len(cls.FIELDS):
                 raise TypeError(f"{cls.__name__}() takes {len(cls.FIELDS)} arguments, {len(args)} given")
             for key, value in zip(cls.FIELDS, args, strict=False):
                 if key in values:
-                    raise TypeError(f"{cls.__name__}() got two values for {key!r}")
+                    raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
                 values[key] = value
         for key in cls.REQUIRED:
             if key not in values:
-                raise TypeError(f"{cls.__name__}() is missing the field {key!r}")
+                raise TypeError(f"{cls.__name__}() missing required argument {key!r}")
         for key, default in cls.DEFAULTS.items():
             if key not in values:
                 values[key] = default
@@ -134,7 +175,7 @@ class Plain(metaclass=_Fields):
             if key not in values:
                 values[key] = []
         if len(values) != len(cls.FIELDS):
-            raise TypeError(f"{cls.__name__}() got unknown fields {sorted(set(values) - set(cls.FIELDS))}")
+            raise TypeError(f"{cls.__name__}() got unexpected arguments {sorted(set(values) - set(cls.FIELDS))}")
         for key, value in values.items():
             object.__setattr__(self, key, value)
 
