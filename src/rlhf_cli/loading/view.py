@@ -177,8 +177,6 @@ class CatalogueView:
     def lookup(self, name: str, kinds: Iterable[Kind] | None = None) -> list[Entry]:
         """The entries `name` may stand for, as `Catalogue.lookup` finds them: the one it names
         exactly (any case), else those of the surest identifier or typed-name key it gives."""
-        from ..catalogue.identifiers import query_keys
-
         wanted = None if kinds is None else set(kinds)
         folded = name.strip().casefold()
         # An id wins over another entry's name: `dpo` is the method, though the DPO paper's short name is DPO.
@@ -188,6 +186,9 @@ class CatalogueView:
                 (entry,) = self.entries_at([position])
                 if wanted is None or entry.KIND in wanted:
                     return [entry]
+        # Only now: a name that is an id or a name as written (most) needs no identifier reading.
+        from ..catalogue.identifiers import query_keys
+
         for key in query_keys(name):
             rows = self.rows("SELECT DISTINCT position FROM lookup_keys WHERE key = ? ORDER BY position", (key,))
             found = [
