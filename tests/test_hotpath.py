@@ -128,6 +128,9 @@ HOT: dict[str, list[list[str]]] = {
         ["truthfulqa"],  # not citable
         ["instructgpt", "no-such-entry"],
     ],
+    "methods": [[], ["dpo"], ["preference-optimization", "-f", "json"], ["--json"], ["no-such-method"]],
+    "lineage": [["dpo"], ["grpo", "--json"], ["ppo"], ["instructgpt"], ["ppo-paper", "--no-bundled", "-c", "{folder}"]],
+    "path": [["grpo"], ["preference-optimization", "-n", "3", "-f", "bibtex"], ["dpo", "--limit", "2", "-f", "ids"]],
 }
 # Command lines the hot path leaves to Typer, which reports them (or shows the help).
 TYPER: dict[str, list[list[str]]] = {
@@ -168,6 +171,9 @@ TYPER: dict[str, list[list[str]]] = {
     "related": [["instructgpt", "-n", "0"]],
     "open": [["instructgpt", "--print", "--json"]],
     "cite": [[], ["-"], ["instructgpt", "-f", "json"], ["instructgpt", "--json"]],
+    "methods": [["--help"], ["dpo", "grpo"], ["-f", "yaml"]],
+    "lineage": [[], ["dpo", "-n", "3"]],
+    "path": [[], ["grpo", "-n", "0"], ["grpo", "--limit=2"]],
 }
 
 
@@ -220,7 +226,8 @@ def test_the_hot_path_imports_no_typer(tmp_path: Path) -> None:
         "import sys\n"
         "from rlhf_cli import hotpath\n"
         "for argv in [['papers', '--year', '2022', '--env', 'atari'], ['datasets', '--used-by', 'InstructGPT'],"
-        " ['show', 'instructgpt'], ['search', 'ppo'], ['related', 'instructgpt'], ['cite', 'instructgpt']]:\n"
+        " ['show', 'instructgpt'], ['search', 'ppo'], ['related', 'instructgpt'], ['cite', 'instructgpt'],"
+        " ['methods'], ['lineage', 'dpo'], ['path', 'grpo']]:\n"
         "    assert hotpath.run(argv) is not None, argv\n"
         "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
     )
@@ -228,7 +235,7 @@ def test_the_hot_path_imports_no_typer(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     modules = done.stderr.split()
-    assert "rlhf_cli.cli.listings" in modules and "rlhf_cli.cli.entries" in modules
+    assert {"rlhf_cli.cli.listings", "rlhf_cli.cli.entries", "rlhf_cli.cli.methods"} <= set(modules)
     assert not [name for name in modules if name == "typer" or name.startswith(("typer.", "click"))]
 
 

@@ -3,14 +3,13 @@ does what its help says, and the README's entry template agrees with models.py."
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 import typer
 
-from rlhf_cli.catalogue.models import ENTRY_TYPES
+from rlhf_cli.catalogue.models import ENTRY_TYPES, Model
 from rlhf_cli.cli import app
 from rlhf_cli.loading.loader import bundled_catalog_dir
 
@@ -92,12 +91,8 @@ def test_no_bundled_help_names_what_is_used_and_that_is_what_is_used(run, tmp_pa
             assert named in text, (name, named, text)
 
 
-def _required(data_type: type) -> set[str]:
-    return {
-        item.name
-        for item in dataclasses.fields(data_type)
-        if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
-    }
+def _required(data_type: type[Model]) -> set[str]:
+    return set(data_type.REQUIRED)
 
 
 def _section(title: str) -> str:
@@ -122,7 +117,7 @@ def test_the_readme_template_marks_exactly_the_required_keys() -> None:
     from rlhf_cli.catalogue.models import Paper
 
     _, comments = _template()
-    assert set(comments) == {item.name for item in dataclasses.fields(Paper)}  # every key, none unknown
+    assert set(comments) == set(Paper.FIELDS)  # every key, none unknown
     marked = {key for key, comment in comments.items() if comment.startswith("required")}
     assert {key for key, comment in comments.items() if comment.startswith("optional")} == set(comments) - marked
     assert marked == _required(Paper)
@@ -134,8 +129,7 @@ def test_the_readme_template_marks_exactly_the_required_keys() -> None:
         data_type = getattr(models, class_name)
         said = dict(re.findall(r"(\w+) (required|optional)\b", comments[key].split("(", 1)[1]))
         assert said == {
-            item.name: "required" if item.name in _required(data_type) else "optional"
-            for item in dataclasses.fields(data_type)
+            name: "required" if name in _required(data_type) else "optional" for name in data_type.FIELDS
         }, key
 
 

@@ -12,10 +12,10 @@ file and the key, as a catalogue's would be.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .plain import Plain
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "ids", "bibtex", "csl-json", "ris")
 
@@ -24,10 +24,9 @@ class ConfigError(UsageError):
     """The config file cannot be read or holds a bad setting."""
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(Plain, frozen=True):
     format: str | None = None
-    catalogs: tuple[Path, ...] = field(default_factory=tuple)
+    catalogs: tuple[Path, ...] = ()
     limit: int | None = None
 
 

@@ -118,6 +118,7 @@ _LISTING = {
     "no_bundled": NO_BUNDLED,
 }
 _SOURCES = {"catalog": CATALOG, "no_bundled": NO_BUNDLED}
+METHOD_NAME = Argument("A method's id, name or alias (or a paper that introduces one: 'ppo').", offer=_METHODS)
 
 
 def _keyword(what: str) -> Option:
@@ -221,6 +222,15 @@ COMMANDS: dict[str, dict[str, Spec]] = {
         "print_only": Option("--print", help="Print the URL instead of opening a browser.", flag=True),
         **_SOURCES,
     },
+    "methods": {
+        "name": Argument(
+            "Show only this method and what is below it (id, name or alias).", offer=_METHODS, show_default=False
+        ),
+        "output": FORMAT,
+        **_SOURCES,
+    },
+    "lineage": {"name": METHOD_NAME, "output": FORMAT, **_SOURCES},
+    "path": {"name": METHOD_NAME, "limit": LIMIT, "output": FORMAT, **_SOURCES},
     "cite": {
         "names": Argument(
             "Ids, titles or aliases to cite; '-' reads ids from stdin, one a line.",

@@ -90,19 +90,17 @@ def _details(entry: Paper | Codebase | Dataset, catalogue: Catalogue) -> list[st
     lines = _authors(entry.authors, entry.authors_et_al, entry.authors_org)
     if entry.keywords:
         lines.append(f"  - Keyword: {_joined(entry.keywords)}")
-    tasks: list[str] = getattr(entry, "tasks", [])
-    if tasks:
-        lines.append(f"  - Task: {_joined(tasks)}")
-    if isinstance(entry, Paper) and entry.code:
+    if entry.tasks:
+        lines.append(f"  - Task: {_joined(entry.tasks)}")
+    if entry.code:
         code = ", ".join(_link("official" if link.official else "third party", link.url) for link in entry.code)
         lines.append(f"  - Code: {code}")
-    if isinstance(entry, Paper | Codebase):
-        datasets = catalogue.datasets_of(entry)
-        if datasets:
-            lines.append("  - Dataset: " + ", ".join(_dataset_link(d) for d in datasets))
-        envs = catalogue.envs_of(entry)
-        if envs:
-            lines.append(f"  - Env: {_joined(e.display_name for e in envs)}")
+    datasets = catalogue.datasets_of(entry)  # a paper's or codebase's
+    if datasets:
+        lines.append("  - Dataset: " + ", ".join(_dataset_link(d) for d in datasets))
+    envs = catalogue.envs_of(entry)
+    if envs:
+        lines.append(f"  - Env: {_joined(e.display_name for e in envs)}")
     return lines
 
 

@@ -286,8 +286,7 @@ class _Planner:
         self.near: dict[str, tuple[NearIndex, list[str]]] = {}  # kind -> (normalised names, their ids)
         self.name_owner: dict[str, str] = {}  # every name of every entry (casefolded) -> its id
         for entry in catalogue.entries:
-            url = getattr(entry, "url", None)
-            self._remember(entry.KIND, entry.id, url, entry.names, getattr(entry, "arxiv", None))
+            self._remember(entry.KIND, entry.id, entry.url, entry.names, entry.arxiv)
         for kind, tables in self.tables.items():
             for table in tables:
                 names = [table["id"], table.get("title") or table.get("name") or "", *table.get("aliases", [])]
@@ -344,7 +343,7 @@ class _Planner:
     def _arxiv_of(self, entry_id: str) -> str | None:
         if entry_id in self.table_of:
             return self.table_of[entry_id].get("arxiv")
-        return getattr(self.catalogue.by_id[entry_id], "arxiv", None)
+        return self.catalogue.by_id[entry_id].arxiv
 
     def _free(self, name: str | None, entry_id: str | None) -> bool:
         """Whether `name` may name the entry `entry_id`: no other entry has it."""

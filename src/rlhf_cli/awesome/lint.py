@@ -64,7 +64,7 @@ def lint_catalogue(paths: list[Path], context: list[Path] | None = None) -> list
     first_url: dict[str, str] = {}
     titles: dict[str, tuple[NearIndex, list[str]]] = {}  # kind -> (normalised titles, ids)
     for entry in entries:
-        url = getattr(entry, "url", None)
+        url = entry.url
         if url:
             other = first_url.setdefault(work_key(url), entry.id)
             if other != entry.id:

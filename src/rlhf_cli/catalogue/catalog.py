@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import AmbiguousError, NotFoundError
-from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Method, Paper, Topic
+from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Method, Paper, Topic, only
 
 if TYPE_CHECKING:
     from .methods import MethodLink
@@ -23,12 +23,11 @@ def normalise_url(url: str) -> str:
 
 def entry_urls(entry: Entry) -> Iterator[tuple[str, str]]:
     """Every link an entry carries, with the field it is in."""
-    url = getattr(entry, "url", None)
-    if url is not None:
-        yield "url", url
-    for index, other in enumerate(getattr(entry, "other_urls", [])):
+    if entry.url is not None:
+        yield "url", entry.url
+    for index, other in enumerate(entry.other_urls):
         yield f"other_urls[{index}]", other
-    for index, link in enumerate(getattr(entry, "code", [])):
+    for index, link in enumerate(entry.code):
         yield f"code[{index}].url", link.url
 
 
@@ -47,7 +46,7 @@ def close_names(name: str, names: Iterable[tuple[str, str]], limit: int = 3) -> 
     return list(dict.fromkeys(candidates[match[0]] for match in close))[:limit]
 
 
-def the_one(found: list[Entry], name: str, what: str, suggest: Callable[[], list[str]]) -> Entry:
+def the_one(found: list[E], name: str, what: str, suggest: Callable[[], list[str]]) -> E:
     """The entry a lookup of `name` found; NotFoundError with close names (`suggest`) if none,
     AmbiguousError listing the candidates if several."""
     if not found:
@@ -63,10 +62,9 @@ def lookup_keys(entry: Entry) -> set[str]:
     from .identifiers import entry_keys
 
     urls = [url for _, url in entry_urls(entry)]
-    authors: list[str] = getattr(entry, "authors", [])
-    organisation = getattr(entry, "authors_org", None) or getattr(entry, "publisher", None)
-    citekey = citekey_base(entry.id, entry.display_name, authors, organisation, getattr(entry, "year", None))
-    return entry_keys(entry.names, urls, getattr(entry, "arxiv", None), citekey)
+    organisation = entry.authors_org or entry.publisher
+    citekey = citekey_base(entry.id, entry.display_name, entry.authors, organisation, entry.year)
+    return entry_keys(entry.names, urls, entry.arxiv, citekey)
 
 
 class Catalogue:
@@ -93,9 +91,8 @@ class Catalogue:
         self._method_names: dict[str, tuple[list[str], list[str]]] | None = None
         self._by_url: dict[str, Entry] = {}
         for entry in self.entries:
-            url = getattr(entry, "url", None)
-            if url:
-                self._by_url.setdefault(normalise_url(url), entry)
+            if entry.url:
+                self._by_url.setdefault(normalise_url(entry.url), entry)
         # A paper whose code link is a dataset's (or environment's) own repository uses it, as
         # surely as one that lists it: HH-RLHF is the code of the papers that made it.
         for entry in self.entries:
@@ -104,7 +101,7 @@ class Catalogue:
                     self._users[used.id].append(entry)
 
     def of_type(self, entry_type: type[E]) -> list[E]:
-        return [entry for entry in self.entries if isinstance(entry, entry_type)]
+        return only(entry_type, self.entries)
 
     @property
     def papers(self) -> list[Paper]:
@@ -146,9 +143,10 @@ class Catalogue:
             self._method_links = links(self.entries)
         return self._method_links
 
-    def method_names(self, paper: Paper) -> tuple[list[str], list[str]]:
+    def method_names(self, paper: Entry) -> tuple[list[str], list[str]]:
         """The names of the methods a paper introduces, and of the methods above them (facet roots
-        aside: a facet is too broad to call the paper a variant of it), for search."""
+        aside: a facet is too broad to call the paper a variant of it), for search; none for an
+        entry of another kind."""
         if self._method_names is None:
             from .methods import Tree
 
@@ -212,11 +210,11 @@ class Catalogue:
         names = [(n, e.id) for e in self.entries if wanted is None or e.KIND in wanted for n in e.names]
         return close_names(name, names, limit)
 
-    def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
-        return [linked for i in entry.datasets if isinstance(linked := self.by_id.get(i), Dataset)]
+    def datasets_of(self, entry: Entry) -> list[Dataset]:
+        return only(Dataset, map(self.by_id.get, entry.datasets))
 
-    def envs_of(self, entry: Paper | Codebase) -> list[Environment]:
-        return [linked for i in entry.envs if isinstance(linked := self.by_id.get(i), Environment)]
+    def envs_of(self, entry: Entry) -> list[Environment]:
+        return only(Environment, map(self.by_id.get, entry.envs))
 
     def users_of(self, entry: Entry) -> list[Paper | Codebase]:
         """Papers and codebases that list this dataset or environment."""
@@ -225,12 +223,12 @@ class Catalogue:
     def users_count(self, entry: Entry) -> int:
         return len(self._users.get(entry.id, ()))
 
-    def implementations_of(self, paper: Paper) -> list[Codebase]:
-        """Codebases that say they implement this paper."""
+    def implementations_of(self, paper: Entry) -> list[Codebase]:
+        """Codebases that say they implement this paper (none for an entry of another kind)."""
         return list(self._implementations.get(paper.id, []))
 
     def papers_of(self, codebase: Codebase) -> list[Paper]:
-        return [linked for i in codebase.papers if isinstance(linked := self.by_id.get(i), Paper)]
+        return only(Paper, map(self.by_id.get, codebase.papers))
 
     def code_targets(self, paper: Paper) -> list[Entry]:
         """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""
@@ -248,8 +246,7 @@ class Catalogue:
 
     def papers_linking_code_to(self, entry: Entry) -> list[Paper]:
         """Papers whose code links point at this entry's URL."""
-        url = getattr(entry, "url", None)
-        if not url:
+        if not entry.url:
             return []
-        key = normalise_url(url)
+        key = normalise_url(entry.url)
         return [paper for paper in self.papers if any(normalise_url(link.url) == key for link in paper.code)]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .models import Codebase, Entry, Method, Paper
+from ..plain import Plain
+from .models import Entry, Method, Paper, only
 
 if TYPE_CHECKING:
     from ..loading.view import CatalogueView
@@ -30,8 +30,7 @@ VIA = ("introduced_by", "heading", "keyword")
 RELATION_OF_VIA = {"introduced_by": "introduces", "heading": "uses", "keyword": "uses"}
 
 
-@dataclass(frozen=True, slots=True)
-class MethodLink:
+class MethodLink(Plain, frozen=True):
     """An entry's link to a method: `relation` (introduces, uses), how it was made (`via`, one of
     VIA) and from what (`origin`: the heading path, the keyword, or the method's source)."""
 
@@ -120,7 +119,7 @@ def links(entries: Iterable[Entry]) -> list[MethodLink]:
     """Every entry's links to methods (see the module's docstring), in catalogue order of the
     entries, then of the methods; an entry links to a method once per way."""
     entries = list(entries)
-    methods = [entry for entry in entries if isinstance(entry, Method)]
+    methods = only(Method, entries)
     if not methods:
         return []
     by_keyword: dict[str, list[Method]] = {}
@@ -137,22 +136,20 @@ def links(entries: Iterable[Entry]) -> list[MethodLink]:
             introducing.setdefault(method.introduced_by, []).append(method)
     found: list[MethodLink] = []
     for entry in entries:
-        if not isinstance(entry, Paper | Codebase):
+        if not entry.USES_LINKS:  # only papers and codebases link to methods
             continue
         made: list[tuple[Method, str, str]] = []  # (method, via, origin)
-        if isinstance(entry, Paper):
-            made += [
-                (method, "introduced_by", ", ".join(_source_text(method))) for method in introducing.get(entry.id, [])
-            ]
-            for category in entry.categories:
-                # The heading itself and each heading above it ("A", "A > B", "A > B > C").
-                parts = category.path.split(" > ")
-                for depth in range(1, len(parts) + 1):
-                    path = " > ".join(parts[:depth])
-                    made += [
-                        (method, "heading", f"{category.source}: {path}")
-                        for method in by_heading.get((category.source, path), [])
-                    ]
+        # A paper's (`introduced_by` names papers; only papers have categories).
+        made += [(method, "introduced_by", ", ".join(_source_text(method))) for method in introducing.get(entry.id, [])]
+        for category in entry.categories:
+            # The heading itself and each heading above it ("A", "A > B", "A > B > C").
+            parts = category.path.split(" > ")
+            for depth in range(1, len(parts) + 1):
+                path = " > ".join(parts[:depth])
+                made += [
+                    (method, "heading", f"{category.source}: {path}")
+                    for method in by_heading.get((category.source, path), [])
+                ]
         for keyword in entry.keywords:
             made += [(method, "keyword", keyword) for method in by_keyword.get(keyword.casefold(), [])]
         seen: set[tuple[str, str]] = set()
@@ -263,8 +260,7 @@ PATH_ORDER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Plain, frozen=True):
     """One paper of a reading path: its step (1, 2, 3), the paper and why it is there."""
 
     step: int
@@ -282,7 +278,7 @@ def reading_path(view: CatalogueView, method: Method, newest: int | None = 10) -
     first_link: dict[int, tuple[int, str, str, str, str]] = {}
     for row in rows:
         first_link.setdefault(row[0], row)
-    linked = [entry for entry in view.entries_at(list(first_link)) if isinstance(entry, Paper)]
+    linked = only(Paper, view.entries_at(list(first_link)))
     # An introducing paper is linked by its `introduces` link (methods.links).
     founders = sorted(
         (paper for paper in linked if paper.id in introducing),

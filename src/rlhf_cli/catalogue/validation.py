@@ -9,19 +9,16 @@ import dataclasses
 import datetime
 import difflib
 import functools
-import operator
 import re
-import types
-import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import blake2b
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic import TypeAdapter, ValidationError
 
 from ..errors import DANGLING, Problem
 from .catalog import entry_urls
-from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table
+from .models import ENTRY_TYPES, TYPE_BY_TABLE, Blog, Entry, Method, Paper, entry_from_table, only, strict_model
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_PATTERN = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -32,8 +29,6 @@ EARLIEST_YEAR = 1950
 # A source's line number: at most this (SQLite and most tools stop at 2**63), and not negative
 # (0 is let through: generated catalogues, bench/generate.py among them, count from 0).
 MAX_LINE = 10**9
-
-_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -107,11 +102,11 @@ def _salvaged(entry_type: type[Entry], table: dict[str, Any], bad_keys: set[str]
     if "id" in bad_keys or not isinstance(table.get("id"), str):
         return None
     values: dict[str, object] = {}
-    for item in dataclasses.fields(entry_type):
-        if item.name in table and item.name not in bad_keys:
-            values[item.name] = table[item.name]
-        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-            values[item.name] = _stand_in(typing.get_type_hints(entry_type)[item.name])  # rare: not cached
+    for name in entry_type.FIELDS:
+        if name in table and name not in bad_keys:
+            values[name] = table[name]
+        elif name in entry_type.REQUIRED:
+            values[name] = _stand_in(entry_type.field_types()[name])  # rare: not cached
     return entry_from_table(entry_type, values)
 
 
@@ -203,7 +198,7 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
     hash of each name (enough to see that two entries share one) and no display name but for
     datasets and environments (which other entries' search texts hold)."""
     names: list[Any] = list(dict.fromkeys(name.casefold() for name in entry.names))
-    if isinstance(entry, Method):
+    if entry.KIND == "method":
         # A method's id may be another entry's name: the id wins a lookup (`dpo`, the DPO paper's
         # short name). Its other names and aliases must still be unique.
         names = [name for name in names if name != entry.id]
@@ -216,9 +211,9 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
         entry.id,
         display_name,
         names,
-        getattr(entry, "datasets", []),
-        getattr(entry, "envs", []),
-        getattr(entry, "papers", []),
+        entry.datasets,
+        entry.envs,
+        entry.papers,
     )
 
 
@@ -236,7 +231,7 @@ def method_problems(entries: list[Entry], origin: Mapping[str, ParsedFile]) -> I
     root for every node, non-empty sources, `introduced_by` a paper, headings that papers carry."""
     from .methods import Tree, shape_problems
 
-    methods = [entry for entry in entries if isinstance(entry, Method)]
+    methods = only(Method, entries)
     if not methods:
         return
     kind_of = {entry.id: entry.KIND for entry in entries}
@@ -273,7 +268,7 @@ def method_problems(entries: list[Entry], origin: Mapping[str, ParsedFile]) -> I
     # Where papers are filed: each (list, heading) and every heading above it.
     filed: set[tuple[str, str]] = set()
     for entry in entries:
-        for category in getattr(entry, "categories", []):
+        for category in entry.categories:
             parts = category.path.split(" > ")
             filed.update((category.source, " > ".join(parts[:depth])) for depth in range(1, len(parts) + 1))
     lists = {source for source, _ in filed}
@@ -355,8 +350,8 @@ _LIST_FIELDS = ("aliases", "keywords", "tasks", "authors")
 
 _FIELDS_OF: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
     entry_type: (
-        tuple(f for f in _TEXT_FIELDS if f in {field.name for field in dataclasses.fields(entry_type)}),
-        tuple(f for f in _LIST_FIELDS if f in {field.name for field in dataclasses.fields(entry_type)}),
+        tuple(f for f in _TEXT_FIELDS if f in entry_type.FIELDS),
+        tuple(f for f in _LIST_FIELDS if f in entry_type.FIELDS),
     )
     for entry_type in ENTRY_TYPES
 }
@@ -502,43 +497,11 @@ def _message(detail: Any) -> str:
     return str(detail["msg"])
 
 
-_MODELS: dict[type, type[BaseModel]] = {}
 _LIST_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 
 
 def _list_adapter(data_type: type) -> TypeAdapter[Any]:
     if data_type not in _LIST_ADAPTERS:
-        model = _model_for(data_type)
+        model = strict_model(data_type)
         _LIST_ADAPTERS[data_type] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a model made at run time
     return _LIST_ADAPTERS[data_type]
-
-
-def _model_for(data_type: type) -> type[BaseModel]:
-    """Derive a strict pydantic model with the same fields as a models.py dataclass (once per type)."""
-    if data_type in _MODELS:
-        return _MODELS[data_type]
-    hints = typing.get_type_hints(data_type)
-    fields: dict[str, Any] = {}
-    for field in dataclasses.fields(data_type):
-        annotation = _model_annotation(hints[field.name])
-        if field.default is not dataclasses.MISSING:
-            fields[field.name] = (annotation, field.default)
-        elif field.default_factory is not dataclasses.MISSING:
-            fields[field.name] = (annotation, Field(default_factory=field.default_factory))
-        else:
-            fields[field.name] = (annotation, ...)
-    model: type[BaseModel] = create_model(data_type.__name__, __config__=_STRICT, **fields)
-    _MODELS[data_type] = model
-    return model
-
-
-def _model_annotation(annotation: Any) -> Any:
-    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
-        return _model_for(annotation)
-    origin = get_origin(annotation)
-    if origin is Literal or origin is None:
-        return annotation
-    args = tuple(_model_annotation(arg) for arg in get_args(annotation))
-    if origin in (types.UnionType, typing.Union):
-        return functools.reduce(operator.or_, args)
-    return origin[args if len(args) > 1 else args[0]]

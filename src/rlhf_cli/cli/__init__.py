@@ -4,11 +4,12 @@ Commands compile their options and QUERY into one query (querylang.py), run it o
 and hand records to `render`. Every command runs inside the one error boundary (boundary.py),
 where expected failures (`RlhfError`) become one line on stderr and a documented exit code.
 Commands live in listings.py (search and the lists), entries.py (one entry: show, related, open,
-cite), tools.py (validate, stats, graph, export), lists.py (import, lint), agents.py (mcp) and
-settings.py (config); typer_app.py builds the Typer app from them.
-The commands of listings.py and entries.py take their options' names, help and completion from
-options.py and import no Typer, so that hotpath.py can parse their command lines and run them
-with the very same functions, without Typer; anything it is unsure of goes to the Typer app.
+cite), methods.py (methods, lineage, path), tools.py (validate, stats, graph, export), lists.py
+(import, lint), agents.py (mcp) and settings.py (config); typer_app.py builds the Typer app from
+them. The commands of listings.py, entries.py and methods.py take their options' names, help and
+completion from options.py and import no Typer, so that hotpath.py can parse their command lines
+and run them with the very same functions, without Typer; anything it is unsure of goes to the
+Typer app.
 """
 
 from collections.abc import Callable

@@ -82,18 +82,18 @@ def open_entry(
     no_bundled: bool = False,
 ) -> None:
     """Open an entry's page (or its code) in the web browser; only http(s) links are ever opened."""
-    from ..catalogue.models import Codebase, Paper
+    from ..catalogue.models import Paper
 
     catalogue = session.open(catalog, no_bundled)
     entry = catalogue.resolve(name)
-    url: str | None = getattr(entry, "url", None)
+    url = entry.url
     if code:
-        if isinstance(entry, Paper) and entry.code:
+        if entry.code:  # a paper's code links
             url = next((link.url for link in entry.code if link.official), entry.code[0].url)
         elif isinstance(entry, Paper):
             implementations = catalogue.implementations_of(entry)
             url = implementations[0].url if implementations else None
-        elif not isinstance(entry, Codebase):
+        elif not entry.has_code:  # a codebase's page is its code
             url = None
         if url is None:
             render.error(f"open: {entry.id} has no code link")  # a fact of the catalogue, not a usage error

@@ -1,25 +1,20 @@
-"""Commands about the method tree: methods, lineage, path."""
+"""Commands about the method tree: methods, lineage, path.
 
-from typing import TYPE_CHECKING, Annotated, Any
+Their options' names, help and completion are options.py's, and this module imports no Typer,
+so that hotpath.py runs these commands as it runs the listings (see cli/__init__.py).
+"""
 
-import typer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExitCode, Stop
 from ..output import render
 from ..output.render import Format, field
-from . import CatalogOption, FormatOption, LimitOption, NoBundledOption, Session, _complete, command
+from . import Session, command
 
 if TYPE_CHECKING:
     from ..catalogue.methods import Tree
     from ..loading.view import CatalogueView
-
-MethodArgument = Annotated[
-    str,
-    typer.Argument(
-        help="A method's id, name or alias (or a paper that introduces one: 'ppo').",
-        autocompletion=_complete(("method",)),
-    ),
-]
 
 
 def _method_records(view: "CatalogueView", methods: "Tree", root: str | None) -> list[dict[str, Any]]:
@@ -49,17 +44,10 @@ def _method_records(view: "CatalogueView", methods: "Tree", root: str | None) ->
 @command()
 def methods(
     session: Session,
-    name: Annotated[
-        str | None,
-        typer.Argument(
-            help="Show only this method and what is below it (id, name or alias).",
-            autocompletion=_complete(("method",)),
-            show_default=False,
-        ),
-    ] = None,
-    output: FormatOption = None,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    name: str | None = None,
+    output: Format | None = None,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """Print the method tree with how many papers each node reaches (it and all below it)."""
     from ..catalogue.methods import tree
@@ -88,10 +76,10 @@ def methods(
 @command()
 def lineage(
     session: Session,
-    name: MethodArgument,
-    output: FormatOption = None,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    name: str,
+    output: Format | None = None,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """Print a method's family from its facet's root down, each node with its introducing paper and year."""
     from ..catalogue.methods import tree
@@ -116,7 +104,7 @@ def lineage(
                 "title": node.name_en,
                 "paper": paper.id if paper else None,
                 "paper_title": paper.display_name if paper else None,
-                "year": getattr(paper, "year", None),
+                "year": paper.year if paper else None,
                 # The introducing paper of the parent: the paper this one's is a variant of.
                 "variant_of": parent_paper.id if paper and parent_paper else None,
                 "this": node.id == method.id,
@@ -147,11 +135,11 @@ def lineage(
 @command()
 def path(
     session: Session,
-    name: MethodArgument,
-    limit: LimitOption = None,
-    output: FormatOption = None,
-    catalog: CatalogOption = None,
-    no_bundled: NoBundledOption = False,
+    name: str,
+    limit: int | None = None,
+    output: Format | None = None,
+    catalog: list[Path] | None = None,
+    no_bundled: bool = False,
 ) -> None:
     """Print a reading order for a method's subtree: its founding papers, surveys and benchmarks, newest work."""
     from ..catalogue.methods import PATH_ORDER, reading_path

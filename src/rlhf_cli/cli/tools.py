@@ -148,7 +148,7 @@ def graph(
     nodes: list[Entry] | list[Method]
     if methods or lineage is not None:
         from ..catalogue.methods import tree
-        from ..catalogue.models import Paper
+        from ..catalogue.models import Paper, only
 
         methods_tree = tree(view)
         if not methods_tree.methods:
@@ -157,7 +157,7 @@ def graph(
         if lineage is not None:
             start = view.resolve_method(lineage).id
             introduced = [m.introduced_by for m in methods_tree.methods.values() if m.introduced_by]
-            papers = {p.id: p for p in view.lookup_ids(introduced) if isinstance(p, Paper)}
+            papers = {p.id: p for p in only(Paper, view.lookup_ids(introduced))}
             nodes, links = diagrams.lineage(methods_tree, start, papers)
         else:
             root = view.resolve_method(" ".join(query)).id if query else None

@@ -22,6 +22,7 @@ from ..catalogue.models import (
     Method,
     Paper,
     entry_from_table,
+    only,
     well_typed,
 )
 from ..errors import Problem
@@ -176,8 +177,6 @@ class CatalogueView:
     def lookup(self, name: str, kinds: Iterable[Kind] | None = None) -> list[Entry]:
         """The entries `name` may stand for, as `Catalogue.lookup` finds them: the one it names
         exactly (any case), else those of the surest identifier or typed-name key it gives."""
-        from ..catalogue.identifiers import query_keys
-
         wanted = None if kinds is None else set(kinds)
         folded = name.strip().casefold()
         # An id wins over another entry's name: `dpo` is the method, though the DPO paper's short name is DPO.
@@ -187,6 +186,9 @@ class CatalogueView:
                 (entry,) = self.entries_at([position])
                 if wanted is None or entry.KIND in wanted:
                     return [entry]
+        # Only now: a name that is an id or a name as written (most) needs no identifier reading.
+        from ..catalogue.identifiers import query_keys
+
         for key in query_keys(name):
             rows = self.rows("SELECT DISTINCT position FROM lookup_keys WHERE key = ? ORDER BY position", (key,))
             found = [
@@ -241,11 +243,11 @@ class CatalogueView:
         )
         self.entries_at([row[0] for row in found])
 
-    def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]:
-        return [linked for linked in self._by_ids(entry.datasets) if isinstance(linked, Dataset)]
+    def datasets_of(self, entry: Entry) -> list[Dataset]:
+        return only(Dataset, self._by_ids(entry.datasets))
 
-    def envs_of(self, entry: Paper | Codebase) -> list[Environment]:
-        return [linked for linked in self._by_ids(entry.envs) if isinstance(linked, Environment)]
+    def envs_of(self, entry: Entry) -> list[Environment]:
+        return only(Environment, self._by_ids(entry.envs))
 
     def users_count(self, entry: Entry) -> int:
         return self._used_by[self.position(entry)]
@@ -261,10 +263,10 @@ class CatalogueView:
 
     def implementations_of(self, paper: Paper) -> list[Codebase]:
         """Codebases that say they implement this paper."""
-        return [c for c in self._linked(paper, "implements", outbound=False) if isinstance(c, Codebase)]
+        return only(Codebase, self._linked(paper, "implements", outbound=False))
 
     def papers_of(self, codebase: Codebase) -> list[Paper]:
-        return [linked for linked in self._by_ids(codebase.papers) if isinstance(linked, Paper)]
+        return only(Paper, self._by_ids(codebase.papers))
 
     def code_targets(self, paper: Paper) -> list[Entry]:
         """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""
@@ -277,15 +279,14 @@ class CatalogueView:
 
     def papers_linking_code_to(self, entry: Entry) -> list[Paper]:
         """Papers whose code links point at this entry's URL."""
-        url = getattr(entry, "url", None)
-        if not url:
+        if not entry.url:
             return []
         from ..catalogue.catalog import normalise_url
 
         found = self.rows(
-            "SELECT DISTINCT position FROM code WHERE url_key = ? ORDER BY position", (normalise_url(url),)
+            "SELECT DISTINCT position FROM code WHERE url_key = ? ORDER BY position", (normalise_url(entry.url),)
         )
-        return [paper for paper in self.entries_at([row[0] for row in found]) if isinstance(paper, Paper)]
+        return only(Paper, self.entries_at([row[0] for row in found]))
 
     # -- methods (methods.py) -------------------------------------------------------------------
 
@@ -295,18 +296,16 @@ class CatalogueView:
         NotFoundError (with close method names) or AmbiguousError otherwise."""
         from ..catalogue.catalog import the_one
 
-        found: list[Entry] = self.lookup(name, ["method"])
+        found = only(Method, self.lookup(name, ["method"]))
         if not found:
-            papers = {entry.id for entry in self.lookup(name) if isinstance(entry, Paper)}
+            papers = {entry.id for entry in self.lookup(name) if entry.KIND == "paper"}
             if papers:
                 found = [method for method in self.methods() if method.introduced_by in papers]
-        method = the_one(found, name, "method", lambda: self.suggest(name, ["method"]))
-        assert isinstance(method, Method)  # of the methods only
-        return method
+        return the_one(found, name, "method", lambda: self.suggest(name, ["method"]))
 
     def methods(self) -> list[Method]:
         """Every method, in catalogue order."""
-        return [entry for entry in self.entries_where("kind = 'method'") if isinstance(entry, Method)]
+        return only(Method, self.entries_where("kind = 'method'"))
 
     def method_links_of(self, entry: Entry) -> list[MethodLink]:
         """An entry's links to methods (a paper's or codebase's), in the order they were made."""

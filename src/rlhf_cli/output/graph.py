@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..catalogue.methods import Tree, variants
-from ..catalogue.models import Codebase, Dataset, Entry, Environment, Method, Paper
+from ..catalogue.models import Codebase, Entry, Method, Paper
 from ..errors import UsageError
+from ..plain import Plain
 from .escapes import visible
 
 if TYPE_CHECKING:
@@ -19,8 +19,7 @@ class GraphvizError(UsageError):
     """An image format was asked for and Graphviz cannot draw it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(Plain, frozen=True):
     source: Entry
     target: Entry
     label: str  # "uses", "implements"; "includes" (method tree), "variant_of" (lineage)
@@ -31,14 +30,13 @@ def edges(catalogue: Neighbours, selection: list[Entry]) -> tuple[list[Entry], l
     nodes: dict[str, Entry] = {entry.id: entry for entry in selection}
     found: list[Edge] = []
     for entry in selection:
-        if isinstance(entry, Paper | Codebase):
-            used: list[Entry] = [*catalogue.datasets_of(entry), *catalogue.envs_of(entry)]
-            found += [Edge(entry, linked, "uses") for linked in used]
+        used: list[Entry] = [*catalogue.datasets_of(entry), *catalogue.envs_of(entry)]  # a paper's or codebase's
+        found += [Edge(entry, linked, "uses") for linked in used]
         if isinstance(entry, Codebase):
             found += [Edge(entry, paper, "implements") for paper in catalogue.papers_of(entry)]
         if isinstance(entry, Paper):
             found += [Edge(codebase, entry, "implements") for codebase in catalogue.implementations_of(entry)]
-        if isinstance(entry, Dataset | Environment):
+        if entry.USED_BY_OTHERS:
             found += [Edge(user, entry, "uses") for user in catalogue.users_of(entry)]
     unique = list({(e.source.id, e.target.id, e.label): e for e in found}.values())
     for edge in unique:
@@ -82,11 +80,9 @@ def dot(nodes: list[Entry] | list[Method], links: list[Edge]) -> str:
 
 
 def _label(entry: Entry) -> str:
-    short = getattr(entry, "short_name", None)
     title = entry.display_name
-    label = short if short else (title if len(title) <= 48 else title[:45] + "...")
-    year = getattr(entry, "year", None)
-    return f"{label} ({year})" if year else label
+    label = entry.short_name or (title if len(title) <= 48 else title[:45] + "...")
+    return f"{label} ({entry.year})" if entry.year else label
 
 
 def _node_names(nodes: list[Entry] | list[Method]) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..catalogue.models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Topic
+from ..catalogue.models import Codebase, Dataset, Entry, Environment, Method, Paper
 from ..query.search import Hit, display_text, field_texts
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ Record = dict[str, Any]
 class Links(Protocol):
     """What a record needs to know about an entry's neighbours (a Catalogue, or a store's view)."""
 
-    def datasets_of(self, entry: Paper | Codebase) -> list[Dataset]: ...
+    def datasets_of(self, entry: Entry) -> list[Dataset]: ...
 
-    def envs_of(self, entry: Paper | Codebase) -> list[Environment]: ...
+    def envs_of(self, entry: Entry) -> list[Environment]: ...
 
     def users_count(self, entry: Entry) -> int: ...
 
@@ -39,84 +40,77 @@ class Neighbours(Links, Protocol):
     def papers_linking_code_to(self, entry: Entry) -> list[Paper]: ...
 
 
+# The keys of each kind's record after id, kind, title and url, in the documented order (docs,
+# README); notes and sources close every record. A key is the entry's field of that name unless
+# `_DERIVED` makes its value.
+_RECORD_KEYS: dict[str, tuple[str, ...]] = {
+    "paper": (
+        "year",
+        "short_name",
+        "aliases",
+        "authors",
+        "authors_et_al",
+        "authors_org",
+        "arxiv",
+        "keywords",
+        "datasets",
+        "envs",
+        "code",
+        "venue",
+        "categories",
+        "dataset_ids",
+        "env_ids",
+    ),
+    "dataset": (
+        "other_urls",
+        "aliases",
+        "form",
+        "authors",
+        "authors_et_al",
+        "authors_org",
+        "keywords",
+        "tasks",
+        "summary",
+        "used_by",
+    ),
+    "codebase": (
+        "aliases",
+        "authors",
+        "authors_et_al",
+        "authors_org",
+        "keywords",
+        "tasks",
+        "datasets",
+        "envs",
+        "papers",
+        "dataset_ids",
+        "env_ids",
+    ),
+    "environment": ("aliases", "used_by"),
+    "blog": ("publisher", "language"),
+    "book": ("authors",),
+    "topic": ("name_zh", "category", "aliases", "summary_en", "summary_zh"),
+    "method": ("name_zh", "aliases", "parents", "summary_en", "summary_zh", "introduced_by", "headings", "keywords"),
+}
+_DERIVED: dict[str, Callable[[Entry, Links], object]] = {
+    "datasets": lambda entry, links: [d.display_name for d in links.datasets_of(entry)],
+    "envs": lambda entry, links: [e.display_name for e in links.envs_of(entry)],
+    "dataset_ids": lambda entry, _: entry.datasets,
+    "env_ids": lambda entry, _: entry.envs,
+    "code": lambda entry, _: [{"url": link.url, "official": link.official} for link in entry.code],
+    "categories": lambda entry, _: [{"source": c.source, "path": c.path} for c in entry.categories],
+    "headings": lambda entry, _: [{"source": h.source, "path": h.path} for h in entry.headings],
+    "used_by": lambda entry, links: links.users_count(entry),
+}
+
+
 def entry_record(entry: Entry, catalogue: Links) -> Record:
     """The documented JSON object of an entry: id, kind, title, url, then fields of its kind."""
-    record: Record = {
-        "id": entry.id,
-        "kind": entry.KIND,
-        "title": entry.display_name,
-        "url": getattr(entry, "url", None),
-    }
-    if isinstance(entry, Paper):
-        record |= {
-            "year": entry.year,
-            "short_name": entry.short_name,
-            "aliases": entry.aliases,
-            "authors": entry.authors,
-            "authors_et_al": entry.authors_et_al,
-            "authors_org": entry.authors_org,
-            "arxiv": entry.arxiv,
-            "keywords": entry.keywords,
-            "datasets": [d.display_name for d in catalogue.datasets_of(entry)],
-            "envs": [e.display_name for e in catalogue.envs_of(entry)],
-            "code": [{"url": link.url, "official": link.official} for link in entry.code],
-            "venue": entry.venue,
-            "categories": [{"source": c.source, "path": c.path} for c in entry.categories],
-            "dataset_ids": entry.datasets,
-            "env_ids": entry.envs,
-        }
-    elif isinstance(entry, Dataset):
-        record |= {
-            "other_urls": entry.other_urls,
-            "aliases": entry.aliases,
-            "form": entry.form,
-            "authors": entry.authors,
-            "authors_et_al": entry.authors_et_al,
-            "authors_org": entry.authors_org,
-            "keywords": entry.keywords,
-            "tasks": entry.tasks,
-            "summary": entry.summary,
-            "used_by": catalogue.users_count(entry),
-        }
-    elif isinstance(entry, Codebase):
-        record |= {
-            "aliases": entry.aliases,
-            "authors": entry.authors,
-            "authors_et_al": entry.authors_et_al,
-            "authors_org": entry.authors_org,
-            "keywords": entry.keywords,
-            "tasks": entry.tasks,
-            "datasets": [d.display_name for d in catalogue.datasets_of(entry)],
-            "envs": [e.display_name for e in catalogue.envs_of(entry)],
-            "papers": entry.papers,
-            "dataset_ids": entry.datasets,
-            "env_ids": entry.envs,
-        }
-    elif isinstance(entry, Environment):
-        record |= {"aliases": entry.aliases, "used_by": catalogue.users_count(entry)}
-    elif isinstance(entry, Blog):
-        record |= {"publisher": entry.publisher, "language": entry.language}
-    elif isinstance(entry, Book):
-        record |= {"authors": entry.authors}
-    elif isinstance(entry, Topic):
-        record |= {
-            "name_zh": entry.name_zh,
-            "category": entry.category,
-            "aliases": entry.aliases,
-            "summary_en": entry.summary_en,
-            "summary_zh": entry.summary_zh,
-        }
-    elif isinstance(entry, Method):
-        record |= {
-            "name_zh": entry.name_zh,
-            "aliases": entry.aliases,
-            "parents": entry.parents,
-            "summary_en": entry.summary_en,
-            "summary_zh": entry.summary_zh,
-            "introduced_by": entry.introduced_by,
-            "headings": [{"source": h.source, "path": h.path} for h in entry.headings],
-            "keywords": entry.keywords,
-        }
+    record: Record = {"id": entry.id, "kind": entry.KIND, "title": entry.display_name, "url": entry.url}
+    for key in _RECORD_KEYS[entry.KIND]:
+        derive = _DERIVED.get(key)
+        # A field by its name from the table above (every kind's records are in the tests).
+        record[key] = getattr(entry, key) if derive is None else derive(entry, catalogue)
     record["notes"] = entry.notes
     record["sources"] = [{"name": source.name, "line": source.line} for source in entry.sources]
     return record
@@ -137,7 +131,7 @@ def method_links_record(entry: Entry, view: CatalogueView) -> dict[str, list[Rec
     def brief(linked: Entry) -> Record:
         return {"id": linked.id, "kind": linked.KIND, "title": linked.display_name}
 
-    if isinstance(entry, Paper | Codebase):
+    if entry.USES_LINKS:  # papers and codebases link to methods
         found = view.method_links_of(entry)
         if not found:
             return {}
@@ -162,7 +156,7 @@ def method_links_record(entry: Entry, view: CatalogueView) -> dict[str, list[Rec
     papers: dict[str, Record] = {}
     for position, method_id, relation, via, origin in rows:
         linked = by_position[position]
-        record = papers.setdefault(linked.id, brief(linked) | {"year": getattr(linked, "year", None), "links": []})
+        record = papers.setdefault(linked.id, brief(linked) | {"year": linked.year, "links": []})
         record["links"].append({"method": method_id, "relation": relation, "via": via, "origin": origin})
     return {
         "introduced_by": [brief(paper) for paper in introducing],
@@ -181,7 +175,7 @@ def links_record(entry: Entry, catalogue: Neighbours) -> dict[str, list[Record]]
         return {"id": linked.id, "kind": linked.KIND, "title": linked.display_name}
 
     links: dict[str, list[Entry]] = {}
-    if isinstance(entry, Paper | Codebase):
+    if entry.USES_LINKS:
         links["datasets"] = list(catalogue.datasets_of(entry))
         links["environments"] = list(catalogue.envs_of(entry))
     if isinstance(entry, Paper):
@@ -194,11 +188,11 @@ def links_record(entry: Entry, catalogue: Neighbours) -> dict[str, list[Record]]
         ]
     if isinstance(entry, Codebase):
         links["implements"] = list(catalogue.papers_of(entry))
-    if isinstance(entry, Dataset | Environment):
+    if entry.USED_BY_OTHERS:
         users = catalogue.users_of(entry)
-        links["used_by_papers"] = [u for u in users if isinstance(u, Paper)]
-        links["used_by_codebases"] = [u for u in users if isinstance(u, Codebase)]
-    if isinstance(entry, Dataset | Codebase):
-        implemented = set(getattr(entry, "papers", []))
+        links["used_by_papers"] = [u for u in users if u.KIND == "paper"]
+        links["used_by_codebases"] = [u for u in users if u.KIND == "codebase"]
+    if isinstance(entry, Dataset | Codebase):  # whose own repository a paper's code link may be
+        implemented = set(entry.papers)
         links["code_of_papers"] = [p for p in catalogue.papers_linking_code_to(entry) if p.id not in implemented]
     return {relation: [brief(linked) for linked in linked_entries] for relation, linked_entries in links.items()}

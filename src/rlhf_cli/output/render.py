@@ -11,10 +11,10 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..plain import Plain
 from .escapes import visible as visible
 from .jsontext import json_text, unicode_stdout
 from .records import Record
@@ -51,8 +51,7 @@ def terminal_format() -> Format:
     return Format.TABLE if sys.stdout.isatty() else Format.TSV
 
 
-@dataclass(slots=True)
-class Column:
+class Column(Plain):
     header: str
     cell: Callable[[Record], Any]
     wide: bool = False  # let this column take the spare width
@@ -168,14 +167,16 @@ def listing(records: Sequence[Record], columns: Sequence[Column], output: Format
         _table(records, columns)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+# Patterns as text, compiled (and cached by `re`) on first use: only Markdown output needs them,
+# and compiling them costs a millisecond of every command's start-up.
+_MARKDOWN_SPECIAL = r"([\\`*_\[\]<>|#~])"
 # What a Markdown link target cannot hold as it is: white space (which ends it), controls,
 # bidirectional and zero-width characters, angle brackets and backslashes (which CommonMark
 # reads as escapes, so `\)` would keep a link open that other readers close).
-_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f<>\\\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_URL_UNSAFE = r"[\s\x00-\x1f\x7f-\x9f<>\\\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 # Parentheses a link target may keep: balanced, one level deep (Wikipedia's "Foo_(bar)"), which
 # is what both CommonMark and the awesome-list reader (awesome.LINK) accept.
-_BALANCED_TARGET = re.compile(r"(?:[^()]|\([^()]*\))*")
+_BALANCED_TARGET = r"(?:[^()]|\([^()]*\))*"
 
 
 def _percent_encoded(text: str) -> str:
@@ -185,8 +186,8 @@ def _percent_encoded(text: str) -> str:
 def markdown_url(url: str) -> str:
     """A URL written so that it is exactly one Markdown link target: what would end it early or
     start a second link (`x)[click](javascript:...)`) is percent-encoded, as in the URL itself."""
-    encoded = _URL_UNSAFE.sub(lambda match: _percent_encoded(match.group()), url)
-    if not _BALANCED_TARGET.fullmatch(encoded):
+    encoded = re.sub(_URL_UNSAFE, lambda match: _percent_encoded(match.group()), url)
+    if not re.fullmatch(_BALANCED_TARGET, encoded):
         encoded = encoded.replace("(", "%28").replace(")", "%29")
     return encoded
 
@@ -194,7 +195,7 @@ def markdown_url(url: str) -> str:
 def markdown_text(text: str) -> str:
     """Text that stays literal inside a Markdown table cell or list item."""
     one_line = " ".join(visible(text).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+    return re.sub(_MARKDOWN_SPECIAL, r"\\\1", one_line)
 
 
 def _markdown(records: Sequence[Record], columns: Sequence[Column]) -> str:

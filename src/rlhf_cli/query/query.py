@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..catalogue.models import Codebase, Entry, Kind, Paper
+from ..catalogue.models import Entry, Kind, Paper
 from ..errors import NotFoundError
 from ..loading.schema import labs_of
+from ..plain import Plain
 from .querylang import And, Field, Node, Not, Phrase, Text, describe
 from .search import FIELDS
 
@@ -22,14 +22,12 @@ if TYPE_CHECKING:
     from .search import Hit
 
 
-@dataclass(slots=True)
-class Match:
+class Match(Plain):
     score: float | None  # how well the text terms matched (0-100); None if the query has none
     reasons: tuple[str, ...]  # why the entry matched, one phrase per term
 
 
-@dataclass(slots=True)
-class _Test:
+class _Test(Plain):
     """A compiled field term: a condition on the store's `entries` (SQL and parameters), the
     same test on an entry, and a sentence saying why it passed."""
 
@@ -235,21 +233,18 @@ def _field_test(view: CatalogueView, node: Field) -> _Test:
         return _Test(
             sql,
             tuple(bound for _, bound in bounds if bound is not None),
-            lambda e: isinstance(e, Paper) and e.year in years,
-            lambda e: f"year {getattr(e, 'year', '')}",
+            lambda e: e.year is not None and e.year in years,
+            lambda e: f"year {e.year}",
         )
     if node.name == "kind":
         return _Test("kind = ?", (value,), lambda e: value == e.KIND, lambda e: f"kind {e.KIND}")
     if node.name == "code":
         wanted = bool(node.flag)
 
-        def has_code(entry: Entry) -> bool:
-            return isinstance(entry, Codebase) or (isinstance(entry, Paper) and bool(entry.code))
-
         return _Test(
             "has_code = ?",
             (int(wanted),),
-            lambda e: has_code(e) == wanted,
+            lambda e: e.has_code == wanted,
             lambda e: "has code" if wanted else "has no code",
         )
     if node.name in ("dataset", "env"):
@@ -257,9 +252,7 @@ def _field_test(view: CatalogueView, node: Field) -> _Test:
         target = view.resolve(value, kinds=[kind], what=kind)
 
         def listed(entry: Entry) -> bool:
-            return isinstance(entry, Paper | Codebase) and target.id in (
-                entry.datasets if kind == "dataset" else entry.envs
-            )
+            return target.id in (entry.datasets if kind == "dataset" else entry.envs)
 
         def by_code(entry: Entry) -> bool:
             return isinstance(entry, Paper) and target in view.used_through_code(entry)
@@ -279,10 +272,10 @@ def _field_test(view: CatalogueView, node: Field) -> _Test:
         return _method_test(view, node)
     texts_of: Callable[[Entry], list[str]] = {
         "title": lambda e: [name for name in e.names if name != e.id],
-        "author": lambda e: [*getattr(e, "authors", []), *filter(None, [getattr(e, "authors_org", None)]), *labs_of(e)],
-        "keyword": lambda e: [*getattr(e, "keywords", []), *getattr(e, "tasks", [])],
+        "author": lambda e: [*e.authors, *filter(None, [e.authors_org]), *labs_of(e)],
+        "keyword": lambda e: [*e.keywords, *e.tasks],
         "source": lambda e: [source.name for source in e.sources],
-        "venue": lambda e: [venue] if (venue := getattr(e, "venue", None)) else [],
+        "venue": lambda e: [e.venue] if e.venue else [],
     }[node.name]
 
     def found(entry: Entry) -> str | None:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 
 from ..catalogue.models import KINDS
 from ..errors import UsageError
+from ..plain import Plain
 
 FIELD_ALIASES = {
     "title": "title",
@@ -61,8 +61,7 @@ class QueryError(UsageError):
         super().__init__(f"query: {message} (column {column})\n  {query}\n  {pointer}")
 
 
-@dataclass(slots=True)
-class YearRange:
+class YearRange(Plain):
     """An inclusive range of years; either end may be open."""
 
     start: int | None
@@ -106,20 +105,17 @@ def parse_years(text: str) -> YearRange | None:
 # The syntax tree. `column` is where the node starts in the query (1-based), for messages.
 
 
-@dataclass(slots=True)
-class Text:
+class Text(Plain):
     words: str
     column: int = 0
 
 
-@dataclass(slots=True)
-class Phrase:
+class Phrase(Plain):
     text: str
     column: int = 0
 
 
-@dataclass(slots=True)
-class Field:
+class Field(Plain):
     name: str  # canonical: one of FIELDS
     value: str
     column: int = 0
@@ -127,19 +123,16 @@ class Field:
     flag: bool | None = None  # for code:, and for method: (True: the node alone, written `method:ID!`)
 
 
-@dataclass(slots=True)
-class Not:
+class Not(Plain):
     term: Node
     column: int = 0
 
 
-@dataclass(slots=True)
-class And:
+class And(Plain):
     terms: tuple[Node, ...]
 
 
-@dataclass(slots=True)
-class Or:
+class Or(Plain):
     terms: tuple[Node, ...]
 
 
@@ -204,8 +197,7 @@ def text_only(node: Node | None) -> str | None:
     return None
 
 
-@dataclass(slots=True)
-class _Token:
+class _Token(Plain):
     kind: str  # "(", ")", "-", "OR", "AND", "word", "phrase", "field"
     text: str
     column: int

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..catalogue.catalog import normalise_url
-from ..catalogue.models import Codebase, Dataset, Entry, Environment, Paper
+from ..catalogue.models import Codebase, Dataset, Entry, Paper
+from ..plain import Plain
 
 if TYPE_CHECKING:
     from ..loading.view import CatalogueView
@@ -21,8 +21,7 @@ SHARED_AUTHOR = 2.0
 SHARED_KEYWORD = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(Plain, frozen=True):
     entry: Entry
     score: float
     reasons: tuple[str, ...]
@@ -44,12 +43,11 @@ def related(view: CatalogueView, entry: Entry, limit: int | None = None) -> tupl
         if reason not in reasons:
             found[other] = (score + weight, [*reasons, reason])
 
-    if isinstance(entry, Paper | Codebase):
-        for dataset in view.datasets_of(entry):
-            add(view.position(dataset), USES, f"{entry.KIND} uses dataset {dataset.display_name}")
-        for environment in view.envs_of(entry):
-            add(view.position(environment), USES, f"{entry.KIND} uses environment {environment.display_name}")
-    if isinstance(entry, Dataset | Environment):
+    for dataset in view.datasets_of(entry):  # a paper's or codebase's
+        add(view.position(dataset), USES, f"{entry.KIND} uses dataset {dataset.display_name}")
+    for environment in view.envs_of(entry):
+        add(view.position(environment), USES, f"{entry.KIND} uses environment {environment.display_name}")
+    if entry.USED_BY_OTHERS:
         for user in view.users_of(entry):
             add(view.position(user), USES, f"{user.KIND} uses it")
     if isinstance(entry, Paper):
@@ -80,7 +78,7 @@ def related(view: CatalogueView, entry: Entry, limit: int | None = None) -> tupl
             (me, relation, me),
         )
         shared += [(other, order, weight, f"also uses {label} {title}") for other, title in rows]
-    my_code = list(dict.fromkeys(normalise_url(link.url) for link in getattr(entry, "code", [])))
+    my_code = list(dict.fromkeys(normalise_url(link.url) for link in entry.code))
     if my_code:
         rows = view.rows(
             f"SELECT DISTINCT position FROM code WHERE url_key IN ({','.join('?' * len(my_code))}) AND position != ?",
@@ -91,7 +89,7 @@ def related(view: CatalogueView, entry: Entry, limit: int | None = None) -> tupl
         (3, "author", SHARED_AUTHOR, "author"),
         (4, "keyword", SHARED_KEYWORD, "keyword"),
     ):
-        mine = {text.casefold(): text for text in getattr(entry, "authors" if field == "author" else "keywords", [])}
+        mine = {text.casefold(): text for text in (entry.authors if field == "author" else entry.keywords)}
         if not mine:
             continue
         rows = view.rows(

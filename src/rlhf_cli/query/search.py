@@ -13,10 +13,10 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from ..catalogue.models import KINDS, Blog, Codebase, Dataset, Entry, Kind, Method, Paper, Topic
+from ..catalogue.models import KINDS, Entry, Kind
+from ..plain import Plain
 
 # Where a text comes from, and how much a perfect match there counts (relative to the names).
 FIELDS: tuple[tuple[str, float], ...] = (
@@ -55,8 +55,7 @@ KIND_ORDER: tuple[Kind, ...] = ("paper", "method", "codebase", "dataset", "envir
 KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(KINDS)}
 
 
-@dataclass(slots=True)
-class Hit:
+class Hit(Plain):
     position: int  # the entry's position in the catalogue
     score: float
     field: str  # the field of the best match
@@ -75,9 +74,17 @@ class TextSource(Protocol):
     @property
     def entries(self) -> Sequence[Entry]: ...
 
-    def datasets_of(self, entry: Paper | Codebase) -> Sequence[Named]: ...
+    def datasets_of(self, entry: Entry) -> Sequence[Named]: ...
 
-    def envs_of(self, entry: Paper | Codebase) -> Sequence[Named]: ...
+    def envs_of(self, entry: Entry) -> Sequence[Named]: ...
+
+    # For ranking: how connected an entry is (links to it, and implementations of a paper) ...
+    def users_count(self, entry: Entry) -> int: ...
+
+    def implementations_of(self, entry: Entry) -> Sequence[object]: ...
+
+    # ... and, for search, the names of the methods a paper introduces and of those above them.
+    def method_names(self, entry: Entry) -> tuple[list[str], list[str]]: ...
 
 
 # A hit and the key it sorts by (see SearchIndex.search).
@@ -92,8 +99,7 @@ FIELD_TIERS["variant"] = FIELD_TIERS["name"]
 LISTED_FIELDS = frozenset({"keywords", "tasks", "authors", "dataset", "environment"})
 
 
-@dataclass(slots=True)
-class SearchIndex:
+class SearchIndex(Plain):
     """Distinct texts and words of a catalogue, with compact links back to entries.
 
     Lists of ints are stored in CSR form: the items of row i are data[offsets[i]:offsets[i+1]].
@@ -367,15 +373,8 @@ def field_texts(record: dict[str, object], field: str) -> list[str]:
 
 def _connections(catalogue: TextSource, entry: Entry) -> int:
     """Links to and from other entries: code, datasets, environments, papers, users, implementations."""
-    count = len(getattr(entry, "code", [])) + len(getattr(entry, "datasets", []))
-    count += len(getattr(entry, "envs", [])) + len(getattr(entry, "papers", []))
-    users_count = getattr(catalogue, "users_count", None)
-    if users_count is not None:
-        count += users_count(entry)
-    implementations_of = getattr(catalogue, "implementations_of", None)
-    if implementations_of is not None and isinstance(entry, Paper):
-        count += len(implementations_of(entry))
-    return count
+    count = len(entry.code) + len(entry.datasets) + len(entry.envs) + len(entry.papers)
+    return count + catalogue.users_count(entry) + len(catalogue.implementations_of(entry))
 
 
 def _allowed_typos(word: str) -> int:
@@ -396,28 +395,23 @@ def search_texts(catalogue: TextSource, entry: Entry) -> Iterator[tuple[str, str
     """The texts an entry can be found by, with the field each comes from."""
     for name in dict.fromkeys(entry.names):
         yield "name", name
-    for field in ("keywords", "tasks"):
-        for word in getattr(entry, field, []):
-            yield field, word
-    organisation: str | None = getattr(entry, "authors_org", None)
-    for author in [*getattr(entry, "authors", []), *([organisation] if organisation else [])]:
+    for word in entry.keywords:
+        yield "keywords", word
+    for word in entry.tasks:
+        yield "tasks", word
+    organisation = entry.authors_org
+    for author in [*entry.authors, *([organisation] if organisation else [])]:
         yield "authors", author
-    method_names = getattr(catalogue, "method_names", None)
-    if method_names is not None and isinstance(entry, Paper):
-        own, above = method_names(entry)
-        for name in own:
-            yield "method", name
-        for name in above:
-            yield "variant", name
-    if isinstance(entry, Paper | Codebase):
-        for dataset in catalogue.datasets_of(entry):
-            yield "dataset", dataset.display_name
-        for environment in catalogue.envs_of(entry):
-            yield "environment", environment.display_name
-    if isinstance(entry, Blog):
+    own, above = catalogue.method_names(entry)
+    for name in own:
+        yield "method", name
+    for name in above:
+        yield "variant", name
+    for dataset in catalogue.datasets_of(entry):
+        yield "dataset", dataset.display_name
+    for environment in catalogue.envs_of(entry):
+        yield "environment", environment.display_name
+    if entry.publisher:
         yield "publisher", entry.publisher
-    if isinstance(entry, Topic | Method):
-        yield "summary", entry.summary_en
-        yield "summary", entry.summary_zh
-    if isinstance(entry, Dataset) and entry.summary:
-        yield "summary", entry.summary
+    for summary in entry.summaries:
+        yield "summary", summary
