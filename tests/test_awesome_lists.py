@@ -36,7 +36,7 @@ def test_import_zh_into_an_empty_catalogue(run, tmp_path: Path, zh: Path) -> Non
     assert len(catalogue.papers) == 34
     assert {p.year for p in catalogue.papers if p.year <= 2020} == {2017, 2018, 2019, 2020}
     instructgpt = catalogue.find("InstructGPT")
-    assert instructgpt is not None and [d.display_name for d in catalogue.datasets_of(instructgpt)] == [  # type: ignore[arg-type]
+    assert instructgpt is not None and [d.display_name for d in catalogue.datasets_of(instructgpt)] == [
         "TruthfulQA",
         "RealToxicityPrompts",
     ]
