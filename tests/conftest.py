@@ -41,6 +41,23 @@ def reference() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The session's own cache folder and no inherited catalogue settings, for the fixtures of a
+    module's or the session's scope: pytest sets them up before the function-scoped _isolated, so
+    without this a module's `load()` (tests/test_bundled_catalog.py) used the user's ~/.cache/rlhf
+    (it made the folder there), which parallel workers (pytest -n) and other runs share."""
+    root = tmp_path_factory.mktemp("session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("RLHF_CATALOG", raising=False)
+        patch.delenv("RLHF_NO_BUNDLED", raising=False)
+        patch.setenv("RLHF_CACHE_DIR", str(root / "cache"))
+        patch.setenv("RLHF_USER_CATALOG", str(root / "user-catalog"))
+        patch.setenv("XDG_CONFIG_HOME", str(root / "config"))
+        patch.setenv("NO_COLOR", "1")
+        yield
+
+
 @pytest.fixture(scope="session")
 def bundled_store(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The files a first run on the bundled catalogue leaves in an empty cache, built once a session.
