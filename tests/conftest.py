@@ -7,11 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from rlhf_cli.cli import app
@@ -37,6 +39,23 @@ def reference() -> Path:
     if not folder.is_dir():
         pytest.skip(f"reference lists not found at {folder} (set ${REFERENCE_ENV}; see README: Set-up)")
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The session's own cache folder and no inherited catalogue settings, for the fixtures of a
+    module's or the session's scope: pytest sets them up before the function-scoped _isolated, so
+    without this a module's `load()` (tests/test_bundled_catalog.py) used the user's ~/.cache/rlhf
+    (it made the folder there), which parallel workers (pytest -n) and other runs share."""
+    root = tmp_path_factory.mktemp("session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("RLHF_CATALOG", raising=False)
+        patch.delenv("RLHF_NO_BUNDLED", raising=False)
+        patch.setenv("RLHF_CACHE_DIR", str(root / "cache"))
+        patch.setenv("RLHF_USER_CATALOG", str(root / "user-catalog"))
+        patch.setenv("XDG_CONFIG_HOME", str(root / "config"))
+        patch.setenv("NO_COLOR", "1")
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +101,19 @@ def isolated_environment(_isolated: Path) -> Path:
     """The test's cache folder, empty (not yet made), for tests that look at what the cache holds."""
     shutil.rmtree(_isolated)
     return _isolated
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _app_converted_once() -> Iterator[None]:
+    """Typer's CliRunner turns the Typer app into a Click command on every invoke: about 45 ms for
+    rlhf's 25 commands, half of what a typical in-process run costs. The app does not change in a
+    session, so it is converted once; any other Typer app (tests/test_hotpath.py builds its own)
+    still is converted on each invoke. If typer renames the name patched here, setattr fails loudly."""
+    converted = typer.main.get_command(app)
+    convert = typer.testing._get_command
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", lambda given: converted if given is app else convert(given))
+        yield
 
 
 class Run:

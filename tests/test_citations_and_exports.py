@@ -139,7 +139,8 @@ def _tables_and_columns(database: Path) -> dict[str, list[tuple[object, ...]]]:
     return found
 
 
-def test_the_export_has_the_schema_of_the_cache(run, isolated_environment: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_export_has_the_schema_of_the_cache(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The cache holds conftest's copy of the bundled catalogue's store, built by `rlhf search ppo`.
     from rlhf_cli.loading import store
 
     database = tmp_path / "rlhf.sqlite"

@@ -362,11 +362,12 @@ def test_a_forged_cache_entry_of_the_wrong_type_is_damage(run, isolated_environm
         assert after.stdout == before.stdout, command
 
 
-def test_a_forged_entry_in_the_bundled_store_is_damage(run, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_entry_in_the_bundled_store_is_damage(run, _isolated: Path) -> None:  # type: ignore[no-untyped-def]
+    # The cache holds conftest's copy of the bundled store: no build before the forgery.
     command = ["show", "instructgpt", "-f", "json"]
     before = run(*command)
     assert before.exit_code == 0
-    forge_entry(isolated_environment, "instructgpt", "year", "2022")
+    forge_entry(_isolated, "instructgpt", "year", "2022")
     after = run(*command)
     assert after.exit_code == 0 and after.stdout == before.stdout
 
