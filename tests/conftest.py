@@ -110,7 +110,7 @@ def _app_converted_once() -> Iterator[None]:
     session, so it is converted once; any other Typer app (tests/test_hotpath.py builds its own)
     still is converted on each invoke. If typer renames the name patched here, setattr fails loudly."""
     converted = typer.main.get_command(app)
-    convert = typer.testing._get_command
+    convert = typer.main.get_command  # what typer.testing imports as _get_command
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(typer.testing, "_get_command", lambda given: converted if given is app else convert(given))
         yield
