@@ -183,6 +183,10 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
         found = _matching_store(name, None, key, strict=not tolerant) if cached else None
     if found is None and cached and not unreadable:
         found = _reused(name, key, stats, contents)
+    if found is None and cached and not unreadable:
+        from .patch import patched
+
+        found = patched(name, key, stats, contents, _cut)
     if found is None:
         found = _build(name, key, stats, contents, unreadable, cached)
         if found[1] and not tolerant:
@@ -220,7 +224,7 @@ def _reused(
     if opened is None:
         return None
     old, meta = opened
-    if meta.get("reusable") != "1":
+    if meta.get("reusable") != "1" or meta.get("code") != store.code_key():
         old.close()
         return None
     try:
@@ -319,6 +323,7 @@ def _build(
             "left_out": json.dumps([dataclasses.asdict(problem) for problem in problems], ensure_ascii=False),
             # Problems name lines, which an edit elsewhere moves: only a store without any is reused.
             "reusable": "0" if problems else "1",
+            "code": store.code_key(),  # a store is reused or patched only by the code that built it
         }
         pieces = _numbered(digests)
         connection = store.write_store(
@@ -569,6 +574,17 @@ def _piece_texts(text: str) -> list[str] | None:
         return None
     starts = [0] + [match.start() for match in headers[PIECE_TABLES::PIECE_TABLES]]
     return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def _cut(text: str) -> list[tuple[str, int]]:
+    """A file's pieces as a build reads them (`_piece_texts`; a small file is one piece), each
+    with its count of `[[kind]]` header lines (for patch.py, which places pieces by them)."""
+    from ..catalogue.models import TYPE_BY_TABLE
+
+    header = _header_pattern(tuple(TYPE_BY_TABLE))
+    texts = _piece_texts(text) or [text]
+    # Every piece of a big file holds PIECE_TABLES headers but the last (`_piece_texts`).
+    return [(piece, PIECE_TABLES) for piece in texts[:-1]] + [(texts[-1], len(header.findall(texts[-1])))]
 
 
 def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:
