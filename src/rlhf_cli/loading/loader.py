@@ -182,11 +182,12 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
         key = store.content_key(contents)
         found = _matching_store(name, None, key, strict=not tolerant) if cached else None
     if found is None and cached and not unreadable:
-        found = _reused(name, key, stats, contents)
-    if found is None and cached and not unreadable:
-        from .patch import patched
+        cut = functools.lru_cache(maxsize=None)(_cut)  # both cut the same files: cut each once
+        found = _reused(name, key, stats, contents, cut)
+        if found is None:
+            from .patch import patched
 
-        found = patched(name, key, stats, contents, _cut)
+            found = patched(name, key, stats, contents, cut)
     if found is None:
         found = _build(name, key, stats, contents, unreadable, cached)
         if found[1] and not tolerant:
@@ -208,15 +209,20 @@ def _numbered(digests: list[tuple[int, str, str]]) -> list[tuple[int, int, str, 
 
 
 def _reused(
-    name: str, key: str, stats: str | None, contents: list[tuple[str, bytes]]
+    name: str,
+    key: str,
+    stats: str | None,
+    contents: list[tuple[str, bytes]],
+    cut: Callable[[str], list[tuple[str, int]]] | None = None,
 ) -> tuple[sqlite3.Connection, list[Problem]] | None:
     """The store after an edit that changed no entry (a comment, blank lines, another spelling
     of the same value): a copy of the old store under the new key, or None if anything changed.
 
     Each file is cut into the pieces it was built from (`_piece_texts`); a piece whose text is
     the same is the same, and one whose text changed is parsed (only it) and must hold the same
-    tables, in the same order, as before (`_digests`). The old store must be of the same files
-    and have had no problems (they name lines, which an edit moves).
+    tables, in the same order, as before (`_digests`). The old store must be of the same files,
+    built by this code, and have had no problems (they name lines, which an edit moves).
+    `cut` is `_cut`, or one that remembers its answers.
     """
     import tomli
 
@@ -245,7 +251,7 @@ def _reused(
         except UnicodeDecodeError:
             same = False
             break
-        texts = _piece_texts(text) or [text]
+        texts = [piece for piece, _ in (cut or _cut)(text)]
         if len(texts) != len(before.get(file, [])):
             same = False
             break
@@ -563,9 +569,7 @@ def _pieces(
 def _piece_texts(text: str) -> list[str] | None:
     """A big file's text cut into pieces of PIECE_TABLES tables, each starting at an `[[kind]]`
     header line; None if the file is small, or if a kind's tables are not all in one run."""
-    from ..catalogue.models import TYPE_BY_TABLE
-
-    headers = list(_header_pattern(tuple(TYPE_BY_TABLE)).finditer(text))
+    headers = _headers(text)
     if len(headers) <= PIECE_TABLES:
         return None
     kinds = [match.group(1) for match in headers]
@@ -579,12 +583,9 @@ def _piece_texts(text: str) -> list[str] | None:
 def _cut(text: str) -> list[tuple[str, int]]:
     """A file's pieces as a build reads them (`_piece_texts`; a small file is one piece), each
     with its count of `[[kind]]` header lines (for patch.py, which places pieces by them)."""
-    from ..catalogue.models import TYPE_BY_TABLE
-
-    header = _header_pattern(tuple(TYPE_BY_TABLE))
     texts = _piece_texts(text) or [text]
     # Every piece of a big file holds PIECE_TABLES headers but the last (`_piece_texts`).
-    return [(piece, PIECE_TABLES) for piece in texts[:-1]] + [(texts[-1], len(header.findall(texts[-1])))]
+    return [(piece, PIECE_TABLES) for piece in texts[:-1]] + [(texts[-1], len(_headers(texts[-1])))]
 
 
 def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:
@@ -595,10 +596,21 @@ def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:
     return store.digest(text), store.digest(schema.encode_table(data))
 
 
+def _headers(text: str) -> list[re.Match[str]]:
+    """The `[[kind]]` header lines of a text (a header, its white space and a comment alone on its line)."""
+    from ..catalogue.models import TYPE_BY_TABLE
+
+    # Searched for without `^`, which makes the regex engine try every position of a big file
+    # (four times slower), then kept if at the start of a line: a match inside a line ends at
+    # its end, so it never hides one that starts the next.
+    found = _header_pattern(tuple(TYPE_BY_TABLE)).finditer(text)
+    return [match for match in found if match.start() == 0 or text[match.start() - 1] == "\n"]
+
+
 @functools.cache
 def _header_pattern(tables: tuple[str, ...]) -> re.Pattern[str]:
     names = "|".join(map(re.escape, tables))
-    return re.compile(rf"^\[\[[ \t]*({names})[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
+    return re.compile(rf"\[\[[ \t]*({names})[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
 
 
 _ID_LINE = re.compile(rb'^[ \t]*id[ \t]*=[ \t]*"(?P<id>[A-Za-z0-9_.-]+)', re.M)
