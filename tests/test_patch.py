@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from rlhf_cli.loading import loader, patch, schema
+from rlhf_cli.loading import loader, patch, schema, store
 
 BUNDLED = Path(__file__).resolve().parents[1] / "catalog"
 
@@ -34,6 +34,8 @@ COMMANDS = [
     ["stats", "--by", "dataset"],
     ["stats", "--by", "keyword"],
 ]
+# Enough to see that an edit a patch leaves to a full build is answered right.
+FEW_COMMANDS = [COMMANDS[0], COMMANDS[6], COMMANDS[9], COMMANDS[11]]
 
 
 @pytest.fixture
@@ -64,10 +66,32 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
-def copy_catalogue(tmp_path: Path) -> Path:
-    folder = tmp_path / "catalog"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes], bytes]:
+    """A copy of the bundled catalogue (one folder for the module: a store is of its files'
+    paths), its files' bytes, and the bytes of its store, built once with small pieces."""
+    folder = tmp_path_factory.mktemp("patch") / "catalog"
     shutil.copytree(BUNDLED, folder, ignore=shutil.ignore_patterns("LICENSE*", "*.md"))
-    return folder
+    cache = folder.parent / "cache"
+    with pytest.MonkeyPatch.context() as patches:
+        patches.setattr(loader, "PIECE_TABLES", 60)
+        patches.setattr(schema, "SEGMENT_ENTRIES", 150)
+        patches.setenv("RLHF_CACHE_DIR", str(cache))
+        loader.open_view([folder])
+    (made,) = cache.glob("catalogue-*.sqlite")
+    return folder, {path.name: path.read_bytes() for path in folder.iterdir()}, made.read_bytes()
+
+
+def copy_catalogue(tmp_path: Path, built: tuple[Path, dict[str, bytes], bytes]) -> tuple[Path, Path]:
+    """The module's catalogue as built, and a cache folder holding its store."""
+    folder, files, made = built
+    for name, content in files.items():
+        if (folder / name).read_bytes() != content:
+            (folder / name).write_bytes(content)
+    cache = tmp_path / "patched-cache"
+    cache.mkdir()
+    (cache / store.set_name([str(path) for path in loader.catalogue_files([folder])])).write_bytes(made)
+    return folder, cache
 
 
 def edit(folder: Path, name: str, entry_id: str, change: Callable[[str], str]) -> None:
@@ -106,22 +130,24 @@ def store_tables(connection: Any) -> dict[str, list[Any]]:
     return tables
 
 
-def answers(run: Any, folder: Path, cache: Path) -> list[Any]:
+def answers(run: Any, folder: Path, cache: Path, commands: list[list[str]] = COMMANDS) -> list[Any]:
     found = []
-    for command in COMMANDS:
+    for command in commands:
         result = run(*command, "--no-bundled", "-c", str(folder), "-f", "json", env={"RLHF_CACHE_DIR": str(cache)})
         found.append((command, result.exit_code, json.loads(result.stdout) if result.exit_code == 0 else result.stderr))
     return found
 
 
-def assert_as_fresh(run: Any, folder: Path, cache: Path, tmp_path: Path, label: str) -> None:
+def assert_as_fresh(
+    run: Any, folder: Path, cache: Path, tmp_path: Path, label: str, commands: list[list[str]] = COMMANDS
+) -> None:
     """The store in `cache` for `folder` (made by its first command), and its answers, are those
     of a store built afresh."""
     import sqlite3
 
-    mine = answers(run, folder, cache)
+    mine = answers(run, folder, cache, commands)
     fresh = tmp_path / f"fresh-{len(list(tmp_path.glob('fresh-*')))}"
-    theirs = answers(run, folder, fresh)
+    theirs = answers(run, folder, fresh, commands)
     assert mine == theirs, label
     (patched_store,) = cache.glob("catalogue-*.sqlite")
     (fresh_store,) = fresh.glob("catalogue-*.sqlite")
@@ -174,20 +200,122 @@ EDITS: list[tuple[str, str, Callable[[str], str], str]] = [
 
 
 def test_each_real_edit_is_patched_into_the_store_a_full_build_writes(
-    run: Any, tmp_path: Path, small_pieces: None, counted: dict[str, int]
+    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int]
 ) -> None:
-    folder = copy_catalogue(tmp_path)
-    cache = tmp_path / "patched-cache"
-    answers(run, folder, cache)
-    assert counted["builds"] == 1
+    folder, cache = copy_catalogue(tmp_path, built)
     import sqlite3
 
-    (built,) = cache.glob("catalogue-*.sqlite")
-    connection = sqlite3.connect(built)
+    (made,) = cache.glob("catalogue-*.sqlite")
+    connection = sqlite3.connect(made)
     assert connection.execute("SELECT count(*) FROM pieces").fetchone()[0] > 10
     assert connection.execute("SELECT count(*) FROM search_segments").fetchone()[0] > 5
     connection.close()
     for number, (name, entry_id, change, what) in enumerate(EDITS, 1):
         edit(folder, name, entry_id, change)
-        assert_as_fresh(run, folder, cache, tmp_path, what)
+        # Every table equal implies every answer equal: a few commands each time, all at the end.
+        assert_as_fresh(run, folder, cache, tmp_path, what, COMMANDS if number == len(EDITS) else FEW_COMMANDS)
         assert counted["patches"] == number, f"{what}: not patched"
+
+
+def test_edits_of_several_entries_at_once_in_several_files_are_patched(
+    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int]
+) -> None:
+    folder, cache = copy_catalogue(tmp_path, built)
+    edit(folder, "papers.toml", "instructgpt", _sub(r'^title = ".*"$', 'title = "Edited title words"'))
+    edit(folder, "papers.toml", "direct-preference-optimization-your", _sub(r"^keywords = \[", 'keywords = ["PPO", '))
+    edit(folder, "datasets.toml", "hh-rlhf", _sub(r'^name = ".*"$', 'name = "Edited HH name"'))
+    edit(folder, "environments.toml", "atari", _sub(r'^name = ".*"$', 'name = "Edited Atari"'))
+    assert_as_fresh(run, folder, cache, tmp_path, "four entries in three files")
+    assert counted == {"builds": 1, "patches": 1}  # the fresh build compared with
+
+
+# Edits a patch does not make: each falls back to a full build, which answers as a fresh one.
+FALLBACKS: list[tuple[str, str, Callable[[str], str], str]] = [
+    ("datasets.toml", "hh-rlhf", _sub(r'^url = ".*"$', 'url = "https://example.org/edited-hh"'), "a URL"),
+    ("methods.toml", "policy-gradient", _sub(r'^name_en = ".*"$', 'name_en = "Edited Gradient"'), "a method"),
+    (
+        "papers.toml",
+        "instructgpt",
+        _sub(r"^categories = \[", 'categories = [{ source = "awesome-rlhf-en-2025", path = "Edited" }, '),
+        "list headings, with methods in the catalogue",
+    ),
+    ("papers.toml", "instructgpt", _sub('^id = "instructgpt"$', 'id = "instructgpt-renamed"'), "an id"),
+    (
+        "papers.toml",
+        "instructgpt",
+        lambda t: t + t.replace('id = "instructgpt"', 'id = "instructgpt-2"'),
+        "an added entry",
+    ),
+]
+
+
+@pytest.mark.parametrize("edit_of", FALLBACKS, ids=[what for *_, what in FALLBACKS])
+def test_an_edit_a_patch_is_not_sure_of_is_built_again_and_answers_right(
+    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int], edit_of: Any
+) -> None:
+    name, entry_id, change, what = edit_of
+    folder, cache = copy_catalogue(tmp_path, built)
+    edit(folder, name, entry_id, change)
+    if what == "an added entry":  # the copy's names are the original's: make them its own
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        cut = text.index('id = "instructgpt-2"')
+        tail = re.sub(r'^(title|short_name) = "(.*)"$', r'\1 = "\2 again"', text[cut:], count=2, flags=re.M)
+        path.write_text(text[:cut] + tail, encoding="utf-8")
+    assert_as_fresh(run, folder, cache, tmp_path, what, FEW_COMMANDS)
+    assert counted == {"builds": 2, "patches": 0}  # the fallback, and the fresh one
+
+
+# Edits that make a problem: not patched, and the problem is reported as a fresh build reports it.
+PROBLEMS: list[tuple[str, str, Callable[[str], str], str]] = [
+    ("papers.toml", "instructgpt", _sub("^year = 2022$", "year = 2023"), "a year its arXiv id disagrees with"),
+    ("papers.toml", "instructgpt", _sub(r"^datasets = \[", 'datasets = ["no-such-dataset", '), "a dangling reference"),
+    ("papers.toml", "instructgpt", _sub(r"^datasets = \[", 'datasets = ["atari", '), "a reference of the wrong kind"),
+    ("papers.toml", "instructgpt", _sub(r"^datasets = \[", 'datasets = ["truthfulqa", '), "a reference listed twice"),
+    ("papers.toml", "instructgpt", _sub(r'^short_name = ".*"$', 'short_name = "HH-RLHF"'), "another entry's name"),
+    ("papers.toml", "instructgpt", _sub(r'^short_name = ".*"$', 'short_name = "Policy-Gradient"'), "a method's name"),
+    ("papers.toml", "instructgpt", _sub("^year = 2022$", 'year = "2022"'), "a type"),
+    ("papers.toml", "instructgpt", _sub("^year = 2022$", "year = 2022\nunknown_key = 1"), "an unknown key"),
+]
+
+
+@pytest.mark.parametrize("edit_of", PROBLEMS, ids=[what for *_, what in PROBLEMS])
+def test_an_edit_that_makes_a_problem_is_reported_as_a_fresh_build_reports_it(
+    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int], edit_of: Any
+) -> None:
+    name, entry_id, change, what = edit_of
+    folder, cache = copy_catalogue(tmp_path, built)
+    edit(folder, name, entry_id, change)
+    env = {"RLHF_CACHE_DIR": str(cache)}
+    mine = run("papers", "--no-bundled", "-c", str(folder), "-f", "ids", env=env)
+    theirs = run(
+        "papers", "--no-bundled", "-c", str(folder), "-f", "ids", env={"RLHF_CACHE_DIR": str(tmp_path / "fresh")}
+    )
+    assert mine.exit_code == theirs.exit_code == 3, what
+    assert mine.stderr == theirs.stderr and mine.stderr.strip()
+    assert counted["patches"] == 0
+
+
+def test_a_store_of_another_shape_or_damaged_is_built_again(
+    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int]
+) -> None:
+    """A store whose rows are not what its build wrote (a derived row missing, a table gone) is
+    not patched: the patch fails on an sqlite3.Error and the store is built again."""
+    import sqlite3
+
+    folder, cache = copy_catalogue(tmp_path, built)
+    (made,) = cache.glob("catalogue-*.sqlite")
+    for number, damage in enumerate(
+        [
+            "DELETE FROM names WHERE name = 'instructgpt'",
+            "DROP TABLE code",
+        ]
+    ):
+        connection = sqlite3.connect(made)
+        connection.execute(damage)
+        connection.commit()
+        connection.close()
+        edit(folder, "papers.toml", "instructgpt", _sub(r'^title = ".*"$', f'title = "Edited title words {number}"'))
+        assert_as_fresh(run, folder, cache, tmp_path, damage, FEW_COMMANDS)
+        assert counted["patches"] == 0, damage
+        (made,) = cache.glob("catalogue-*.sqlite")

@@ -182,12 +182,13 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
         key = store.content_key(contents)
         found = _matching_store(name, None, key, strict=not tolerant) if cached else None
     if found is None and cached and not unreadable:
-        cut = functools.lru_cache(maxsize=None)(_cut)  # both cut the same files: cut each once
-        found = _reused(name, key, stats, contents, cut)
+        # Both cut the same files, and parse the same changed pieces: each is done once.
+        cut, parse = functools.lru_cache(maxsize=None)(_cut), functools.lru_cache(maxsize=8)(_parse_piece)
+        found = _reused(name, key, stats, contents, cut, parse)
         if found is None:
             from .patch import patched
 
-            found = patched(name, key, stats, contents, cut)
+            found = patched(name, key, stats, contents, cut, parse)
     if found is None:
         found = _build(name, key, stats, contents, unreadable, cached)
         if found[1] and not tolerant:
@@ -197,6 +198,13 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     if unsafe is not None:
         view.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
     return view
+
+
+def _parse_piece(text: str) -> dict[str, Any]:
+    """A piece's (or a small file's) tables: tomli's, whose errors the callers catch."""
+    import tomli
+
+    return tomli.loads(text)
 
 
 def _numbered(digests: list[tuple[int, str, str]]) -> list[tuple[int, int, str, str]]:
@@ -213,7 +221,8 @@ def _reused(
     key: str,
     stats: str | None,
     contents: list[tuple[str, bytes]],
-    cut: Callable[[str], list[tuple[str, int]]] | None = None,
+    cut: Callable[[str], list[tuple[str, int]]],
+    parse: Callable[[str], dict[str, Any]],
 ) -> tuple[sqlite3.Connection, list[Problem]] | None:
     """The store after an edit that changed no entry (a comment, blank lines, another spelling
     of the same value): a copy of the old store under the new key, or None if anything changed.
@@ -222,7 +231,7 @@ def _reused(
     the same is the same, and one whose text changed is parsed (only it) and must hold the same
     tables, in the same order, as before (`_digests`). The old store must be of the same files,
     built by this code, and have had no problems (they name lines, which an edit moves).
-    `cut` is `_cut`, or one that remembers its answers.
+    `cut` and `parse` are `_cut` and `_parse_piece`, or ones that remember their answers.
     """
     import tomli
 
@@ -251,7 +260,7 @@ def _reused(
         except UnicodeDecodeError:
             same = False
             break
-        texts = [piece for piece, _ in (cut or _cut)(text)]
+        texts = [piece for piece, _ in cut(text)]
         if len(texts) != len(before.get(file, [])):
             same = False
             break
@@ -259,7 +268,7 @@ def _reused(
             digest = store.digest(part)
             if digest != text_digest:
                 try:
-                    data = tomli.loads(part)
+                    data = parse(part)
                 except (tomli.TOMLDecodeError, RecursionError):
                     same = False
                     break

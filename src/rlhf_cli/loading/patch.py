@@ -69,16 +69,18 @@ def patched(
     stats: str | None,
     contents: list[tuple[str, bytes]],
     pieces_of: Callable[[str], list[tuple[str, int]]],
+    parse: Callable[[str], dict[str, Any]],
 ) -> tuple[sqlite3.Connection, list[Problem]] | None:
     """The store after an edit of some entries: a patched copy of the old store under the new
     key, or None if patching is not known to be safe (see the module's docstring). `pieces_of`
-    cuts a file's text as a build does (loader._cut: each piece, and its count of tables)."""
+    cuts a file's text as a build does (loader._cut: each piece, and its count of tables);
+    `parse` parses a piece (loader._parse_piece)."""
     opened = store.open_store(name)
     if opened is None:
         return None
     old, meta = opened
     try:
-        plan = _plan(old, meta, contents, pieces_of)
+        plan = _plan(old, meta, contents, pieces_of, parse)
         settings = {"key": key, "stat": stats or ""}
         return store.write_store(name, lambda connection: _apply(old, connection, plan, settings)), []
     except (_Refused, sqlite3.Error):  # sqlite3.Error: a damaged store, or one of another shape
@@ -92,6 +94,7 @@ def _plan(
     meta: dict[str, str],
     contents: list[tuple[str, bytes]],
     pieces_of: Callable[[str], list[tuple[str, int]]],
+    parse: Callable[[str], dict[str, Any]],
 ) -> _Plan:
     """What changed, and the checks that a patch gives a full build's store; _Refused if one fails."""
     import tomli
@@ -124,7 +127,7 @@ def _plan(
             data: dict[str, Any] | None = None
             if digest != text_digest:
                 try:
-                    data = tomli.loads(part)
+                    data = parse(part)
                 except (tomli.TOMLDecodeError, RecursionError):
                     raise _Refused("a piece does not parse alone") from None
                 # The digest of its content, as loader._digests makes it.
