@@ -319,3 +319,72 @@ def test_a_store_of_another_shape_or_damaged_is_built_again(
         assert_as_fresh(run, folder, cache, tmp_path, damage, FEW_COMMANDS)
         assert counted["patches"] == 0, damage
         (made,) = cache.glob("catalogue-*.sqlite")
+
+
+def _with_code(url: str) -> Callable[[str], str]:
+    """A paper's code links replaced by one to `url`."""
+    link = f'code = [{{ url = "{url}", official = false }}]\n'
+    return lambda table: re.sub(
+        r"^sources = ", link + "sources = ", re.sub(r"^code = .*\n", "", table, flags=re.M), flags=re.M
+    )
+
+
+def test_random_edits_of_a_generated_catalogue_are_patched_into_a_full_builds_store(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: dict[str, int]
+) -> None:
+    """bench/generate.py's catalogue (the benchmark's shape), 600 entries in pieces of 50 and
+    segments of 100; rounds of three random edits of papers, codebases and datasets (titles,
+    keywords, datasets, environments, code links to codebases and datasets, what a codebase
+    implements, a dataset's name), each round patched into a full build's store."""
+    import random
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(loader, "PIECE_TABLES", 50)
+    monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 100)
+    folder = tmp_path / "generated"
+    generate = Path(__file__).resolve().parents[1] / "bench" / "generate.py"
+    subprocess.run(
+        [sys.executable, str(generate), "--entries", "600", "--out", str(folder)], check=True, capture_output=True
+    )
+    cache = tmp_path / "patched-cache"
+    commands = [["search", "reward", "-n", "50"], ["datasets", "--used-by", "paper-3"], ["stats", "--by", "dataset"]]
+    answers(run, folder, cache, commands)
+    rng = random.Random(11)
+    datasets, papers, codebases = 60, 480, 60  # generate.py's shares of 600 entries
+    for round_ in range(6):
+        for step in range(3):
+            kind = rng.choice(["paper", "paper", "codebase", "dataset"])
+            mark = f"{round_} {step}"
+            if kind == "paper":
+                entry_id, name = f"paper-{rng.randrange(papers)}", "papers.toml"
+                ds = sorted({f'"ds-{rng.randrange(datasets)}"' for _ in range(rng.randint(0, 3))})
+                link = rng.choice(
+                    [
+                        f"https://example.org/datasets/{rng.randrange(datasets)}",
+                        f"https://github.com/example/code-{rng.randrange(codebases)}",
+                    ]
+                )
+                changes = [
+                    _sub(r"^title = .*$", f'title = "Edited paper title {mark}"'),
+                    _sub(r"^keywords = .*$", f'keywords = ["edited keyword {mark}", "PPO"]'),
+                    _sub(r"^datasets = .*$", f"datasets = [{', '.join(ds)}]"),
+                    _sub(r"^envs = .*$", f'envs = ["env-{rng.randrange(2)}"]'),
+                    _with_code(link),
+                ]
+            elif kind == "codebase":
+                entry_id, name = f"code-{rng.randrange(codebases)}", "codebases.toml"
+                changes = [
+                    _sub(r"^papers = .*$", f'papers = ["paper-{rng.randrange(papers)}"]'),
+                    _sub(r"^datasets = .*$", f'datasets = ["ds-{rng.randrange(datasets)}"]'),
+                ]
+            else:
+                entry_id, name = f"ds-{rng.randrange(datasets)}", "datasets.toml"
+                changes = [_sub(r"^name = .*$", f'name = "Edited dataset name {mark}"')]
+            change = rng.choice(changes)
+            try:
+                edit(folder, name, entry_id, change)
+            except AssertionError:  # the random change happened to change nothing
+                continue
+        assert_as_fresh(run, folder, cache, tmp_path, f"round {round_}", commands)
+        assert counted["patches"] == round_ + 1, f"round {round_}: not patched"
