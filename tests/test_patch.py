@@ -199,6 +199,7 @@ EDITS: list[tuple[str, str, Callable[[str], str], str]] = [
 ]
 
 
+@pytest.mark.slow
 def test_each_real_edit_is_patched_into_the_store_a_full_build_writes(
     run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int]
 ) -> None:
@@ -329,6 +330,7 @@ def _with_code(url: str) -> Callable[[str], str]:
     )
 
 
+@pytest.mark.slow
 def test_random_edits_of_a_generated_catalogue_are_patched_into_a_full_builds_store(
     run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: dict[str, int]
 ) -> None:
