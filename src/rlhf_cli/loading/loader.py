@@ -221,7 +221,7 @@ def _reused(
     key: str,
     stats: str | None,
     contents: list[tuple[str, bytes]],
-    cut: Callable[[str], list[tuple[str, int]]],
+    cut: Callable[[str], list[tuple[str, int, str]]],
     parse: Callable[[str], dict[str, Any]],
 ) -> tuple[sqlite3.Connection, list[Problem]] | None:
     """The store after an edit that changed no entry (a comment, blank lines, another spelling
@@ -260,12 +260,13 @@ def _reused(
         except UnicodeDecodeError:
             same = False
             break
-        texts = [piece for piece, _ in cut(text)]
+        texts = cut(text)
         if len(texts) != len(before.get(file, [])):
             same = False
             break
-        for piece, (part, (text_digest, content_digest)) in enumerate(zip(texts, before[file], strict=True)):
-            digest = store.digest(part)
+        for piece, ((part, _, digest), (text_digest, content_digest)) in enumerate(
+            zip(texts, before[file], strict=True)
+        ):
             if digest != text_digest:
                 try:
                     data = parse(part)
@@ -589,12 +590,14 @@ def _piece_texts(text: str) -> list[str] | None:
     return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
-def _cut(text: str) -> list[tuple[str, int]]:
+def _cut(text: str) -> list[tuple[str, int, str]]:
     """A file's pieces as a build reads them (`_piece_texts`; a small file is one piece), each
-    with its count of `[[kind]]` header lines (for patch.py, which places pieces by them)."""
+    with its count of `[[kind]]` header lines (for patch.py, which places pieces by them) and
+    the digest of its text."""
     texts = _piece_texts(text) or [text]
     # Every piece of a big file holds PIECE_TABLES headers but the last (`_piece_texts`).
-    return [(piece, PIECE_TABLES) for piece in texts[:-1]] + [(texts[-1], len(_headers(texts[-1])))]
+    counts = [PIECE_TABLES] * (len(texts) - 1) + [len(_headers(texts[-1]))]
+    return [(piece, count, store.digest(piece)) for piece, count in zip(texts, counts, strict=True)]
 
 
 def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:

@@ -68,12 +68,12 @@ def patched(
     key: str,
     stats: str | None,
     contents: list[tuple[str, bytes]],
-    pieces_of: Callable[[str], list[tuple[str, int]]],
+    pieces_of: Callable[[str], list[tuple[str, int, str]]],
     parse: Callable[[str], dict[str, Any]],
 ) -> tuple[sqlite3.Connection, list[Problem]] | None:
     """The store after an edit of some entries: a patched copy of the old store under the new
     key, or None if patching is not known to be safe (see the module's docstring). `pieces_of`
-    cuts a file's text as a build does (loader._cut: each piece, and its count of tables);
+    cuts a file's text as a build does (loader._cut: each piece, its count of tables, its digest);
     `parse` parses a piece (loader._parse_piece)."""
     opened = store.open_store(name)
     if opened is None:
@@ -93,7 +93,7 @@ def _plan(
     old: sqlite3.Connection,
     meta: dict[str, str],
     contents: list[tuple[str, bytes]],
-    pieces_of: Callable[[str], list[tuple[str, int]]],
+    pieces_of: Callable[[str], list[tuple[str, int, str]]],
     parse: Callable[[str], dict[str, Any]],
 ) -> _Plan:
     """What changed, and the checks that a patch gives a full build's store; _Refused if one fails."""
@@ -122,8 +122,9 @@ def _plan(
         texts = pieces_of(text)
         if len(texts) != len(before.get(file, [])):
             raise _Refused("cut into other pieces")
-        for piece, ((part, count), (text_digest, content_digest)) in enumerate(zip(texts, before[file], strict=True)):
-            digest = store.digest(part)
+        for piece, ((part, count, digest), (text_digest, content_digest)) in enumerate(
+            zip(texts, before[file], strict=True)
+        ):
             data: dict[str, Any] | None = None
             if digest != text_digest:
                 try:
