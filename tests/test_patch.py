@@ -219,15 +219,24 @@ def test_each_real_edit_is_patched_into_the_store_a_full_build_writes(
 
 
 def test_edits_of_several_entries_at_once_in_several_files_are_patched(
-    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int]
+    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder, cache = copy_catalogue(tmp_path, built)
+    made: list[Any] = []  # the search segments, by the forked helper (not made again here)
+    helper = patch._made_by_helper
+
+    def recorded(*args: Any) -> Any:
+        made.append(helper(*args))
+        return made[-1]
+
+    monkeypatch.setattr(patch, "_made_by_helper", recorded)
     edit(folder, "papers.toml", "instructgpt", _sub(r'^title = ".*"$', 'title = "Edited title words"'))
     edit(folder, "papers.toml", "direct-preference-optimization-your", _sub(r"^keywords = \[", 'keywords = ["PPO", '))
     edit(folder, "datasets.toml", "hh-rlhf", _sub(r'^name = ".*"$', 'name = "Edited HH name"'))
     edit(folder, "environments.toml", "atari", _sub(r'^name = ".*"$', 'name = "Edited Atari"'))
     assert_as_fresh(run, folder, cache, tmp_path, "four entries in three files")
     assert counted == {"builds": 1, "patches": 1}  # the fresh build compared with
+    assert len(made) == 1 and made[0] and len({segment for segment, _, _ in made[0]}) > 1
 
 
 # Edits a patch does not make: each falls back to a full build, which answers as a fresh one.
