@@ -74,6 +74,7 @@ FLOORS = ("catalogue", "loading", "query", "output", "awesome", "cli")
 # records, so the loading floor builds both; nothing else may reach up.
 REACHING_UP = {
     ("rlhf_cli.loading.schema", "rlhf_cli.query.search"),
+    ("rlhf_cli.loading.patch", "rlhf_cli.query.search"),
     ("rlhf_cli.loading.view", "rlhf_cli.query.search"),
     ("rlhf_cli.loading.view", "rlhf_cli.output.records"),
 }

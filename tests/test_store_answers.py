@@ -257,7 +257,8 @@ def test_an_edit_that_changes_no_entry_reuses_the_store_and_answers_as_a_fresh_r
 ) -> None:
     """A comment, blank lines or another spelling of a value in one piece: only that piece is
     parsed again, the store is copied under the new key (no build), and every answer is a fresh
-    read's. An edit that changes an entry, or a store with problems, is built again."""
+    read's. An edit that changes an entry is patched (tests/test_patch.py); one that makes a
+    problem, or a store with problems, is built again."""
     monkeypatch.setattr(loader, "PIECE_TABLES", 4)  # 40 papers: 10 pieces
     builds: list[int] = []
     build = loader._build
@@ -283,11 +284,12 @@ def test_an_edit_that_changes_no_entry_reuses_the_store_and_answers_as_a_fresh_r
         assert answers(run, folder) == fresh_answers(run, folder, tmp_path), f"edit {number}"
         assert len(builds) == 1, f"edit {number} rebuilt the store"
     (store_path,) = isolated_environment.glob("catalogue-*.sqlite")
-    # An entry changed in one piece: built again, and the answers are a fresh read's.
+    # An entry changed in one piece: the store is patched, not built again (loading/patch.py),
+    # and the answers are a fresh read's.
     papers[22] = paper(22, title="A retitled paper on reward model number 22")
     (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
     assert answers(run, folder) == fresh_answers(run, folder, tmp_path)
-    assert len(builds) == 2
+    assert len(builds) == 1
     hits = run.json("search", "retitled", "--no-bundled", "-c", str(folder))
     assert hits[0]["id"] == "p22"
     # A store with a problem (a dangling link) is never reused: its problems name lines.
@@ -297,7 +299,7 @@ def test_an_edit_that_changes_no_entry_reuses_the_store_and_answers_as_a_fresh_r
     papers.insert(0, "# a comment that moves every line\n")
     (folder / "papers.toml").write_text("".join(papers), encoding="utf-8")
     moved = run("papers", "--no-bundled", "-c", str(folder), "-f", "ids")
-    assert len(builds) == 4
+    assert len(builds) == 3  # the dangling link is not patched: built, and again once moved
     assert first.exit_code == moved.exit_code == 3
     assert first.stderr != moved.stderr  # the problem's line moved by one
     assert store_path.exists()

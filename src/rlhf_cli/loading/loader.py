@@ -182,7 +182,13 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
         key = store.content_key(contents)
         found = _matching_store(name, None, key, strict=not tolerant) if cached else None
     if found is None and cached and not unreadable:
-        found = _reused(name, key, stats, contents)
+        # Both cut the same files, and parse the same changed pieces: each is done once.
+        cut, parse = functools.lru_cache(maxsize=None)(_cut), functools.lru_cache(maxsize=8)(_parse_piece)
+        found = _reused(name, key, stats, contents, cut, parse)
+        if found is None:
+            from .patch import patched
+
+            found = patched(name, key, stats, contents, cut, parse)
     if found is None:
         found = _build(name, key, stats, contents, unreadable, cached)
         if found[1] and not tolerant:
@@ -192,6 +198,13 @@ def open_view(paths: list[Path], tolerant: bool = False) -> CatalogueView:
     if unsafe is not None:
         view.cache_warning = f"the cache folder {store.cache_dir()} is not used: {unsafe}"
     return view
+
+
+def _parse_piece(text: str) -> dict[str, Any]:
+    """A piece's (or a small file's) tables: tomli's, whose errors the callers catch."""
+    import tomli
+
+    return tomli.loads(text)
 
 
 def _numbered(digests: list[tuple[int, str, str]]) -> list[tuple[int, int, str, str]]:
@@ -204,15 +217,21 @@ def _numbered(digests: list[tuple[int, str, str]]) -> list[tuple[int, int, str, 
 
 
 def _reused(
-    name: str, key: str, stats: str | None, contents: list[tuple[str, bytes]]
+    name: str,
+    key: str,
+    stats: str | None,
+    contents: list[tuple[str, bytes]],
+    cut: Callable[[str], list[tuple[str, int, str]]],
+    parse: Callable[[str], dict[str, Any]],
 ) -> tuple[sqlite3.Connection, list[Problem]] | None:
     """The store after an edit that changed no entry (a comment, blank lines, another spelling
     of the same value): a copy of the old store under the new key, or None if anything changed.
 
     Each file is cut into the pieces it was built from (`_piece_texts`); a piece whose text is
     the same is the same, and one whose text changed is parsed (only it) and must hold the same
-    tables, in the same order, as before (`_digests`). The old store must be of the same files
-    and have had no problems (they name lines, which an edit moves).
+    tables, in the same order, as before (`_digests`). The old store must be of the same files,
+    built by this code, and have had no problems (they name lines, which an edit moves).
+    `cut` and `parse` are `_cut` and `_parse_piece`, or ones that remember their answers.
     """
     import tomli
 
@@ -220,7 +239,7 @@ def _reused(
     if opened is None:
         return None
     old, meta = opened
-    if meta.get("reusable") != "1":
+    if meta.get("reusable") != "1" or meta.get("code") != store.code_key():
         old.close()
         return None
     try:
@@ -241,15 +260,16 @@ def _reused(
         except UnicodeDecodeError:
             same = False
             break
-        texts = _piece_texts(text) or [text]
+        texts = cut(text)
         if len(texts) != len(before.get(file, [])):
             same = False
             break
-        for piece, (part, (text_digest, content_digest)) in enumerate(zip(texts, before[file], strict=True)):
-            digest = store.digest(part)
+        for piece, ((part, _, digest), (text_digest, content_digest)) in enumerate(
+            zip(texts, before[file], strict=True)
+        ):
             if digest != text_digest:
                 try:
-                    data = tomli.loads(part)
+                    data = parse(part)
                 except (tomli.TOMLDecodeError, RecursionError):
                     same = False
                     break
@@ -319,6 +339,7 @@ def _build(
             "left_out": json.dumps([dataclasses.asdict(problem) for problem in problems], ensure_ascii=False),
             # Problems name lines, which an edit elsewhere moves: only a store without any is reused.
             "reusable": "0" if problems else "1",
+            "code": store.code_key(),  # a store is reused or patched only by the code that built it
         }
         pieces = _numbered(digests)
         connection = store.write_store(
@@ -558,9 +579,7 @@ def _pieces(
 def _piece_texts(text: str) -> list[str] | None:
     """A big file's text cut into pieces of PIECE_TABLES tables, each starting at an `[[kind]]`
     header line; None if the file is small, or if a kind's tables are not all in one run."""
-    from ..catalogue.models import TYPE_BY_TABLE
-
-    headers = list(_header_pattern(tuple(TYPE_BY_TABLE)).finditer(text))
+    headers = _headers(text)
     if len(headers) <= PIECE_TABLES:
         return None
     kinds = [match.group(1) for match in headers]
@@ -571,6 +590,16 @@ def _piece_texts(text: str) -> list[str] | None:
     return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
+def _cut(text: str) -> list[tuple[str, int, str]]:
+    """A file's pieces as a build reads them (`_piece_texts`; a small file is one piece), each
+    with its count of `[[kind]]` header lines (for patch.py, which places pieces by them) and
+    the digest of its text."""
+    texts = _piece_texts(text) or [text]
+    # Every piece of a big file holds PIECE_TABLES headers but the last (`_piece_texts`).
+    counts = [PIECE_TABLES] * (len(texts) - 1) + [len(_headers(texts[-1]))]
+    return [(piece, count, store.digest(piece)) for piece, count in zip(texts, counts, strict=True)]
+
+
 def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:
     """The digest of a piece's text, and of its content: its parsed tables as JSON (which a
     comment, a blank line or another spelling of the same value leaves unchanged)."""
@@ -579,10 +608,21 @@ def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:
     return store.digest(text), store.digest(schema.encode_table(data))
 
 
+def _headers(text: str) -> list[re.Match[str]]:
+    """The `[[kind]]` header lines of a text (a header, its white space and a comment alone on its line)."""
+    from ..catalogue.models import TYPE_BY_TABLE
+
+    # Searched for without `^`, which makes the regex engine try every position of a big file
+    # (four times slower), then kept if at the start of a line: a match inside a line ends at
+    # its end, so it never hides one that starts the next.
+    found = _header_pattern(tuple(TYPE_BY_TABLE)).finditer(text)
+    return [match for match in found if match.start() == 0 or text[match.start() - 1] == "\n"]
+
+
 @functools.cache
 def _header_pattern(tables: tuple[str, ...]) -> re.Pattern[str]:
     names = "|".join(map(re.escape, tables))
-    return re.compile(rf"^\[\[[ \t]*({names})[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
+    return re.compile(rf"\[\[[ \t]*({names})[ \t]*\]\][ \t]*(?:#.*)?$", re.M)
 
 
 _ID_LINE = re.compile(rb'^[ \t]*id[ \t]*=[ \t]*"(?P<id>[A-Za-z0-9_.-]+)', re.M)

@@ -11,10 +11,13 @@ import json
 import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..catalogue.catalog import Catalogue, normalise_url
 from ..catalogue.models import Codebase, Dataset, Entry, Paper
+
+if TYPE_CHECKING:
+    from ..query.search import SearchIndex
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -202,13 +205,18 @@ def write_derived(
         segment = first // SEGMENT_ENTRIES
         part = _Segment(catalogue, catalogue.entries[first : min(first + SEGMENT_ENTRIES, stop)])
         index = SearchIndex.build(part)
-        rows: list[tuple[int, str, bytes]] = [
-            (segment, name, "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
-            for name in INDEX_LISTS
-        ]
-        rows += [(segment, name, array(code, getattr(index, name)).tobytes()) for name, code in INDEX_ARRAYS.items()]
-        connection.executemany("INSERT INTO search_index VALUES (?, ?, ?)", rows)
+        connection.executemany("INSERT INTO search_index VALUES (?, ?, ?)", segment_rows(segment, index))
         connection.execute("INSERT INTO search_segments VALUES (?, ?, ?)", (segment, first, len(part.entries)))
+
+
+def segment_rows(segment: int, index: SearchIndex) -> list[tuple[int, str, bytes]]:
+    """The rows of `search_index` that keep one segment's index (its parts: INDEX_LISTS, INDEX_ARRAYS)."""
+    rows: list[tuple[int, str, bytes]] = [
+        (segment, name, "\n".join(_one_line(item) for item in getattr(index, name)).encode("utf-8"))
+        for name in INDEX_LISTS
+    ]
+    rows += [(segment, name, array(code, getattr(index, name)).tobytes()) for name, code in INDEX_ARRAYS.items()]
+    return rows
 
 
 class _Helper:

@@ -46,6 +46,7 @@ _CODE_FILES = (
     "loading/loader.py",
     "loading/store.py",
     "loading/schema.py",
+    "loading/patch.py",
 )
 # The only names this module writes in the cache folder, and so the only ones it ever deletes.
 _STORE_NAME = re.compile(r"catalogue-[0-9a-f]{32}\.sqlite")
@@ -104,6 +105,12 @@ def _code_digest() -> bytes:
         except OSError:
             digest.update(name.encode())
     return digest.digest()
+
+
+def code_key() -> str:
+    """The digest of the tool's version and of the code that defines validity (`meta.code`): a
+    store is patched or reused after an edit only if the same code built it."""
+    return _code_digest().hex()
 
 
 def content_key(files: list[tuple[str, bytes]]) -> str:
