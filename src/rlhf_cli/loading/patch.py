@@ -256,10 +256,10 @@ def _check_across(old: sqlite3.Connection, changed: list[_Changed], methods: lis
         entry, before = item.entry, item.old
         if isinstance(entry, Method):
             raise _Refused("a method changed")
-        url, url_before = getattr(entry, "url", None), getattr(before, "url", None)
+        url, url_before = entry.url, before.url
         if (normalise_url(url) if url else None) != (normalise_url(url_before) if url_before else None):
             raise _Refused("a URL changed")
-        if methods and getattr(entry, "categories", []) != getattr(before, "categories", []):
+        if methods and entry.categories != before.categories:
             raise _Refused("list headings changed, and the catalogue has methods")
         for _, _, ids in _references(entry):
             if len(set(ids)) != len(ids):
@@ -418,7 +418,7 @@ def _linked_catalogue(connection: sqlite3.Connection, changed: list[_Changed]) -
     for item in changed:
         for _, _, listed in _references(item.entry):
             ids += listed
-        keys += [normalise_url(link.url) for link in getattr(item.entry, "code", [])]
+        keys += [normalise_url(link.url) for link in item.entry.code]
     positions = set(_in_chunks(connection, "SELECT position FROM entries WHERE id IN ({})", ids, single=True))
     positions |= set(
         _in_chunks(
@@ -505,17 +505,17 @@ class _StoreSegment:
         self._named = named
         self.method_names = methods.method_names
 
-    def datasets_of(self, entry: Paper | Codebase) -> list[_Named]:
+    def datasets_of(self, entry: Entry) -> list[_Named]:
         return [_Named(self._named[i][1]) for i in entry.datasets if self._named.get(i, ("", ""))[0] == "dataset"]
 
-    def envs_of(self, entry: Paper | Codebase) -> list[_Named]:
+    def envs_of(self, entry: Entry) -> list[_Named]:
         return [_Named(self._named[i][1]) for i in entry.envs if self._named.get(i, ("", ""))[0] == "environment"]
 
     def users_count(self, entry: Entry) -> int:
         return int(self._used[entry.id])
 
-    def implementations_of(self, paper: Paper) -> list[None]:
-        return [None] * self._implemented[paper.id]  # search.py counts them
+    def implementations_of(self, entry: Entry) -> list[None]:
+        return [None] * self._implemented.get(entry.id, 0)  # search.py counts them
 
 
 def _rebuild_segments(connection: sqlite3.Connection, touched: set[int], methods: list[Method]) -> None:

@@ -281,18 +281,17 @@ def _schema_version() -> int:
 
 
 def _entry_row(position: int, entry: Entry, table: str, catalogue: Catalogue) -> tuple[Any, ...]:
-    url: str | None = getattr(entry, "url", None)
-    has_code = isinstance(entry, Codebase) or (isinstance(entry, Paper) and bool(entry.code))
+    url = entry.url
     return (
         position,
         entry.id,
         entry.KIND,
         entry.display_name,
         entry.display_name.casefold(),
-        getattr(entry, "year", None),
+        entry.year,
         url,
         normalise_url(url) if url else None,
-        int(has_code),
+        int(entry.has_code),
         catalogue.users_count(entry),
         table,
     )
@@ -322,8 +321,8 @@ def labs_of(entry: Entry) -> list[str]:
     list gives the lab's own repository as the code, that names the lab (`author:anthropic`)."""
     from ..catalogue.identifiers import code_owner
 
-    urls = [link.url for link in getattr(entry, "code", []) if link.official]
-    if isinstance(entry, Codebase) and entry.url:
+    urls = [link.url for link in entry.code if link.official]
+    if entry.KIND == "codebase" and entry.url:
         urls.append(entry.url)
     return list(dict.fromkeys(owner for owner in map(code_owner, urls) if owner))
 
@@ -333,22 +332,20 @@ def term_texts(entry: Entry) -> Iterator[tuple[str, str]]:
     for name in entry.names:
         if name != entry.id:
             yield "title", name
-    for author in getattr(entry, "authors", []):
+    for author in entry.authors:
         yield "author", author
-    organisation: str | None = getattr(entry, "authors_org", None)
-    if organisation:
-        yield "org", organisation
+    if entry.authors_org:
+        yield "org", entry.authors_org
     for lab in labs_of(entry):
         yield "lab", lab
-    for word in getattr(entry, "keywords", []):
+    for word in entry.keywords:
         yield "keyword", word
-    for word in getattr(entry, "tasks", []):
+    for word in entry.tasks:
         yield "task", word
     for source in entry.sources:
         yield "source", source.name
-    venue: str | None = getattr(entry, "venue", None)
-    if venue:
-        yield "venue", venue
+    if entry.venue:
+        yield "venue", entry.venue
 
 
 def _term_rows(entries: list[Entry], start: int) -> Iterator[tuple[int, str, int, str, str]]:
@@ -361,11 +358,10 @@ def _link_rows(
     catalogue: Catalogue, position_of: dict[str, int], start: int, stop: int
 ) -> Iterator[tuple[int, str, int, int]]:
     for position, entry in enumerate(catalogue.entries[start:stop], start):
-        if isinstance(entry, Paper | Codebase):
-            for rank, dataset in enumerate(catalogue.datasets_of(entry)):
-                yield position, "dataset", rank, position_of[dataset.id]
-            for rank, environment in enumerate(catalogue.envs_of(entry)):
-                yield position, "env", rank, position_of[environment.id]
+        for rank, dataset in enumerate(catalogue.datasets_of(entry)):
+            yield position, "dataset", rank, position_of[dataset.id]
+        for rank, environment in enumerate(catalogue.envs_of(entry)):
+            yield position, "env", rank, position_of[environment.id]
         if isinstance(entry, Codebase):
             for rank, paper in enumerate(catalogue.papers_of(entry)):
                 yield position, "implements", rank, position_of[paper.id]
@@ -380,9 +376,8 @@ def _link_rows(
 
 def _code_rows(entries: list[Entry], start: int) -> Iterator[tuple[int, int, str, str, int]]:
     for position, entry in enumerate(entries, start):
-        if isinstance(entry, Paper):
-            for rank, link in enumerate(entry.code):
-                yield position, rank, link.url, normalise_url(link.url), int(link.official)
+        for rank, link in enumerate(entry.code):
+            yield position, rank, link.url, normalise_url(link.url), int(link.official)
 
 
 def _one_line(text: str) -> str:
