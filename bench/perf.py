@@ -13,7 +13,8 @@ target where one is set (issues 2, 5 and 11).
 
 "warm" runs find the catalogue's store in the cache; a run "after an edit" is the first after a change:
 before each one a comment line is inserted before an entry of the papers file, at a different
-place each time (a fifth, two fifths... of the way in), so the store must be rebuilt. A "first
+place each time (a fifth, two fifths... of the way in), which changes no entry (the store is
+reused); a run "after an entry edit" follows a change of one paper's title (the store is patched). A "first
 run" starts from an empty cache. Synthetic catalogues come from bench/generate.py
 (deterministic) and are kept in --work.
 """
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +43,8 @@ class Case:
     name: str
     command: list[str]
     target: float | None = None  # ratio to the floor
-    before: str | None = None  # a catalogue file to change before each run (cold runs)
+    before: str | None = None  # a catalogue file to change before each run (cold runs) ...
+    edit: Callable[[Path, int], None] | None = None  # ... and how (default: edit_in_the_middle)
     empty_cache: bool = False  # run each time with a new, empty cache folder
     env: dict[str, str] = field(default_factory=dict)  # extra environment for this command
     exit_code: int = 0  # what the command should exit with
@@ -52,7 +55,7 @@ class Case:
 
 def run_once(case: Case, env: dict[str, str], counter: int, record: bool = True) -> None:
     if case.before:
-        edit_in_the_middle(Path(case.before), counter)
+        (case.edit or edit_in_the_middle)(Path(case.before), counter)
     run_env = env | case.env
     if case.empty_cache:
         run_env["RLHF_CACHE_DIR"] = tempfile.mkdtemp(prefix="rlhf-bench-cache-")
@@ -73,6 +76,14 @@ def edit_in_the_middle(path: Path, counter: int) -> None:
     text = path.read_text(encoding="utf-8")
     place = text.find("\n[[", len(text) * (counter % 4 + 1) // 5) + 1
     path.write_text(f"{text[:place]}# benchmark change {counter}\n{text[place:]}", encoding="utf-8")
+
+
+def edit_an_entry(path: Path, counter: int) -> None:
+    """Change the title of the paper found 1/5, 2/5, ... of the way into the file (a real edit)."""
+    text = path.read_text(encoding="utf-8")
+    start = 'title = "'
+    place = text.find(f"\n{start}", len(text) * (counter % 4 + 1) // 5) + 1
+    path.write_text(f"{text[:place]}{start}Edited {counter} {text[place + len(start) :]}", encoding="utf-8")
 
 
 def measure(cases: list[Case], rounds: int, env: dict[str, str]) -> None:
@@ -204,6 +215,13 @@ def scale_cases(args: argparse.Namespace, env: dict[str, str], floor: Case) -> l
             target=150.0 if big else None,
             before=str(folder / "papers.toml"),
         )
+        edited = Case(
+            f"{size:,} entries: search ppo (after an entry edit)",
+            base,
+            target=150.0 if big else None,
+            before=str(folder / "papers.toml"),
+            edit=edit_an_entry,
+        )
         naive = Case(
             f"{size:,} entries: naive load (bench/naive_load.py)",
             [sys.executable, str(HERE / "naive_load.py"), str(folder)],
@@ -216,10 +234,10 @@ def scale_cases(args: argparse.Namespace, env: dict[str, str], floor: Case) -> l
             max_mib=250.0 if big else None,
         )
         measure([quick_floor, *warm], max(3, args.rounds // (size // 10_000 or 1)), env)
-        measure([cold], 3, env)
+        measure([cold, edited], 3, env)
         measure([naive, first], 2, env)
         results += [(case, quick_floor) for case in warm]
-        results += [(cold, quick_floor), (naive, quick_floor), (first, naive)]
+        results += [(cold, quick_floor), (edited, quick_floor), (naive, quick_floor), (first, naive)]
         warm_by_size[size] = warm[0]
     if {10_000, 100_000} <= warm_by_size.keys():
         growth = statistics.median(warm_by_size[100_000].times) / statistics.median(warm_by_size[10_000].times)
