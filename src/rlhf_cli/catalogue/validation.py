@@ -497,11 +497,7 @@ def _message(detail: Any) -> str:
     return str(detail["msg"])
 
 
-_LIST_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
-
-
+@functools.cache  # building an adapter costs milliseconds; each kind's is made once
 def _list_adapter(data_type: type) -> TypeAdapter[Any]:
-    if data_type not in _LIST_ADAPTERS:
-        model = strict_model(data_type)
-        _LIST_ADAPTERS[data_type] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a model made at run time
-    return _LIST_ADAPTERS[data_type]
+    model = strict_model(data_type)
+    return TypeAdapter(list[model])  # type: ignore[valid-type]  # a model made at run time
