@@ -6,8 +6,9 @@ Library modules raise these; only the CLI turns them into messages and exit code
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import IntEnum
+
+from .plain import Plain
 
 
 class ExitCode(IntEnum):
@@ -26,8 +27,7 @@ DANGLING = re.compile(r"^no \w+ with id '(?P<id>[^']*)'")
 FOLDED = re.compile(r"^and \d+ references? into ")
 
 
-@dataclass(slots=True)
-class Problem:
+class Problem(Plain):
     """One defect in a catalogue, located as precisely as the input allows."""
 
     file: str
@@ -35,6 +35,10 @@ class Problem:
     line: int | None = None
     entry: str | None = None
     field: str | None = None
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        """Its fields by name (as a store records a build's problems: loader._build)."""
+        return {key: getattr(self, key) for key in self.FIELDS}
 
     def consequence(self) -> str:
         """What a tolerant load leaves out for this problem (loader.open_view, validation.good_entries)."""

@@ -7,7 +7,6 @@ the warm path finds a store of the same bytes in the cache and skips all three.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import gc
 import json
@@ -336,7 +335,7 @@ def _build(
         meta = {
             "key": key,
             "stat": stats or "",
-            "left_out": json.dumps([dataclasses.asdict(problem) for problem in problems], ensure_ascii=False),
+            "left_out": json.dumps([problem.as_dict() for problem in problems], ensure_ascii=False),
             # Problems name lines, which an edit elsewhere moves: only a store without any is reused.
             "reusable": "0" if problems else "1",
             "code": store.code_key(),  # a store is reused or patched only by the code that built it

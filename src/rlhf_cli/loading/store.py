@@ -22,9 +22,9 @@ import stat
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..plain import Plain
 from ..version import __version__
 
 try:  # hashlib loads OpenSSL, which costs most of a warm start's spare time; built-in BLAKE2 is enough
@@ -272,8 +272,7 @@ def prune(folder: Path, keep: str) -> None:
             pass
 
 
-@dataclass(frozen=True, slots=True)
-class StoreInfo:
+class StoreInfo(Plain, frozen=True):
     """What `rlhf cache info` shows of one store."""
 
     path: Path
