@@ -52,3 +52,20 @@ def test_only_official_code_names_a_lab(run, write_catalog) -> None:  # type: ig
     )
     found = run.json("papers", "author:somelab", "--no-bundled", "-c", str(folder))
     assert [paper["id"] for paper in found] == ["theirs"]
+
+
+def test_links_match_whatever_way_the_url_is_written(run, write_catalog) -> None:  # type: ignore[no-untyped-def]
+    """One URL form for comparing links (identifiers.normal_url), in the store and in memory alike:
+    `www.`, case, a trailing slash or `.git` and surrounding spaces make no other repository."""
+    folder = write_catalog(
+        "a.toml",
+        '[[dataset]]\nid = "data"\nname = "Data"\nurl = "https://github.com/Lab/Data"\nsources = [{ name = "t" }]\n'
+        '[[codebase]]\nid = "tool"\nname = "Tool"\nurl = "https://github.com/lab/tool"\nsources = [{ name = "t" }]\n'
+        '[[paper]]\nid = "p"\ntitle = "P"\nyear = 2020\n'
+        'code = [{ url = "http://www.github.com/lab/data.git" }, { url = "https://www.GitHub.com/lab/tool/" }]\n'
+        'sources = [{ name = "t" }]\n',
+    )
+    paper = json.loads(run("show", "p", "--no-bundled", "-c", str(folder), "-f", "json").stdout)
+    assert [d["id"] for d in paper["links"]["uses_through_code"]] == ["data"]
+    assert [c["id"] for c in paper["links"]["code_entries"]] == ["tool"]
+    assert [d["id"] for d in run.json("datasets", "--used-by", "p", "--no-bundled", "-c", str(folder))] == ["data"]

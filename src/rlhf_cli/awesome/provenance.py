@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalogue.catalog import Catalogue, normalise_url
-from ..catalogue.identifiers import arxiv_year
+from ..catalogue.catalog import Catalogue
+from ..catalogue.identifiers import arxiv_year, normal_url
 from ..catalogue.models import Blog, Book, Codebase, Dataset, Entry, Environment, Method, Paper, Source, Topic
 from .reader import Item, Link, heading_years, identifiers
 
@@ -202,7 +202,7 @@ def _work(
                 yield Difference(entry.id, "authors", where, mine, theirs)
     if isinstance(entry, Paper):
         code = [(where, {link.url for link in item.code}) for where, item in cited]
-        yield from _sets(entry.id, "code", {link.url for link in entry.code}, code, key=normalise_url)
+        yield from _sets(entry.id, "code", {link.url for link in entry.code}, code, key=normal_url)
     if isinstance(entry, Paper | Codebase):
         listed = [(where, _dataset_ids(catalogue, item.datasets)) for where, item in cited]
         named = _named_datasets(catalogue, [item for _, item in cited])
@@ -257,7 +257,7 @@ def _url(entry_id: str, mine: list[str], given: list[tuple[str, str]]) -> Iterat
 def same_link(one: str, two: str) -> bool:
     """Two links to one page: equal but for the scheme, case, a trailing slash and a #fragment, or naming one
     arXiv id (abs, pdf, html, versioned), DOI or OpenReview id."""
-    if normalise_url(one.split("#", 1)[0]) == normalise_url(two.split("#", 1)[0]):
+    if normal_url(one.split("#", 1)[0]) == normal_url(two.split("#", 1)[0]):
         return True
     return bool(set(identifiers(one)) & set(identifiers(two)))
 
@@ -343,16 +343,16 @@ def _find_dataset(catalogue: Catalogue, name: str, url: str) -> Dataset | None:
         if isinstance(entry, Dataset):
             return entry
     if url:
-        normal = normalise_url(url)
+        normal = normal_url(url)
         for dataset in catalogue.datasets:
-            if normal in {normalise_url(u) for u in [dataset.url, *dataset.other_urls] if u}:
+            if normal in {normal_url(u) for u in [dataset.url, *dataset.other_urls] if u}:
                 return dataset
     return None
 
 
 def _is_this(entry: Dataset, link: Link, names: set[str]) -> bool:
-    urls = {normalise_url(u) for u in [entry.url, *entry.other_urls] if u}
-    return _space(link.text).casefold() in names or bool(link.url and normalise_url(link.url) in urls)
+    urls = {normal_url(u) for u in [entry.url, *entry.other_urls] if u}
+    return _space(link.text).casefold() in names or bool(link.url and normal_url(link.url) in urls)
 
 
 # ---------------------------------------------------------------- text

@@ -7,18 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import AmbiguousError, NotFoundError
+from .identifiers import normal_url
 from .models import Blog, Book, Codebase, Dataset, Entry, Environment, Kind, Method, Paper, Topic, only
 
 if TYPE_CHECKING:
     from .methods import MethodLink
 
 E = TypeVar("E", bound=Entry)
-
-
-def normalise_url(url: str) -> str:
-    """A form of a URL for comparing links: no scheme, case-folded host part, no trailing slash."""
-    bare = url.split("://", 1)[-1].rstrip("/")
-    return bare.removesuffix(".git").casefold()
 
 
 def entry_urls(entry: Entry) -> Iterator[tuple[str, str]]:
@@ -92,7 +87,7 @@ class Catalogue:
         self._by_url: dict[str, Entry] = {}
         for entry in self.entries:
             if entry.url:
-                self._by_url.setdefault(normalise_url(entry.url), entry)
+                self._by_url.setdefault(normal_url(entry.url), entry)
         # A paper whose code link is a dataset's (or environment's) own repository uses it, as
         # surely as one that lists it: HH-RLHF is the code of the papers that made it.
         for entry in self.entries:
@@ -232,7 +227,7 @@ class Catalogue:
 
     def code_targets(self, paper: Paper) -> list[Entry]:
         """Catalogue entries that a paper's code links point at (a codebase, or a dataset repo)."""
-        targets = (self._by_url.get(normalise_url(link.url)) for link in paper.code)
+        targets = (self._by_url.get(normal_url(link.url)) for link in paper.code)
         return list(dict.fromkeys(target for target in targets if target is not None and target is not paper))
 
     def used_through_code(self, paper: Paper) -> list[Dataset | Environment]:
@@ -248,5 +243,5 @@ class Catalogue:
         """Papers whose code links point at this entry's URL."""
         if not entry.url:
             return []
-        key = normalise_url(entry.url)
-        return [paper for paper in self.papers if any(normalise_url(link.url) == key for link in paper.code)]
+        key = normal_url(entry.url)
+        return [paper for paper in self.papers if any(normal_url(link.url) == key for link in paper.code)]

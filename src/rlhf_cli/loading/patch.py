@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalogue.catalog import Catalogue, normalise_url
+from ..catalogue.catalog import Catalogue
+from ..catalogue.identifiers import normal_url
 from ..catalogue.models import TYPE_BY_TABLE, Codebase, Entry, Method, Paper, entry_from_table, well_typed
 from ..errors import Problem
 from . import store
@@ -257,7 +258,7 @@ def _check_across(old: sqlite3.Connection, changed: list[_Changed], methods: lis
         if isinstance(entry, Method):
             raise _Refused("a method changed")
         url, url_before = entry.url, before.url
-        if (normalise_url(url) if url else None) != (normalise_url(url_before) if url_before else None):
+        if (normal_url(url) if url else None) != (normal_url(url_before) if url_before else None):
             raise _Refused("a URL changed")
         if methods and entry.categories != before.categories:
             raise _Refused("list headings changed, and the catalogue has methods")
@@ -418,7 +419,7 @@ def _linked_catalogue(connection: sqlite3.Connection, changed: list[_Changed]) -
     for item in changed:
         for _, _, listed in _references(item.entry):
             ids += listed
-        keys += [normalise_url(link.url) for link in item.entry.code]
+        keys += [normal_url(link.url) for link in item.entry.code]
     positions = set(_in_chunks(connection, "SELECT position FROM entries WHERE id IN ({})", ids, single=True))
     positions |= set(
         _in_chunks(

@@ -13,7 +13,8 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..catalogue.catalog import Catalogue, normalise_url
+from ..catalogue.catalog import Catalogue
+from ..catalogue.identifiers import normal_url
 from ..catalogue.models import Codebase, Dataset, Entry, Paper
 
 if TYPE_CHECKING:
@@ -290,7 +291,7 @@ def _entry_row(position: int, entry: Entry, table: str, catalogue: Catalogue) ->
         entry.display_name.casefold(),
         entry.year,
         url,
-        normalise_url(url) if url else None,
+        normal_url(url) if url else None,
         int(entry.has_code),
         catalogue.users_count(entry),
         table,
@@ -377,7 +378,7 @@ def _link_rows(
 def _code_rows(entries: list[Entry], start: int) -> Iterator[tuple[int, int, str, str, int]]:
     for position, entry in enumerate(entries, start):
         for rank, link in enumerate(entry.code):
-            yield position, rank, link.url, normalise_url(link.url), int(link.official)
+            yield position, rank, link.url, normal_url(link.url), int(link.official)
 
 
 def _one_line(text: str) -> str:

@@ -281,10 +281,10 @@ class CatalogueView:
         """Papers whose code links point at this entry's URL."""
         if not entry.url:
             return []
-        from ..catalogue.catalog import normalise_url
+        from ..catalogue.identifiers import normal_url
 
         found = self.rows(
-            "SELECT DISTINCT position FROM code WHERE url_key = ? ORDER BY position", (normalise_url(entry.url),)
+            "SELECT DISTINCT position FROM code WHERE url_key = ? ORDER BY position", (normal_url(entry.url),)
         )
         return only(Paper, self.entries_at([row[0] for row in found]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..catalogue.catalog import normalise_url
+from ..catalogue.identifiers import normal_url
 from ..catalogue.models import Codebase, Dataset, Entry, Paper
 from ..plain import Plain
 
@@ -78,7 +78,7 @@ def related(view: CatalogueView, entry: Entry, limit: int | None = None) -> tupl
             (me, relation, me),
         )
         shared += [(other, order, weight, f"also uses {label} {title}") for other, title in rows]
-    my_code = list(dict.fromkeys(normalise_url(link.url) for link in entry.code))
+    my_code = list(dict.fromkeys(normal_url(link.url) for link in entry.code))
     if my_code:
         rows = view.rows(
             f"SELECT DISTINCT position FROM code WHERE url_key IN ({','.join('?' * len(my_code))}) AND position != ?",
