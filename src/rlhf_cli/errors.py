@@ -40,6 +40,10 @@ class Problem(Plain):
         """Its fields by name (as a store records a build's problems: loader._build)."""
         return {key: getattr(self, key) for key in self.FIELDS}
 
+    def in_file(self, file: str) -> Problem:
+        """The same problem, located in `file` (a staged copy's problem, told of the real file)."""
+        return Problem(file, self.message, self.line, self.entry, self.field)
+
     def consequence(self) -> str:
         """What a tolerant load leaves out for this problem (loader.open_view, validation.good_entries)."""
         if DANGLING.match(self.message) or FOLDED.match(self.message):

@@ -18,7 +18,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,7 @@ def write_plan(plan: Plan, folder: Path, in_use: list[Path]) -> None:
         problems = check([*others, *unchanged, staging])
         if problems:
             # Name the files as they will be, not the staging copies.
-            raise CatalogError([replace(p, file=p.file.replace(str(staging), str(folder))) for p in problems])
+            raise CatalogError([p.in_file(p.file.replace(str(staging), str(folder))) for p in problems])
         for kind in plan.changed:
             os.replace(staging / FILES[kind], folder / FILES[kind])
     finally:
