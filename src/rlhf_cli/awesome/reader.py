@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ..catalogue.identifiers import arxiv_year
+from ..catalogue.identifiers import arxiv_year, normal_url
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -177,9 +177,10 @@ def identifiers(url: str) -> list[str]:
 
 def work_key(url: str) -> str:
     """One key for the links of one work: its strongest identifier (abs, pdf, html and alphaxiv
-    links, with or without a version, are one paper), else the link without its scheme."""
+    links, with or without a version, are one paper), else the link in its form for comparing
+    (identifiers.normal_url: `www.`, case or a trailing slash make no other work)."""
     keys = identifiers(url)
-    return keys[0] if keys else url.split("://", 1)[-1].rstrip("/").casefold()
+    return keys[0] if keys else normal_url(url)
 
 
 def parse(text: str) -> Parsed:
