@@ -26,10 +26,9 @@ __all__ = ["Session", "command", "user_query"]  # what the command modules share
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-# Commands are recorded here by `command()` and put on a Typer app by `build_app`, which loads
-# only the module of the command being run: Typer builds every registered command's parameters
-# on each run, and importing and building all of them would cost more than the command itself.
-_REGISTERED: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+# Each command module's functions are marked by `command()` and put on a Typer app by `build_app`,
+# which loads only the module of the command being run: Typer builds every command's parameters on
+# each run, and importing and building all of them would cost more than the command itself.
 COMMAND_MODULES = {
     **dict.fromkeys(["search", "papers", "codebases", "datasets", "envs", "blogs", "books", "topics"], "listings"),
     **dict.fromkeys(["show", "related", "cite", "open"], "entries"),
@@ -85,27 +84,37 @@ EXAMPLES: dict[str, list[str]] = {
 }
 
 
-def command(name: str | None = None, **settings: Any) -> Callable[[F], F]:
-    """Record a function as the command `name` (default: the function's name)."""
+# The attribute `command()` puts on a command's function: its name and Typer settings.
+_MARK = "rlhf_command"
 
-    def record(function: F) -> F:
-        _REGISTERED[name or function.__name__] = (function, settings)
+
+def command(name: str | None = None, **settings: Any) -> Callable[[F], F]:
+    """Mark a function as the command `name` (default: the function's name)."""
+
+    def mark(function: F) -> F:
+        setattr(function, _MARK, (name or function.__name__, settings))
         return function
 
-    return record
+    return mark
+
+
+def module_commands(module: str) -> dict[str, tuple[Callable[..., Any], dict[str, Any]]]:
+    """The commands of a module of this package (`COMMAND_MODULES`' values), imported, in the order
+    it defines them: each one's function and settings."""
+    import importlib
+
+    found = importlib.import_module(f"{__name__}.{module}")
+    commands: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+    for value in vars(found).values():
+        mark = getattr(value, _MARK, None)
+        if mark is not None and getattr(value, "__module__", None) == found.__name__:  # not one it imports
+            commands[mark[0]] = (value, mark[1])
+    return commands
 
 
 def registered(name: str) -> tuple[Callable[..., Any], dict[str, Any]]:
     """The function of the command `name` and its settings, its module imported (KeyError if none)."""
-    import importlib
-
-    importlib.import_module(f"{__name__}.{COMMAND_MODULES[name]}")
-    return _REGISTERED[name]
-
-
-def registered_commands() -> dict[str, tuple[Callable[..., Any], dict[str, Any]]]:
-    """The commands recorded so far (by the modules imported), in the order they were."""
-    return dict(_REGISTERED)
+    return module_commands(COMMAND_MODULES[name])[name]
 
 
 # What typer_app.py holds, for `from rlhf_cli.cli import app` (tests, tools that want the Typer

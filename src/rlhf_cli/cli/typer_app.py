@@ -18,7 +18,7 @@ from ..boundary import guarded
 from ..errors import ExitCode, UsageError
 from ..output.render import Format
 from ..version import __version__
-from . import _MODULE_ORDER, COMMAND_MODULES, EXAMPLES, F, registered_commands
+from . import _MODULE_ORDER, COMMAND_MODULES, EXAMPLES, F, module_commands
 
 
 def _error_boundary(command: F) -> F:
@@ -177,12 +177,9 @@ class _Group(typer.core.TyperGroup):
 
 def build_app(only: str | None = None) -> typer.Typer:
     """The `rlhf` app; given the name of a command, an app holding just that command."""
-    import importlib
-
     single = only if only in COMMAND_MODULES else None
-    for module in _MODULE_ORDER:
-        if single is None or COMMAND_MODULES[single] == module:
-            importlib.import_module(f"{__package__}.{module}")
+    modules = [module for module in _MODULE_ORDER if single is None or COMMAND_MODULES[single] == module]
+    commands = {name: found for module in modules for name, found in module_commands(module).items()}
     plain = no_color()
     app = typer.Typer(
         cls=_Group,
@@ -195,7 +192,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         rich_markup_mode=None if plain else "rich",
     )
     app.callback()(main)
-    for name, (function, settings) in registered_commands().items():
+    for name, (function, settings) in commands.items():
         if single is None or name == single:
             given = {"epilog": _epilog(name, plain)} | settings
             app.command(name, **given)(_error_boundary(_json_alias(_declared(name, function))))
