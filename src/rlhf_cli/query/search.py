@@ -120,39 +120,26 @@ class SearchIndex(Plain):
 
     @classmethod
     def build(cls, catalogue: TextSource) -> SearchIndex:
-        from rapidfuzz import utils
-
         processed_of: dict[str, str] = {}  # many texts repeat (authors, dataset names): normalise each once
         text_ids: dict[str, int] = {}
         refs: list[list[int]] = []
         field_counts = array("B")
         for position, entry in enumerate(catalogue.entries):
+            found, counts = _entry_texts(catalogue, entry, processed_of)
             base = position << FIELD_BITS
-            counts = [0] * len(FIELDS)
-            for field, text in search_texts(catalogue, entry):
-                counts[FIELD_CODES[field]] += 1
-                processed = processed_of.get(text)
-                if processed is None:
-                    processed = processed_of[text] = utils.default_process(text)
-                if not processed:
-                    continue
+            for processed, code in found:
                 text_id = text_ids.get(processed)
                 if text_id is None:
                     text_id = text_ids[processed] = len(refs)
                     refs.append([])
-                ref = base | FIELD_CODES[field]
+                ref = base | code
                 row = refs[text_id]
                 if not row or row[-1] != ref:
                     row.append(ref)
-            field_counts.extend(min(count, 255) for count in counts)
+            field_counts.extend(counts)
         texts = list(text_ids)
-        word_rows: dict[str, list[int]] = {}
-        for text_id, text in enumerate(texts):
-            for word in dict.fromkeys(text.split()):
-                word_rows.setdefault(word, []).append(text_id)
-        words = sorted(word_rows)
         text_ref_offsets, text_refs = _csr(refs)
-        word_text_offsets, word_texts = _csr(word_rows[word] for word in words)
+        words, word_text_offsets, word_texts = _word_index(texts)
         return cls(
             texts=texts,
             text_ref_offsets=text_ref_offsets,
@@ -164,6 +151,87 @@ class SearchIndex(Plain):
             entry_titles=[entry.display_name for entry in catalogue.entries],
             entry_field_counts=field_counts,
             entry_links=array("H", (min(_connections(catalogue, entry), 65535) for entry in catalogue.entries)),
+        )
+
+    def patched(self, catalogue: TextSource, changed: Iterable[int]) -> SearchIndex:
+        """The index `build(catalogue)` makes, made from this one (built from as many entries) when
+        only the entries at the positions `changed` may differ from those it was built from (in
+        their texts, kind, title or links): their references are taken out and made again. The
+        entries are read only at those positions, and at those of entries that come to hold a
+        text first (the order of texts is their first occurrence, entry by entry)."""
+        mine = sorted(set(changed))
+        touched = set(mine)
+        processed_of: dict[str, str] = {}
+        # The changed entries' texts: their references by text, and each entry's texts in order.
+        added: dict[str, list[int]] = {}
+        order_in: dict[int, dict[str, int]] = {}
+        entry_kinds, entry_titles = array("B", self.entry_kinds), list(self.entry_titles)
+        field_counts, entry_links = array("B", self.entry_field_counts), array("H", self.entry_links)
+        width = len(FIELDS)
+        for position in mine:
+            entry = catalogue.entries[position]
+            found, counts = _entry_texts(catalogue, entry, processed_of)
+            base = position << FIELD_BITS
+            for processed, code in found:
+                row = added.setdefault(processed, [])
+                if not row or row[-1] != base | code:
+                    row.append(base | code)
+            order_in[position] = _first_places(found)
+            entry_kinds[position] = KIND_CODES[entry.KIND]
+            entry_titles[position] = entry.display_name
+            field_counts[position * width : (position + 1) * width] = array("B", counts)
+            entry_links[position] = min(_connections(catalogue, entry), 65535)
+        offsets, refs = self.text_ref_offsets, self.text_refs
+        # The texts whose references change: those of the changed entries, before and after.
+        id_of = {text: text_id for text_id, text in enumerate(self.texts)}
+        redone = {bisect.bisect_right(offsets, k) - 1 for k, ref in enumerate(refs) if ref >> FIELD_BITS in touched}
+        redone.update(id_of[text] for text in added if text in id_of)
+        rows: dict[str, list[int]] = {}
+        moved_to: set[int] = set()  # entries not changed that now hold a text first
+        for text_id in redone:
+            text = self.texts[text_id]
+            kept = [ref for ref in refs[offsets[text_id] : offsets[text_id + 1]] if ref >> FIELD_BITS not in touched]
+            # References are in entry order; an entry's own, in the order it gives them.
+            row = sorted(kept + added.get(text, []), key=lambda ref: ref >> FIELD_BITS)
+            rows[text] = row
+            if row and refs[offsets[text_id]] >> FIELD_BITS in touched and row[0] >> FIELD_BITS not in touched:
+                moved_to.add(row[0] >> FIELD_BITS)
+        rows.update((text, row) for text, row in added.items() if text not in id_of)
+        for position in moved_to:
+            order_in[position] = _first_places(_entry_texts(catalogue, catalogue.entries[position], processed_of)[0])
+        # Each text sorts by the entry holding it first, then by its place among that entry's
+        # texts: read for the changed entries and for those that came to hold a text first; the
+        # texts any other entry holds first are those it held first before, in the same order.
+        keyed: list[tuple[int, int, str]] = []
+        for text_id, text in enumerate(self.texts):
+            new_row = rows.get(text)
+            first = (
+                refs[offsets[text_id]] >> FIELD_BITS if new_row is None else new_row[0] >> FIELD_BITS if new_row else -1
+            )
+            if first >= 0:
+                places = order_in.get(first)
+                keyed.append((first, text_id if places is None else places[text], text))
+        for text, row in rows.items():
+            if text not in id_of:
+                first = row[0] >> FIELD_BITS
+                keyed.append((first, order_in[first][text], text))
+        keyed.sort()
+        texts = [text for _, _, text in keyed]
+        text_ref_offsets, text_refs = _csr(
+            rows[text] if text in rows else refs[offsets[id_of[text]] : offsets[id_of[text] + 1]] for text in texts
+        )
+        words, word_text_offsets, word_texts = _word_index(texts)
+        return SearchIndex(
+            texts=texts,
+            text_ref_offsets=text_ref_offsets,
+            text_refs=text_refs,
+            words=words,
+            word_text_offsets=word_text_offsets,
+            word_texts=word_texts,
+            entry_kinds=entry_kinds,
+            entry_titles=entry_titles,
+            entry_field_counts=field_counts,
+            entry_links=entry_links,
         )
 
     def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
@@ -382,7 +450,43 @@ def _allowed_typos(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
 
 
-def _csr(rows: Iterable[list[int]]) -> tuple[array[int], array[int]]:
+def _entry_texts(
+    catalogue: TextSource, entry: Entry, processed_of: dict[str, str]
+) -> tuple[list[tuple[str, int]], list[int]]:
+    """An entry's searchable texts, normalised (those that normalise to nothing left out), each
+    with its field's code; and how many texts it has in each field (at most 255)."""
+    from rapidfuzz import utils
+
+    found: list[tuple[str, int]] = []
+    counts = [0] * len(FIELDS)
+    for field, text in search_texts(catalogue, entry):
+        code = FIELD_CODES[field]
+        counts[code] += 1
+        processed = processed_of.get(text)
+        if processed is None:
+            processed = processed_of[text] = utils.default_process(text)
+        if processed:
+            found.append((processed, code))
+    return found, [min(count, 255) for count in counts]
+
+
+def _first_places(found: list[tuple[str, int]]) -> dict[str, int]:
+    """Each text's place among an entry's distinct texts."""
+    return {text: place for place, text in enumerate(dict.fromkeys(text for text, _ in found))}
+
+
+def _word_index(texts: list[str]) -> tuple[list[str], array[int], array[int]]:
+    """The distinct words of `texts`, sorted, and the texts each is in (CSR form)."""
+    word_rows: dict[str, list[int]] = {}
+    for text_id, text in enumerate(texts):
+        for word in dict.fromkeys(text.split()):
+            word_rows.setdefault(word, []).append(text_id)
+    words = sorted(word_rows)
+    offsets, data = _csr(word_rows[word] for word in words)
+    return words, offsets, data
+
+
+def _csr(rows: Iterable[Sequence[int]]) -> tuple[array[int], array[int]]:
     offsets = array("I", [0])
     data = array("I")
     for row in rows:
