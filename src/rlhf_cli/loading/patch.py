@@ -88,7 +88,7 @@ def patched(
     try:
         plan = _plan(old, meta, contents, pieces_of, parse)
         settings = {"key": key, "stat": stats or ""}
-        return store.write_store(name, lambda connection: _apply(old, connection, plan, settings)), []
+        return store.write_store(name, lambda connection: _apply(connection, plan, settings), base=old), []
     except (_Refused, sqlite3.Error):  # sqlite3.Error: a damaged store, or one of another shape
         return None
     finally:
@@ -305,12 +305,11 @@ def _references(entry: Entry) -> list[tuple[str, str, list[str]]]:
     return found
 
 
-def _apply(old: sqlite3.Connection, new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> None:
-    """Copy the old store into `new` and patch the copy (store.write_store's `fill`)."""
+def _apply(new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> None:
+    """Patch `new`, a copy of the old store (store.write_store's `fill`)."""
     from ..catalogue import methods as method_tree
     from . import schema
 
-    old.backup(new)
     new.executemany("UPDATE meta SET value = ? WHERE name = ?", [(v, k) for k, v in settings.items()])
     new.executemany("UPDATE files SET size = ? WHERE position = ?", plan.sizes)
     new.execute("DELETE FROM pieces")
