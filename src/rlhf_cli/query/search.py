@@ -220,7 +220,9 @@ class SearchIndex(Plain):
         text_ref_offsets, text_refs = _csr(
             rows[text] if text in rows else refs[offsets[id_of[text]] : offsets[id_of[text] + 1]] for text in texts
         )
-        words, word_text_offsets, word_texts = _word_index(texts)
+        # Only these texts may have another place among the others than their old one.
+        shifted = rows.keys() | {text for first, _, text in keyed if first in order_in}
+        words, word_text_offsets, word_texts = self._patched_words(texts, id_of, shifted)
         return SearchIndex(
             texts=texts,
             text_ref_offsets=text_ref_offsets,
@@ -233,6 +235,44 @@ class SearchIndex(Plain):
             entry_field_counts=field_counts,
             entry_links=entry_links,
         )
+
+    def _patched_words(
+        self, texts: list[str], id_of: dict[str, int], shifted: set[str]
+    ) -> tuple[list[str], array[int], array[int]]:
+        """The word index (`_word_index`) of `texts`, the patched index's, from this one's: each
+        word's texts renumbered, the others in the same order; only the words of `shifted` texts
+        (added, removed, or with another place among the others) made again."""
+        new_id = array("i", [-1]) * len(self.texts)  # each old text's number in `texts`, or -1
+        for number, text in enumerate(texts):
+            old = id_of.get(text)
+            if old is not None:
+                new_id[old] = number
+        renumbered = [new_id[text_id] for text_id in self.word_texts]
+        found: dict[str, list[int]] = {}  # the words of the shifted texts that remain, and where
+        for number, text in enumerate(texts):
+            if text in shifted:
+                for word in dict.fromkeys(text.split()):
+                    found.setdefault(word, []).append(number)
+        redone = {word for text in shifted for word in text.split()}
+        shifted_ids = {id_of[text] for text in shifted if text in id_of}
+        offsets, word_texts = self.word_text_offsets, self.word_texts
+        old_words = {word: number for number, word in enumerate(self.words)}
+        words: list[str] = []
+        rows: list[Sequence[int]] = []
+        for word in sorted([*self.words, *(word for word in found if word not in old_words)]):
+            place = old_words.get(word)
+            start, end = (0, 0) if place is None else (offsets[place], offsets[place + 1])
+            if word in redone:
+                kept = [new_id[text_id] for text_id in word_texts[start:end] if text_id not in shifted_ids]
+                row: Sequence[int] = sorted(kept + found.get(word, []))
+                if not row:
+                    continue
+            else:  # none of its texts shifted: a word no shifted text has was there before
+                row = renumbered[start:end]
+            words.append(word)
+            rows.append(row)
+        word_offsets, data = _csr(rows)
+        return words, word_offsets, data
 
     def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
         """Entries matching `query`, best first.
