@@ -379,8 +379,12 @@ def _apply(new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> No
                 (*row[:9], used_by, *row[10:]),
             )
     _patch_method_links(new, plan, method_tree)
-    # The search segments of every entry whose search texts or link counts may have changed.
-    touched = positions | recounted | (set(implemented_before) ^ set(implemented_after))
+    # Every entry whose search texts or link counts may have changed: its search segment is
+    # patched at it. A paper's implementations count, not just which papers are implemented: two changed
+    # codebases implementing it, one of them no longer, leave the set of those papers as it was.
+    implemented = {*implemented_before, *implemented_after}
+    touched = positions | recounted
+    touched |= {p for p in implemented if implemented_before.count(p) != implemented_after.count(p)}
     renamed = [
         item.position
         for item in plan.changed
