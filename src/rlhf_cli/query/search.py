@@ -181,52 +181,61 @@ class SearchIndex(Plain):
             entry_titles[position] = entry.display_name
             field_counts[position * width : (position + 1) * width] = array("B", counts)
             entry_links[position] = min(_connections(catalogue, entry), 65535)
-        offsets, refs = self.text_ref_offsets, self.text_refs
-        # The texts whose references change: those of the changed entries, before and after.
-        id_of = {text: text_id for text_id, text in enumerate(self.texts)}
+        texts, offsets, refs = self.texts, self.text_ref_offsets, self.text_refs
+
+        def first_of(text_id: int) -> int:  # the entry holding a text first (texts are in that order)
+            return refs[offsets[text_id]] >> FIELD_BITS
+
+        # The texts whose references change (those of the changed entries, before and after),
+        # with their new references: (old number, or -1 for a new text; text; references).
+        id_of = {text: text_id for text_id, text in enumerate(texts)}
         redone = {bisect.bisect_right(offsets, k) - 1 for k, ref in enumerate(refs) if ref >> FIELD_BITS in touched}
         redone.update(id_of[text] for text in added if text in id_of)
-        rows: dict[str, list[int]] = {}
+        moving: list[tuple[int, str, Sequence[int]]] = []
         moved_to: set[int] = set()  # entries not changed that now hold a text first
         for text_id in redone:
-            text = self.texts[text_id]
             kept = [ref for ref in refs[offsets[text_id] : offsets[text_id + 1]] if ref >> FIELD_BITS not in touched]
             # References are in entry order; an entry's own, in the order it gives them.
-            row = sorted(kept + added.get(text, []), key=lambda ref: ref >> FIELD_BITS)
-            rows[text] = row
-            if row and refs[offsets[text_id]] >> FIELD_BITS in touched and row[0] >> FIELD_BITS not in touched:
+            row = sorted(kept + added.get(texts[text_id], []), key=lambda ref: ref >> FIELD_BITS)
+            moving.append((text_id, texts[text_id], row))
+            if row and first_of(text_id) in touched and row[0] >> FIELD_BITS not in touched:
                 moved_to.add(row[0] >> FIELD_BITS)
-        rows.update((text, row) for text, row in added.items() if text not in id_of)
+        moving += [(-1, text, row) for text, row in added.items() if text not in id_of]
+        # An entry that came to hold a text first places its texts anew: those it held first
+        # before (together in the old order) move too.
+        gone = set(redone)
+        every = range(len(texts))
         for position in moved_to:
             order_in[position] = _first_places(_entry_texts(catalogue, catalogue.entries[position], processed_of)[0])
+            start = bisect.bisect_left(every, position, key=first_of)
+            end = bisect.bisect_right(every, position, lo=start, key=first_of)
+            moving += [
+                (text_id, texts[text_id], refs[offsets[text_id] : offsets[text_id + 1]])
+                for text_id in range(start, end)
+                if text_id not in gone
+            ]
+            gone.update(range(start, end))
         # Each text sorts by the entry holding it first, then by its place among that entry's
         # texts: read for the changed entries and for those that came to hold a text first; the
         # texts any other entry holds first are those it held first before, in the same order.
-        keyed: list[tuple[int, int, str]] = []
-        for text_id, text in enumerate(self.texts):
-            new_row = rows.get(text)
-            first = (
-                refs[offsets[text_id]] >> FIELD_BITS if new_row is None else new_row[0] >> FIELD_BITS if new_row else -1
-            )
-            if first >= 0:
+        placed: list[tuple[tuple[int, int], int, str, Sequence[int]]] = []
+        for text_id, text, new_refs in moving:
+            if new_refs:
+                first = new_refs[0] >> FIELD_BITS
                 places = order_in.get(first)
-                keyed.append((first, text_id if places is None else places[text], text))
-        for text, row in rows.items():
-            if text not in id_of:
-                first = row[0] >> FIELD_BITS
-                keyed.append((first, order_in[first][text], text))
-        keyed.sort()
-        texts = [text for _, _, text in keyed]
-        text_ref_offsets, text_refs = _csr(
-            rows[text] if text in rows else refs[offsets[id_of[text]] : offsets[id_of[text] + 1]] for text in texts
-        )
-        # Only these texts may have another place among the others than their old one.
-        shifted = rows.keys() | {text for first, _, text in keyed if first in order_in}
-        words, word_text_offsets, word_texts = self._patched_words(texts, id_of, shifted)
+                placed.append(((first, text_id if places is None else places[text]), text_id, text, new_refs))
+        placed.sort(key=lambda item: item[0])
+        merged = _Merged(self)
+        for (first, rank), text_id, text, new_refs in placed:
+            # Before it, every text left in place whose (first holder, old number) sorts before.
+            merged.keep_until(bisect.bisect_left(every, (first, rank), key=lambda i: (first_of(i), i)), gone)
+            merged.add(text_id, text, new_refs)
+        merged.keep_until(len(texts), gone)
+        words, word_text_offsets, word_texts = self._patched_words(merged, gone)
         return SearchIndex(
-            texts=texts,
-            text_ref_offsets=text_ref_offsets,
-            text_refs=text_refs,
+            texts=merged.texts,
+            text_ref_offsets=merged.offsets,
+            text_refs=merged.refs,
             words=words,
             word_text_offsets=word_text_offsets,
             word_texts=word_texts,
@@ -236,25 +245,17 @@ class SearchIndex(Plain):
             entry_links=entry_links,
         )
 
-    def _patched_words(
-        self, texts: list[str], id_of: dict[str, int], shifted: set[str]
-    ) -> tuple[list[str], array[int], array[int]]:
-        """The word index (`_word_index`) of `texts`, the patched index's, from this one's: each
-        word's texts renumbered, the others in the same order; only the words of `shifted` texts
-        (added, removed, or with another place among the others) made again."""
-        new_id = array("i", [-1]) * len(self.texts)  # each old text's number in `texts`, or -1
-        for number, text in enumerate(texts):
-            old = id_of.get(text)
-            if old is not None:
-                new_id[old] = number
+    def _patched_words(self, merged: _Merged, gone: set[int]) -> tuple[list[str], array[int], array[int]]:
+        """The word index (`_word_index`) of the patched index's texts, from this one's: each word's
+        texts renumbered, in the same order; only the words of texts added, taken out or placed
+        anew (`gone` from their old places) made again."""
+        new_id = merged.new_id
         renumbered = [new_id[text_id] for text_id in self.word_texts]
-        found: dict[str, list[int]] = {}  # the words of the shifted texts that remain, and where
-        for number, text in enumerate(texts):
-            if text in shifted:
-                for word in dict.fromkeys(text.split()):
-                    found.setdefault(word, []).append(number)
-        redone = {word for text in shifted for word in text.split()}
-        shifted_ids = {id_of[text] for text in shifted if text in id_of}
+        found: dict[str, list[int]] = {}  # the words of the texts placed anew, and where
+        for number in merged.placed:
+            for word in dict.fromkeys(merged.texts[number].split()):
+                found.setdefault(word, []).append(number)
+        redone = {word for text_id in gone for word in self.texts[text_id].split()} | found.keys()
         offsets, word_texts = self.word_text_offsets, self.word_texts
         old_words = {word: number for number, word in enumerate(self.words)}
         words: list[str] = []
@@ -263,11 +264,11 @@ class SearchIndex(Plain):
             place = old_words.get(word)
             start, end = (0, 0) if place is None else (offsets[place], offsets[place + 1])
             if word in redone:
-                kept = [new_id[text_id] for text_id in word_texts[start:end] if text_id not in shifted_ids]
+                kept = [new_id[text_id] for text_id in word_texts[start:end] if text_id not in gone]
                 row: Sequence[int] = sorted(kept + found.get(word, []))
                 if not row:
                     continue
-            else:  # none of its texts shifted: a word no shifted text has was there before
+            else:  # none of its texts moved: a word only a moved text has is in `redone`
                 row = renumbered[start:end]
             words.append(word)
             rows.append(row)
@@ -488,6 +489,46 @@ def _connections(catalogue: TextSource, entry: Entry) -> int:
 def _allowed_typos(word: str) -> int:
     """Edits (insert, delete, substitute, swap neighbours) a word may differ by and still match."""
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+class _Merged:
+    """The texts of a patched index and their references (CSR), made in order: runs of an old
+    index's texts kept as they were, and texts placed anew (SearchIndex.patched)."""
+
+    def __init__(self, old: SearchIndex) -> None:
+        self._old = old
+        self._kept = 0  # the old texts before this one are placed or gone
+        self.texts: list[str] = []
+        self.offsets = array("I", [0])
+        self.refs = array("I")
+        self.new_id = array("i", [-1]) * len(old.texts)  # each old text's number here, or -1
+        self.placed: list[int] = []  # the numbers here of the texts placed anew
+
+    def keep_until(self, stop: int, gone: set[int]) -> None:
+        """Keep the old texts before `stop` that are not `gone`, in their order."""
+        start = self._kept
+        for end in [*sorted(text_id for text_id in gone if start <= text_id < stop), stop]:
+            if end > start:
+                self._keep(start, end)
+            start = end + 1
+        self._kept = max(self._kept, stop)
+
+    def _keep(self, start: int, end: int) -> None:
+        offsets = self._old.text_ref_offsets
+        shift = len(self.refs) - offsets[start]
+        self.refs.extend(self._old.text_refs[offsets[start] : offsets[end]])
+        self.offsets.extend([offset + shift for offset in offsets[start + 1 : end + 1]])
+        self.new_id[start:end] = array("i", range(len(self.texts), len(self.texts) + end - start))
+        self.texts.extend(self._old.texts[start:end])
+
+    def add(self, text_id: int, text: str, row: Sequence[int]) -> None:
+        """Place a text anew (`text_id` its old number, or -1), with its references."""
+        if text_id >= 0:
+            self.new_id[text_id] = len(self.texts)
+        self.placed.append(len(self.texts))
+        self.texts.append(text)
+        self.refs.extend(row)
+        self.offsets.append(len(self.refs))
 
 
 def _entry_texts(
