@@ -3,9 +3,10 @@
 When some pieces of the catalogue's files (loader._piece_texts) hold other tables than the
 store was built from, only those pieces are parsed, and only their changed tables validated.
 If every check across entries still holds (checked against the store, not by loading every
-entry), a copy of the old store (SQLite's backup) gets the changed entries' rows and what
-depends on them: their links and method links, the `used_by` counts of the entries they link
-to, the search segments of every entry whose search texts or counts changed, their FTS rows,
+entry), a copy of the old store (store.write_store's `base`) gets the changed entries' rows
+and what depends on them: their links and method links, the `used_by` counts of the entries
+they link to, the search index at every entry whose search texts or counts changed (each
+segment's index patched there: search.SearchIndex.patched), their FTS rows,
 `pieces`, `files` and `meta`. The result is, row for row, the store a full build of the edited
 files writes (tests/test_patch.py compares them table by table).
 
@@ -380,7 +381,7 @@ def _apply(new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> No
             )
     _patch_method_links(new, plan, method_tree)
     # Every entry whose search texts or link counts may have changed: its search segment is
-    # patched at it. A paper's implementations count, not just which papers are implemented: two changed
+    # patched at it. A paper's implementations count, not only whether it has any: two changed
     # codebases implementing it, one of them no longer, leave the set of those papers as it was.
     implemented = {*implemented_before, *implemented_after}
     touched = positions | recounted
@@ -398,7 +399,7 @@ def _apply(new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> No
             single=True,
         )
     )
-    _rebuild_segments(new, touched, plan.methods)
+    _patch_segments(new, touched, plan.methods)
     for item in plan.changed:
         texts = [text for _, _, _, text, _ in schema._term_rows([item.entry], item.position)]
         new.execute("DELETE FROM search_fts WHERE rowid = ?", (item.position,))
@@ -547,7 +548,7 @@ class _StoreSegment:
         return [None] * self._implemented.get(entry.id, 0)  # search.py counts them
 
 
-def _rebuild_segments(connection: sqlite3.Connection, touched: set[int], methods: list[Method]) -> None:
+def _patch_segments(connection: sqlite3.Connection, touched: set[int], methods: list[Method]) -> None:
     """Patch the search segments holding `touched` positions (every entry whose search texts or
     link counts may have changed) at those positions. In a store on disk, a forked helper
     makes them from the store's rows while this process syncs the copy to disk (time spent
