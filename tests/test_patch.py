@@ -239,6 +239,27 @@ def test_edits_of_several_entries_at_once_in_several_files_are_patched(
     assert len(made) == 1 and made[0] and len({segment for segment, _, _ in made[0]}) > 1
 
 
+def test_a_paper_one_of_two_codebases_no_longer_implements_is_recounted(
+    run: Any, tmp_path: Path, built: Any, small_pieces: None, counted: dict[str, int]
+) -> None:
+    """Two codebases implement InstructGPT; one edit makes one of them implement DPO instead,
+    and changes the other (still implementing it): InstructGPT has one implementation fewer,
+    which its ranking counts (the search index's links), though the set of papers the changed
+    codebases implement before and after is the same but for DPO."""
+    folder, cache = copy_catalogue(tmp_path, built)
+    edit(folder, "codebases.toml", "verl", _sub(r"^papers = \[.*\]$", 'papers = ["instructgpt"]'))
+    assert_as_fresh(run, folder, cache, tmp_path, "a second implementation", FEW_COMMANDS)
+    edit(
+        folder,
+        "codebases.toml",
+        "following-instructions-human-feedback",
+        _sub(r"^papers = \[.*\]$", 'papers = ["direct-preference-optimization-your"]'),
+    )
+    edit(folder, "codebases.toml", "verl", _sub(r'^name = ".*"$', 'name = "Edited veRL"'))
+    assert_as_fresh(run, folder, cache, tmp_path, "one implementation fewer", FEW_COMMANDS)
+    assert counted["patches"] == 2
+
+
 # Edits a patch does not make: each falls back to a full build, which answers as a fresh one.
 FALLBACKS: list[tuple[str, str, Callable[[str], str], str]] = [
     ("datasets.toml", "hh-rlhf", _sub(r'^url = ".*"$', 'url = "https://example.org/edited-hh"'), "a URL"),

@@ -284,15 +284,14 @@ def _reused(
     settings = {"key": key, "stat": stats or ""}
     sizes = [(len(raw), position) for position, (_, raw) in enumerate(contents)]
 
-    def copy(connection: sqlite3.Connection) -> None:
-        old.backup(connection)
+    def copy(connection: sqlite3.Connection) -> None:  # of the old store (write_store's `base`)
         connection.executemany("UPDATE meta SET value = ? WHERE name = ?", [(v, k) for k, v in settings.items()])
         connection.executemany("UPDATE files SET size = ? WHERE position = ?", sizes)
         connection.execute("DELETE FROM pieces")
         connection.executemany("INSERT INTO pieces VALUES (?, ?, ?, ?)", pieces)
 
     try:
-        return store.write_store(name, copy), []
+        return store.write_store(name, copy, base=old), []
     finally:
         old.close()
 

@@ -3,9 +3,10 @@
 When some pieces of the catalogue's files (loader._piece_texts) hold other tables than the
 store was built from, only those pieces are parsed, and only their changed tables validated.
 If every check across entries still holds (checked against the store, not by loading every
-entry), a copy of the old store (SQLite's backup) gets the changed entries' rows and what
-depends on them: their links and method links, the `used_by` counts of the entries they link
-to, the search segments of every entry whose search texts or counts changed, their FTS rows,
+entry), a copy of the old store (store.write_store's `base`) gets the changed entries' rows
+and what depends on them: their links and method links, the `used_by` counts of the entries
+they link to, the search index at every entry whose search texts or counts changed (each
+segment's index patched there: search.SearchIndex.patched), their FTS rows,
 `pieces`, `files` and `meta`. The result is, row for row, the store a full build of the edited
 files writes (tests/test_patch.py compares them table by table).
 
@@ -28,13 +29,16 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ..catalogue.catalog import Catalogue
 from ..catalogue.identifiers import normal_url
 from ..catalogue.models import TYPE_BY_TABLE, Codebase, Entry, Method, Paper, entry_from_table, well_typed
 from ..errors import Problem
 from . import store
+
+if TYPE_CHECKING:
+    from ..query.search import SearchIndex
 
 # The relations that make an entry a user of a dataset or environment (Catalogue.users_count).
 _USES = ("dataset", "env", "dataset-by-code", "env-by-code")
@@ -85,7 +89,7 @@ def patched(
     try:
         plan = _plan(old, meta, contents, pieces_of, parse)
         settings = {"key": key, "stat": stats or ""}
-        return store.write_store(name, lambda connection: _apply(old, connection, plan, settings)), []
+        return store.write_store(name, lambda connection: _apply(connection, plan, settings), base=old), []
     except (_Refused, sqlite3.Error):  # sqlite3.Error: a damaged store, or one of another shape
         return None
     finally:
@@ -302,12 +306,11 @@ def _references(entry: Entry) -> list[tuple[str, str, list[str]]]:
     return found
 
 
-def _apply(old: sqlite3.Connection, new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> None:
-    """Copy the old store into `new` and patch the copy (store.write_store's `fill`)."""
+def _apply(new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> None:
+    """Patch `new`, a copy of the old store (store.write_store's `fill`)."""
     from ..catalogue import methods as method_tree
     from . import schema
 
-    old.backup(new)
     new.executemany("UPDATE meta SET value = ? WHERE name = ?", [(v, k) for k, v in settings.items()])
     new.executemany("UPDATE files SET size = ? WHERE position = ?", plan.sizes)
     new.execute("DELETE FROM pieces")
@@ -377,8 +380,12 @@ def _apply(old: sqlite3.Connection, new: sqlite3.Connection, plan: _Plan, settin
                 (*row[:9], used_by, *row[10:]),
             )
     _patch_method_links(new, plan, method_tree)
-    # The search segments of every entry whose search texts or link counts may have changed.
-    touched = positions | recounted | (set(implemented_before) ^ set(implemented_after))
+    # Every entry whose search texts or link counts may have changed: its search segment is
+    # patched at it. A paper's implementations count, not only whether it has any: two changed
+    # codebases implementing it, one of them no longer, leave the set of those papers as it was.
+    implemented = {*implemented_before, *implemented_after}
+    touched = positions | recounted
+    touched |= {p for p in implemented if implemented_before.count(p) != implemented_after.count(p)}
     renamed = [
         item.position
         for item in plan.changed
@@ -392,7 +399,7 @@ def _apply(old: sqlite3.Connection, new: sqlite3.Connection, plan: _Plan, settin
             single=True,
         )
     )
-    _rebuild_segments(new, touched, plan.methods)
+    _patch_segments(new, touched, plan.methods)
     for item in plan.changed:
         texts = [text for _, _, _, text, _ in schema._term_rows([item.entry], item.position)]
         new.execute("DELETE FROM search_fts WHERE rowid = ?", (item.position,))
@@ -473,38 +480,60 @@ class _Named:
     display_name: str
 
 
+class _StoreEntries(Sequence[Entry]):
+    """`count` entries, each read (by `read`, from its number) when asked for."""
+
+    def __init__(self, count: int, read: Callable[[int], Entry]) -> None:
+        self._count, self._read = count, read
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return [self._read(number) for number in range(*index.indices(self._count))]
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._read(index)
+
+
 class _StoreSegment:
     """Consecutive entries of a store, with what their search texts and ranking need of the
-    rest (the role schema._Segment plays in a build), read from the store's rows."""
+    rest (the role schema._Segment plays in a build), read from the store's rows: only the
+    entries a patch of the segment's index asks for (SearchIndex.patched)."""
 
-    def __init__(
-        self,
-        connection: sqlite3.Connection,
-        start: int,
-        count: int,
-        named: dict[str, tuple[str, str]],
-        methods: Catalogue,
-    ) -> None:
-        rows = connection.execute(
-            "SELECT position, kind, data, used_by FROM entries WHERE position >= ? AND position < ? ORDER BY position",
-            (start, start + count),
-        ).fetchall()
-        if len(rows) != count:
-            raise sqlite3.DatabaseError("a search segment's entries are missing")
-        self.entries: list[Entry] = [_entry_of(kind, data) for _, kind, data, _ in rows]
-        self._used = {entry.id: row[3] for entry, row in zip(self.entries, rows, strict=True)}
-        implemented = dict(
-            connection.execute(
-                "SELECT target, count(*) FROM links WHERE relation = 'implements' AND target >= ? AND target < ?"
-                " GROUP BY target",
-                (start, start + count),
-            ).fetchall()
-        )
-        self._implemented = {
-            entry.id: implemented.get(row[0], 0) for entry, row in zip(self.entries, rows, strict=True)
-        }
-        self._named = named
+    def __init__(self, connection: sqlite3.Connection, start: int, count: int, methods: Catalogue) -> None:
+        self._connection, self._start = connection, start
+        self.entries = _StoreEntries(count, self._entry)
+        self._used: dict[str, int] = {}
+        self._implemented: dict[str, int] = {}
+        self._named: dict[str, tuple[str, str]] = {}  # id: (kind, title) of what the entries read list
         self.method_names = methods.method_names
+
+    def _entry(self, number: int) -> Entry:
+        position = self._start + number
+        row = self._connection.execute(
+            "SELECT kind, data, used_by FROM entries WHERE position = ?", (position,)
+        ).fetchone()
+        if row is None:
+            raise sqlite3.DatabaseError("a search segment's entry is missing")
+        entry = _entry_of(row[0], row[1])
+        self._used[entry.id] = row[2]
+        (self._implemented[entry.id],) = self._connection.execute(
+            "SELECT count(*) FROM links WHERE relation = 'implements' AND target = ?", (position,)
+        ).fetchone()
+        listed = [i for i in dict.fromkeys([*entry.datasets, *entry.envs]) if i not in self._named]
+        for entry_id, kind, title in _in_chunks(
+            self._connection, "SELECT id, kind, title FROM entries WHERE id IN ({})", listed
+        ):
+            self._named[entry_id] = (kind, title)
+        return entry
 
     def datasets_of(self, entry: Entry) -> list[_Named]:
         return [_Named(self._named[i][1]) for i in entry.datasets if self._named.get(i, ("", ""))[0] == "dataset"]
@@ -519,10 +548,11 @@ class _StoreSegment:
         return [None] * self._implemented.get(entry.id, 0)  # search.py counts them
 
 
-def _rebuild_segments(connection: sqlite3.Connection, touched: set[int], methods: list[Method]) -> None:
-    """Make again the search segments holding `touched` positions. In a store on disk, a forked
-    helper makes them from the store's rows while this process syncs the copy to disk (a third
-    of a patch's time, spent waiting on the disk), so that the sync after them is short."""
+def _patch_segments(connection: sqlite3.Connection, touched: set[int], methods: list[Method]) -> None:
+    """Patch the search segments holding `touched` positions (every entry whose search texts or
+    link counts may have changed) at those positions. In a store on disk, a forked helper
+    makes them from the store's rows while this process syncs the copy to disk (time spent
+    waiting on the disk), so that the sync after them is short."""
     segments = connection.execute("SELECT segment, start, entries FROM search_segments ORDER BY segment").fetchall()
     wanted = [
         (segment, start, count)
@@ -535,16 +565,16 @@ def _rebuild_segments(connection: sqlite3.Connection, touched: set[int], methods
     rows = None
     if path and hasattr(os, "fork"):
         connection.commit()  # the helper reads the rows as they are now
-        rows = _made_by_helper(path, wanted, methods)
+        rows = _made_by_helper(path, wanted, methods, touched)
     if rows is None:  # in memory, or the helper failed: made here
-        rows = _segment_rows(connection, wanted, methods)
+        rows = _segment_rows(connection, wanted, methods, touched)
     for segment, _, _ in wanted:
         connection.execute("DELETE FROM search_index WHERE segment = ?", (segment,))
     connection.executemany("INSERT INTO search_index VALUES (?, ?, ?)", rows)
 
 
 def _made_by_helper(
-    path: str, wanted: list[tuple[int, int, int]], methods: list[Method]
+    path: str, wanted: list[tuple[int, int, int]], methods: list[Method], touched: set[int]
 ) -> list[tuple[int, str, bytes]] | None:
     """The segments' rows made by a forked process (None if it failed), while this one syncs the
     store at `path` to disk."""
@@ -559,7 +589,7 @@ def _made_by_helper(
             code = 1
             try:
                 reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-                made = _segment_rows(reader, wanted, methods)
+                made = _segment_rows(reader, wanted, methods, touched)
                 with open(scratch, "wb") as out:
                     marshal.dump(made, out)
                 code = 0
@@ -581,23 +611,46 @@ def _made_by_helper(
 
 
 def _segment_rows(
-    connection: sqlite3.Connection, wanted: list[tuple[int, int, int]], methods: list[Method]
+    connection: sqlite3.Connection, wanted: list[tuple[int, int, int]], methods: list[Method], touched: set[int]
 ) -> list[tuple[int, str, bytes]]:
-    """The `search_index` rows of these segments (segment, start, entries), from the store's rows."""
-    from ..query.search import SearchIndex
+    """The `search_index` rows of these segments (segment, start, entries): each one's index as
+    the store holds it, patched at the `touched` positions from the store's rows (what
+    SearchIndex.build makes of the segment's entries, without reading the others)."""
     from . import schema
 
-    named = {
-        entry_id: (kind, title)
-        for entry_id, kind, title in connection.execute(
-            "SELECT id, kind, title FROM entries WHERE kind IN ('dataset', 'environment')"
-        )
-    }
     tree = Catalogue(methods)
     rows: list[tuple[int, str, bytes]] = []
     for segment, start, count in wanted:
-        rows += schema.segment_rows(segment, SearchIndex.build(_StoreSegment(connection, start, count, named, tree)))
+        index = _segment_index(connection, segment, count)
+        source = _StoreSegment(connection, start, count, tree)
+        changed = [position - start for position in touched if start <= position < start + count]
+        try:
+            patched_index = index.patched(source, changed)
+        except (KeyError, IndexError):  # the index does not hold what the entries' rows give
+            raise sqlite3.DatabaseError("a search segment's index disagrees with its entries") from None
+        rows += schema.segment_rows(segment, patched_index)
     return rows
+
+
+def _segment_index(connection: sqlite3.Connection, segment: int, count: int) -> SearchIndex:
+    """A segment's search index as the store keeps it; a DatabaseError unless its parts are all
+    there and of the sizes its `count` entries give (else the store is not what a build wrote)."""
+    from ..query.search import FIELDS, SearchIndex
+    from . import schema
+
+    parts = schema.index_parts(
+        connection.execute("SELECT part, data FROM search_index WHERE segment = ?", (segment,)).fetchall()
+    )
+    if parts.keys() != {*schema.INDEX_LISTS, *schema.INDEX_ARRAYS} or not (
+        len(parts["entry_kinds"]) == len(parts["entry_titles"]) == len(parts["entry_links"]) == count
+        and len(parts["entry_field_counts"]) == count * len(FIELDS)
+        and len(parts["text_ref_offsets"]) == len(parts["texts"]) + 1
+        and parts["text_ref_offsets"][-1] == len(parts["text_refs"])
+        and len(parts["word_text_offsets"]) == len(parts["words"]) + 1
+        and parts["word_text_offsets"][-1] == len(parts["word_texts"])
+    ):
+        raise sqlite3.DatabaseError("a search segment's index does not read")
+    return SearchIndex(**parts)
 
 
 def _entries(connection: sqlite3.Connection, condition: str) -> list[Entry]:

@@ -120,39 +120,26 @@ class SearchIndex(Plain):
 
     @classmethod
     def build(cls, catalogue: TextSource) -> SearchIndex:
-        from rapidfuzz import utils
-
         processed_of: dict[str, str] = {}  # many texts repeat (authors, dataset names): normalise each once
         text_ids: dict[str, int] = {}
         refs: list[list[int]] = []
         field_counts = array("B")
         for position, entry in enumerate(catalogue.entries):
+            found, counts = _entry_texts(catalogue, entry, processed_of)
             base = position << FIELD_BITS
-            counts = [0] * len(FIELDS)
-            for field, text in search_texts(catalogue, entry):
-                counts[FIELD_CODES[field]] += 1
-                processed = processed_of.get(text)
-                if processed is None:
-                    processed = processed_of[text] = utils.default_process(text)
-                if not processed:
-                    continue
+            for processed, code in found:
                 text_id = text_ids.get(processed)
                 if text_id is None:
                     text_id = text_ids[processed] = len(refs)
                     refs.append([])
-                ref = base | FIELD_CODES[field]
+                ref = base | code
                 row = refs[text_id]
                 if not row or row[-1] != ref:
                     row.append(ref)
-            field_counts.extend(min(count, 255) for count in counts)
+            field_counts.extend(counts)
         texts = list(text_ids)
-        word_rows: dict[str, list[int]] = {}
-        for text_id, text in enumerate(texts):
-            for word in dict.fromkeys(text.split()):
-                word_rows.setdefault(word, []).append(text_id)
-        words = sorted(word_rows)
         text_ref_offsets, text_refs = _csr(refs)
-        word_text_offsets, word_texts = _csr(word_rows[word] for word in words)
+        words, word_text_offsets, word_texts = _word_index(texts)
         return cls(
             texts=texts,
             text_ref_offsets=text_ref_offsets,
@@ -165,6 +152,128 @@ class SearchIndex(Plain):
             entry_field_counts=field_counts,
             entry_links=array("H", (min(_connections(catalogue, entry), 65535) for entry in catalogue.entries)),
         )
+
+    def patched(self, catalogue: TextSource, changed: Iterable[int]) -> SearchIndex:
+        """The index `build(catalogue)` makes, made from this one (built from as many entries) when
+        only the entries at the positions `changed` may differ from those it was built from (in
+        their texts, kind, title or links): their references are taken out and made again. The
+        entries are read only at those positions, and at those of entries that come to hold a
+        text first (the order of texts is their first occurrence, entry by entry)."""
+        mine = sorted(set(changed))
+        touched = set(mine)
+        processed_of: dict[str, str] = {}
+        # The changed entries' texts: their references by text, and each entry's texts in order.
+        added: dict[str, list[int]] = {}
+        order_in: dict[int, dict[str, int]] = {}
+        entry_kinds, entry_titles = array("B", self.entry_kinds), list(self.entry_titles)
+        field_counts, entry_links = array("B", self.entry_field_counts), array("H", self.entry_links)
+        width = len(FIELDS)
+        for position in mine:
+            entry = catalogue.entries[position]
+            found, counts = _entry_texts(catalogue, entry, processed_of)
+            base = position << FIELD_BITS
+            for processed, code in found:
+                row = added.setdefault(processed, [])
+                if not row or row[-1] != base | code:
+                    row.append(base | code)
+            order_in[position] = _first_places(found)
+            entry_kinds[position] = KIND_CODES[entry.KIND]
+            entry_titles[position] = entry.display_name
+            field_counts[position * width : (position + 1) * width] = array("B", counts)
+            entry_links[position] = min(_connections(catalogue, entry), 65535)
+        texts, offsets, refs = self.texts, self.text_ref_offsets, self.text_refs
+
+        def first_of(text_id: int) -> int:  # the entry holding a text first (texts are in that order)
+            return refs[offsets[text_id]] >> FIELD_BITS
+
+        # The texts whose references change (those of the changed entries, before and after),
+        # with their new references: (old number, or -1 for a new text; text; references).
+        id_of = {text: text_id for text_id, text in enumerate(texts)}
+        redone = {bisect.bisect_right(offsets, k) - 1 for k, ref in enumerate(refs) if ref >> FIELD_BITS in touched}
+        redone.update(id_of[text] for text in added if text in id_of)
+        moving: list[tuple[int, str, Sequence[int]]] = []
+        moved_to: set[int] = set()  # entries not changed that now hold a text first
+        for text_id in redone:
+            kept = [ref for ref in refs[offsets[text_id] : offsets[text_id + 1]] if ref >> FIELD_BITS not in touched]
+            # References are in entry order; an entry's own, in the order it gives them.
+            row = sorted(kept + added.get(texts[text_id], []), key=lambda ref: ref >> FIELD_BITS)
+            moving.append((text_id, texts[text_id], row))
+            if row and first_of(text_id) in touched and row[0] >> FIELD_BITS not in touched:
+                moved_to.add(row[0] >> FIELD_BITS)
+        moving += [(-1, text, row) for text, row in added.items() if text not in id_of]
+        # An entry that came to hold a text first places its texts anew: those it held first
+        # before (together in the old order) move too.
+        gone = set(redone)
+        every = range(len(texts))
+        for position in moved_to:
+            order_in[position] = _first_places(_entry_texts(catalogue, catalogue.entries[position], processed_of)[0])
+            start = bisect.bisect_left(every, position, key=first_of)
+            end = bisect.bisect_right(every, position, lo=start, key=first_of)
+            moving += [
+                (text_id, texts[text_id], refs[offsets[text_id] : offsets[text_id + 1]])
+                for text_id in range(start, end)
+                if text_id not in gone
+            ]
+            gone.update(range(start, end))
+        # Each text sorts by the entry holding it first, then by its place among that entry's
+        # texts: read for the changed entries and for those that came to hold a text first; the
+        # texts any other entry holds first are those it held first before, in the same order.
+        placed: list[tuple[tuple[int, int], int, str, Sequence[int]]] = []
+        for text_id, text, new_refs in moving:
+            if new_refs:
+                first = new_refs[0] >> FIELD_BITS
+                places = order_in.get(first)
+                placed.append(((first, text_id if places is None else places[text]), text_id, text, new_refs))
+        placed.sort(key=lambda item: item[0])
+        merged = _Merged(self)
+        for (first, rank), text_id, text, new_refs in placed:
+            # Before it, every text left in place whose (first holder, old number) sorts before.
+            merged.keep_until(bisect.bisect_left(every, (first, rank), key=lambda i: (first_of(i), i)), gone)
+            merged.add(text_id, text, new_refs)
+        merged.keep_until(len(texts), gone)
+        words, word_text_offsets, word_texts = self._patched_words(merged, gone)
+        return SearchIndex(
+            texts=merged.texts,
+            text_ref_offsets=merged.offsets,
+            text_refs=merged.refs,
+            words=words,
+            word_text_offsets=word_text_offsets,
+            word_texts=word_texts,
+            entry_kinds=entry_kinds,
+            entry_titles=entry_titles,
+            entry_field_counts=field_counts,
+            entry_links=entry_links,
+        )
+
+    def _patched_words(self, merged: _Merged, gone: set[int]) -> tuple[list[str], array[int], array[int]]:
+        """The word index (`_word_index`) of the patched index's texts, from this one's: each word's
+        texts renumbered, in the same order; only the words of texts added, taken out or placed
+        anew (`gone` from their old places) made again."""
+        new_id = merged.new_id
+        renumbered = [new_id[text_id] for text_id in self.word_texts]
+        found: dict[str, list[int]] = {}  # the words of the texts placed anew, and where
+        for number in merged.placed:
+            for word in dict.fromkeys(merged.texts[number].split()):
+                found.setdefault(word, []).append(number)
+        redone = {word for text_id in gone for word in self.texts[text_id].split()} | found.keys()
+        offsets, word_texts = self.word_text_offsets, self.word_texts
+        old_words = {word: number for number, word in enumerate(self.words)}
+        words: list[str] = []
+        rows: list[Sequence[int]] = []
+        for word in sorted([*self.words, *(word for word in found if word not in old_words)]):
+            place = old_words.get(word)
+            start, end = (0, 0) if place is None else (offsets[place], offsets[place + 1])
+            if word in redone:
+                kept = [new_id[text_id] for text_id in word_texts[start:end] if text_id not in gone]
+                row: Sequence[int] = sorted(kept + found.get(word, []))
+                if not row:
+                    continue
+            else:  # none of its texts moved: a word only a moved text has is in `redone`
+                row = renumbered[start:end]
+            words.append(word)
+            rows.append(row)
+        word_offsets, data = _csr(rows)
+        return words, word_offsets, data
 
     def search(self, query: str, kinds: Iterable[str] | None = None) -> list[Hit]:
         """Entries matching `query`, best first.
@@ -382,7 +491,83 @@ def _allowed_typos(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
 
 
-def _csr(rows: Iterable[list[int]]) -> tuple[array[int], array[int]]:
+class _Merged:
+    """The texts of a patched index and their references (CSR), made in order: runs of an old
+    index's texts kept as they were, and texts placed anew (SearchIndex.patched)."""
+
+    def __init__(self, old: SearchIndex) -> None:
+        self._old = old
+        self._kept = 0  # the old texts before this one are placed or gone
+        self.texts: list[str] = []
+        self.offsets = array("I", [0])
+        self.refs = array("I")
+        self.new_id = array("i", [-1]) * len(old.texts)  # each old text's number here, or -1
+        self.placed: list[int] = []  # the numbers here of the texts placed anew
+
+    def keep_until(self, stop: int, gone: set[int]) -> None:
+        """Keep the old texts before `stop` that are not `gone`, in their order."""
+        start = self._kept
+        for end in [*sorted(text_id for text_id in gone if start <= text_id < stop), stop]:
+            if end > start:
+                self._keep(start, end)
+            start = end + 1
+        self._kept = max(self._kept, stop)
+
+    def _keep(self, start: int, end: int) -> None:
+        offsets = self._old.text_ref_offsets
+        shift = len(self.refs) - offsets[start]
+        self.refs.extend(self._old.text_refs[offsets[start] : offsets[end]])
+        self.offsets.extend([offset + shift for offset in offsets[start + 1 : end + 1]])
+        self.new_id[start:end] = array("i", range(len(self.texts), len(self.texts) + end - start))
+        self.texts.extend(self._old.texts[start:end])
+
+    def add(self, text_id: int, text: str, row: Sequence[int]) -> None:
+        """Place a text anew (`text_id` its old number, or -1), with its references."""
+        if text_id >= 0:
+            self.new_id[text_id] = len(self.texts)
+        self.placed.append(len(self.texts))
+        self.texts.append(text)
+        self.refs.extend(row)
+        self.offsets.append(len(self.refs))
+
+
+def _entry_texts(
+    catalogue: TextSource, entry: Entry, processed_of: dict[str, str]
+) -> tuple[list[tuple[str, int]], list[int]]:
+    """An entry's searchable texts, normalised (those that normalise to nothing left out), each
+    with its field's code; and how many texts it has in each field (at most 255)."""
+    from rapidfuzz import utils
+
+    found: list[tuple[str, int]] = []
+    counts = [0] * len(FIELDS)
+    for field, text in search_texts(catalogue, entry):
+        code = FIELD_CODES[field]
+        counts[code] += 1
+        processed = processed_of.get(text)
+        if processed is None:
+            processed = processed_of[text] = utils.default_process(text)
+        if processed:
+            found.append((processed, code))
+    return found, [min(count, 255) for count in counts]
+
+
+def _first_places(found: list[tuple[str, int]]) -> dict[str, int]:
+    """Each text's place among an entry's distinct texts."""
+    return {text: place for place, text in enumerate(dict.fromkeys(text for text, _ in found))}
+
+
+def _word_index(texts: list[str]) -> tuple[list[str], array[int], array[int]]:
+    """The distinct words of `texts`, sorted, and the texts each is in (CSR form)."""
+    word_rows: dict[str, list[int]] = {}
+    for text_id, text in enumerate(texts):
+        for word in dict.fromkeys(text.split()):
+            word_rows.setdefault(word, []).append(text_id)
+    words = sorted(word_rows)
+    offsets, data = _csr(word_rows[word] for word in words)
+    return words, offsets, data
+
+
+def _csr(rows: Iterable[Sequence[int]]) -> tuple[array[int], array[int]]:
     offsets = array("I", [0])
     data = array("I")
     for row in rows:
