@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..catalogue.catalog import Catalogue
 from ..catalogue.models import Entry
@@ -329,7 +329,9 @@ def _build(
     with paused_gc(), _Staged() as tables:
         sizes = [(path, len(raw)) for path, raw in contents]
         digests: list[tuple[int, str, str]] = []
-        entries, tables.rows, problems = _parse_and_check(contents, tables.keep, let_go=True, digests=digests)
+        entries, tables.rows, problems = _parse_and_check(
+            contents, tables.keep, let_go=True, digests=digests, keep_encoded=tables.keep_encoded
+        )
         problems = left_out + problems
         catalogue = Catalogue(entries)
         meta = {
@@ -364,7 +366,11 @@ class _Staged:
 
     def keep(self, table: dict[str, Any]) -> int:
         """Stage a table; its row."""
-        self._pending.append((len(self._pending) + self._written + 1, self._encode(table)))
+        return self.keep_encoded(self._encode(table))
+
+    def keep_encoded(self, data: str) -> int:
+        """Stage a table already encoded (schema.encode_table); its row."""
+        self._pending.append((len(self._pending) + self._written + 1, data))
         if len(self._pending) >= 1000:
             self._flush()
         return self._written + len(self._pending)
@@ -477,8 +483,10 @@ def _parse_and_check(
     let_go: bool = False,
     known: dict[str, str] | None = None,
     digests: list[tuple[int, str, str]] | None = None,
+    keep_encoded: Callable[[str], Any] | None = None,
 ) -> tuple[list[Entry], list[Any], list[Problem]]:
-    """The good entries (validation.good_entries), each with `keep(its TOML table)`; every
+    """The good entries (validation.good_entries), each with `keep(its TOML table)` (or, for a
+    table a helper process read, `keep_encoded(its JSON)` if given: see `_pieces`); every
     problem, the root causes first (see `_root_causes_first`).
 
     A big file is parsed and checked in pieces (`_pieces`), each piece's tables let go once its
@@ -507,7 +515,7 @@ def _parse_and_check(
         if let_go:
             contents[number] = (path, b"")
         found: list[tuple[str, str]] | None = None if digests is None else []
-        pieces = _pieces(path, text, keep, found)
+        pieces = _pieces(path, text, keep, found, keep_encoded)
         if pieces is not None:
             parts += pieces
             if digests is not None and found is not None:
@@ -536,8 +544,19 @@ def _parse_and_check(
 PIECE_TABLES = 2000
 
 
+# A file of at least this many pieces has the later share of them read by a helper process
+# (forked.Helper), where there are two cores: forking, and handing back the checked entries as
+# JSON, cost less than the parsing and checking they save from about 8 pieces on.
+PARALLEL_PIECES = 8
+HELPER_SHARE = 0.5
+
+
 def _pieces(
-    path: str, text: str, keep: Callable[[dict[str, Any]], Any], digests: list[tuple[str, str]] | None = None
+    path: str,
+    text: str,
+    keep: Callable[[dict[str, Any]], Any],
+    digests: list[tuple[str, str]] | None = None,
+    keep_encoded: Callable[[str], Any] | None = None,
 ) -> list[CheckedPart] | None:
     """A big file's tables parsed and checked a piece at a time (`_piece_texts`); or None if the
     file is small, or if its pieces could be read differently from the whole (then the whole file
@@ -546,33 +565,111 @@ def _pieces(
     A piece read alone is read as within the file when every piece parses, holds only arrays of
     entry tables, and each kind's tables are in one run (the whole file's order): a header inside
     a multi-line string or array leaves a piece with an unclosed one, which does not parse.
-    """
-    import tomli
 
-    from ..catalogue.models import TYPE_BY_TABLE
+    Where it pays (PARALLEL_PIECES), a forked helper reads the later pieces while this process
+    reads the first; their entries come back as their tables' JSON, which `keep_encoded` keeps
+    as is (else each is `keep`'s, as a table). If the helper fails, this process reads them too.
+    """
     from ..catalogue.validation import ParsedFile, check_part
+    from . import forked
 
     texts = _piece_texts(text)
     if texts is None:
         return None
-    parts = []
-    found: list[tuple[str, str]] = []
-    for piece in texts:
-        try:
-            data = tomli.loads(piece)
-        except (tomli.TOMLDecodeError, RecursionError):
+    digested = digests is not None
+    split = len(texts) - round(len(texts) * HELPER_SHARE) if len(texts) >= PARALLEL_PIECES else len(texts)
+    with contextlib.ExitStack() as stack:
+        later = texts[split:]
+        helper = forked.start(lambda: _checked_alone(path, text, later, digested)) if later else None
+        if helper is None:
+            split = len(texts)  # all read here
+        else:
+            stack.enter_context(helper)
+        parts = []
+        found: list[tuple[str, str]] = []
+        for piece in texts[:split]:
+            data = _parsed_piece(piece)
+            if data is None:
+                return None
+            if digested:
+                found.append(_digests(piece, data))
+            parts.append(check_part(ParsedFile(path, text, data), keep))
+        handed = helper.result() if helper is not None else None
+        if handed is not None:
+            checked = cast("list[_Alone] | None", handed[0])  # what _checked_alone returned there
+        else:
+            checked = _checked_alone(path, text, texts[split:], digested)
+        if checked is None:
             return None
-        if not all(
-            key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
-            for key, value in data.items()
-        ):
-            return None
-        if digests is not None:
-            found.append(_digests(piece, data))
-        parts.append(check_part(ParsedFile(path, text, data), keep))
+        for digest, part in checked:
+            if digest is not None:
+                found.append(digest)
+            parts.append(_kept(part, path, text, keep, keep_encoded))
     if digests is not None:
         digests += found
     return parts
+
+
+def _parsed_piece(piece: str) -> dict[str, Any] | None:
+    """A piece's tables, if it parses alone and holds only arrays of entry tables (see `_pieces`)."""
+    import tomli
+
+    from ..catalogue.models import TYPE_BY_TABLE
+
+    try:
+        data = tomli.loads(piece)
+    except (tomli.TOMLDecodeError, RecursionError):
+        return None
+    if not all(
+        key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
+        for key, value in data.items()
+    ):
+        return None
+    return data
+
+
+# A piece checked alone: its digests (if asked for), then its entries' kinds and tables as JSON,
+# its problems and the summaries of its entries left out for their types (validation.CheckedPart).
+_Alone = tuple[tuple[str, str] | None, tuple[list[tuple[str, str]], list[Problem], list[Any]]]
+
+
+def _checked_alone(path: str, text: str, pieces: list[str], digested: bool) -> list[_Alone] | None:
+    """`pieces` of the file at `path` (whose text is `text`) parsed and checked, in plain data a
+    helper process can hand back; None if one cannot be read alone (see `_pieces`)."""
+    from ..catalogue.validation import ParsedFile, check_part
+    from .schema import encode_table
+
+    checked: list[_Alone] = []
+    for piece in pieces:
+        data = _parsed_piece(piece)
+        if data is None:
+            return None
+        digest = _digests(piece, data) if digested else None
+        part = check_part(ParsedFile(path, text, data), encode_table)
+        tables = [(entry.TABLE, encoded) for entry, encoded in part.pairs]
+        checked.append((digest, (tables, part.problems, part.salvaged)))
+    return checked
+
+
+def _kept(
+    part: tuple[list[tuple[str, str]], list[Problem], list[Any]],
+    path: str,
+    text: str,
+    keep: Callable[[dict[str, Any]], Any],
+    keep_encoded: Callable[[str], Any] | None,
+) -> CheckedPart:
+    """A piece `_checked_alone` checked, as `check_part` would have made it here: each entry
+    built from its table, beside what `keep_encoded` (or `keep`) makes of it."""
+    from ..catalogue.models import TYPE_BY_TABLE, entry_from_table
+    from ..catalogue.validation import CheckedPart, ParsedFile
+
+    tables, problems, salvaged = part
+    pairs = []
+    for kind, encoded in tables:
+        table = json.loads(encoded)
+        entry = entry_from_table(TYPE_BY_TABLE[kind], table)
+        pairs.append((entry, keep_encoded(encoded) if keep_encoded is not None else keep(table)))
+    return CheckedPart(ParsedFile(path, text, {}), pairs, problems, salvaged)
 
 
 def _piece_texts(text: str) -> list[str] | None:
