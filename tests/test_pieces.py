@@ -184,3 +184,20 @@ def test_a_helper_that_fails_changes_nothing(monkeypatch: pytest.MonkeyPatch) ->
     unhelped, forks = _read(monkeypatch, contents, cores=2)
     assert forks == 0
     assert unhelped == alone
+
+
+def test_a_pieces_content_digest_is_made_from_its_tables_encodings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """loader._encoded builds the content's JSON from each table's, once: the digest must be the
+    one of encoding the whole piece (`_digests`, which patch.py and a reuse compare with)."""
+    import tomli
+
+    monkeypatch.setattr(loader, "PIECE_TABLES", 50)
+    pieces = [piece for path, raw in _bundled() for piece in (loader._piece_texts(raw.decode()) or [raw.decode()])]
+    pieces.append('[[paper]]\nid = "ü"\ntitle = "引号 \\" \\\\ \\u2028"\ncode = [{ url = "u", official = false }]\n')
+    pieces.append("[[dataset]]\n[[paper]]\n")  # tables of two kinds, and nearly empty ones
+    assert len(pieces) > 20
+    for piece in pieces:
+        data = tomli.loads(piece)
+        content, encoded = loader._encoded(data)
+        assert content == loader._digests(piece, data)[1]
+        assert sorted(encoded.values()) == sorted(schema.encode_table(t) for tables in data.values() for t in tables)

@@ -591,9 +591,14 @@ def _pieces(
             data = _parsed_piece(piece)
             if data is None:
                 return None
+            if not digested and keep_encoded is None:
+                parts.append(check_part(ParsedFile(path, text, data), keep))
+                continue
+            content, encoded = _encoded(data)  # each table encoded once, for the digest and the store
             if digested:
-                found.append(_digests(piece, data))
-            parts.append(check_part(ParsedFile(path, text, data), keep))
+                found.append((store.digest(piece), content))
+            stage = keep if keep_encoded is None else functools.partial(_keep_encoded, keep_encoded, encoded)
+            parts.append(check_part(ParsedFile(path, text, data), stage))
         handed = helper.result() if helper is not None else None
         if handed is not None:
             checked = cast("list[_Alone] | None", handed[0])  # what _checked_alone returned there
@@ -637,15 +642,15 @@ def _checked_alone(path: str, text: str, pieces: list[str], digested: bool) -> l
     """`pieces` of the file at `path` (whose text is `text`) parsed and checked, in plain data a
     helper process can hand back; None if one cannot be read alone (see `_pieces`)."""
     from ..catalogue.validation import ParsedFile, check_part
-    from .schema import encode_table
 
     checked: list[_Alone] = []
     for piece in pieces:
         data = _parsed_piece(piece)
         if data is None:
             return None
-        digest = _digests(piece, data) if digested else None
-        part = check_part(ParsedFile(path, text, data), encode_table)
+        content, encoded = _encoded(data)
+        digest = (store.digest(piece), content) if digested else None
+        part = check_part(ParsedFile(path, text, data), functools.partial(_keep_encoded, str, encoded))
         tables = [(entry.TABLE, encoded) for entry, encoded in part.pairs]
         checked.append((digest, (tables, part.problems, part.salvaged)))
     return checked
@@ -694,6 +699,27 @@ def _cut(text: str) -> list[tuple[str, int, str]]:
     # Every piece of a big file holds PIECE_TABLES headers but the last (`_piece_texts`).
     counts = [PIECE_TABLES] * (len(texts) - 1) + [len(_headers(texts[-1]))]
     return [(piece, count, store.digest(piece)) for piece, count in zip(texts, counts, strict=True)]
+
+
+def _encoded(data: dict[str, list[dict[str, Any]]]) -> tuple[str, dict[int, str]]:
+    """The digest of a piece's content (`_digests`), and each of its tables encoded as the store
+    keeps it (schema.encode_table), by the table's id: each table is encoded once for both. The
+    content's JSON is made from the tables' own, as the encoder writes it: `{"kind":[a,b],...}`."""
+    from .schema import encode_table
+
+    encoded: dict[int, str] = {}
+    runs = []
+    for kind, tables in data.items():
+        items = []
+        for table in tables:
+            items.append(encoded.setdefault(id(table), encode_table(table)))
+        runs.append(f'"{kind}":[{",".join(items)}]')  # a kind is a table name, which JSON writes as is
+    return store.digest("{" + ",".join(runs) + "}"), encoded
+
+
+def _keep_encoded(keep: Callable[[str], Any], encoded: dict[int, str], table: dict[str, Any]) -> Any:
+    """`keep` of a table's encoding (`_encoded`), for `check_part`, which hands over the table."""
+    return keep(encoded[id(table)])
 
 
 def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:
