@@ -3,7 +3,8 @@
 A first build of a big catalogue has work that splits cleanly: its pieces are parsed and
 checked independently (loader._pieces). A forked child shares everything the parent had (the
 files' text, the loaded modules) without pickling any of it, and hands back only its result,
-pickled into a temporary file. The helper only ever saves time: if it fails in any way (an
+pickled into a temporary file item by item, and read back the same way (so that neither process
+holds all of it at once). The helper only ever saves time: if it fails in any way (an
 exception, a signal, no result), the caller does the work itself, so nothing a helper does can
 change an answer.
 """
@@ -11,11 +12,12 @@ change an answer.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 
 def usable_cores() -> int:
@@ -25,7 +27,7 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def start(work: Callable[[], object]) -> Helper | None:
+def start(work: Callable[[], Iterable[object]]) -> Helper | None:
     """A helper process running `work()`, or None where one cannot help (a single core, no fork)
     or cannot be had (no temporary file, no process to spare): the caller then does the work."""
     if usable_cores() < 2:
@@ -37,13 +39,13 @@ def start(work: Callable[[], object]) -> Helper | None:
 
 
 class Helper:
-    """A forked process running `work()`; `result()` waits for what it returned.
+    """A forked process running `work()`; `results()` waits for it, then reads what it made.
 
     Use it as a context manager: leaving the block (an error, Ctrl-C) stops a helper still at work
     and removes its file.
     """
 
-    def __init__(self, work: Callable[[], object]) -> None:
+    def __init__(self, work: Callable[[], Iterable[object]]) -> None:
         handle, self._path = tempfile.mkstemp(prefix="rlhf-helper-", suffix=".pickle")
         os.close(handle)
         try:
@@ -54,24 +56,31 @@ class Helper:
         if self._pid == 0:  # the helper: never returns, and touches nothing of its parent's
             code = 1
             try:
-                made = work()
                 with open(self._path, "wb") as out:
-                    pickle.dump(made, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    for item in work():
+                        pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
 
-    def result(self) -> tuple[object] | None:
-        """What `work()` returned, as a 1-tuple; None if the helper failed."""
+    def results(self) -> Iterator[object] | None:
+        """The items `work()` made, read one at a time; None if the helper failed (then nothing
+        it made is used)."""
         _, status = os.waitpid(self._pid, 0)
         self._pid = 0
         if os.waitstatus_to_exitcode(status) != 0:
             return None
         try:
-            with open(self._path, "rb") as stream:
-                return (pickle.load(stream),)
-        except (OSError, pickle.UnpicklingError, EOFError):
+            stream = open(self._path, "rb")  # noqa: SIM115  # closed by _items, once read
+        except OSError:
             return None
+        return self._items(stream)
+
+    @staticmethod
+    def _items(stream: io.BufferedReader) -> Iterator[object]:
+        with stream:
+            while stream.peek(1):
+                yield pickle.load(stream)
 
     def __enter__(self) -> Helper:
         return self

@@ -599,17 +599,15 @@ def _pieces(
                 found.append((store.digest(piece), content))
             stage = keep if keep_encoded is None else functools.partial(_keep_encoded, keep_encoded, encoded)
             parts.append(check_part(ParsedFile(path, text, data), stage))
-        handed = helper.result() if helper is not None else None
-        if handed is not None:
-            checked = cast("list[_Alone] | None", handed[0])  # what _checked_alone returned there
-        else:
-            checked = _checked_alone(path, text, texts[split:], digested)
-        if checked is None:
+        handed = helper.results() if helper is not None else None
+        later_parts = handed if handed is not None else _checked_alone(path, text, texts[split:], digested)
+        try:
+            for digest, part in cast("Iterator[_Alone]", later_parts):  # what _checked_alone yields
+                if digest is not None:
+                    found.append(digest)
+                parts.append(_kept(part, path, text, keep, keep_encoded))
+        except _NotAlone:  # a piece read here does not read alone: the whole file is parsed
             return None
-        for digest, part in checked:
-            if digest is not None:
-                found.append(digest)
-            parts.append(_kept(part, path, text, keep, keep_encoded))
     if digests is not None:
         digests += found
     return parts
@@ -638,22 +636,26 @@ def _parsed_piece(piece: str) -> dict[str, Any] | None:
 _Alone = tuple[tuple[str, str] | None, tuple[list[tuple[str, str]], list[Problem], list[Any]]]
 
 
-def _checked_alone(path: str, text: str, pieces: list[str], digested: bool) -> list[_Alone] | None:
-    """`pieces` of the file at `path` (whose text is `text`) parsed and checked, in plain data a
-    helper process can hand back; None if one cannot be read alone (see `_pieces`)."""
+class _NotAlone(Exception):
+    """A piece of a file does not read alone as it reads within the file (see `_pieces`)."""
+
+
+def _checked_alone(path: str, text: str, pieces: list[str], digested: bool) -> Iterator[_Alone]:
+    """`pieces` of the file at `path` (whose text is `text`) parsed and checked one by one, in
+    plain data a helper process can hand back; _NotAlone if one cannot be read alone (a helper
+    then fails, and this process finds it again)."""
     from ..catalogue.validation import ParsedFile, check_part
 
-    checked: list[_Alone] = []
     for piece in pieces:
         data = _parsed_piece(piece)
         if data is None:
-            return None
+            raise _NotAlone
         content, encoded = _encoded(data)
         digest = (store.digest(piece), content) if digested else None
+        # Each entry's table is kept as its JSON (str: the encoding as it is).
         part = check_part(ParsedFile(path, text, data), functools.partial(_keep_encoded, str, encoded))
-        tables = [(entry.TABLE, encoded) for entry, encoded in part.pairs]
-        checked.append((digest, (tables, part.problems, part.salvaged)))
-    return checked
+        tables = [(entry.TABLE, table_json) for entry, table_json in part.pairs]
+        yield digest, (tables, part.problems, part.salvaged)
 
 
 def _kept(
