@@ -97,3 +97,107 @@ def test_tables_staged_on_disk_leave_nothing_and_match_memory(monkeypatch: pytes
     in_memory = _built(monkeypatch, tmp_path / "b")
     assert len(on_disk) > 100
     assert on_disk == in_memory
+
+
+def _papers_edited_late(edit: str) -> list[tuple[str, bytes]]:
+    """The bundled catalogue with `edit` placed before its 800th [[paper]]: in a piece a helper reads."""
+    contents = []
+    for path, raw in _bundled():
+        if path.endswith("papers.toml"):
+            text = raw.decode()
+            place = -1
+            for _ in range(800):
+                place = text.index("[[paper]]", place + 1)
+            raw = (text[:place] + edit + text[place:]).encode()
+        contents.append((path, raw))
+    return contents
+
+
+def _read(monkeypatch: pytest.MonkeyPatch, contents: list[tuple[str, bytes]], cores: int) -> tuple[Any, int]:
+    """`_parse_and_check` of `contents` in pieces of two tables, with a helper process where
+    `cores` allows one (forked.usable_cores); and how many processes were forked."""
+    import os
+
+    from rlhf_cli.loading import forked
+
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    monkeypatch.setattr(forked, "usable_cores", lambda: cores)
+    monkeypatch.setattr(loader, "PIECE_TABLES", 2)
+    digests: list[tuple[int, str, str]] = []
+    entries, tables, problems = loader._parse_and_check(contents, schema.encode_table, digests=digests)
+    return ([repr(entry) for entry in entries], tables, problems, digests), len(forks)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "",
+        '[[paper]]\nid = "bad-year"\ntitle = "T"\nyear = "2020"\n\n',  # a wrong type
+        '[[paper]]\nid = "instructgpt"\ntitle = "Again"\nyear = 2022\n\n',  # an id the parent's pieces hold
+        '[[paper]]\nid = "linked"\ntitle = "T"\nyear = 2022\ndatasets = ["no-such-dataset"]\n\n',
+        '[[paper]]\nid = "notes"\ntitle = "T"\nyear = 2022\nnotes = """\n[[paper]]\nid = "fake"\n"""\n\n',
+        '[[paper]]\nid = "unclosed\ntitle = "T"\n\n',  # the helper's piece does not parse: the file is read whole
+    ],
+)
+def test_pieces_a_helper_reads_are_those_read_here(monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    contents = _papers_edited_late(edit)
+    helped, forks = _read(monkeypatch, contents, cores=2)
+    alone, no_forks = _read(monkeypatch, contents, cores=1)
+    assert forks > 0 and no_forks == 0  # a helper for each file of 8 pieces or more
+    assert helped == alone
+    assert len(helped[0]) > (100 if "unclosed" in edit else 800)  # the papers file left out, or not
+    if edit:
+        assert helped[2]  # the edit's problem, found by the helper, is reported as here
+
+
+def test_a_helper_that_fails_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    contents = _papers_edited_late('[[paper]]\nid = "bad-year"\ntitle = "T"\nyear = "2020"\n\n')
+    alone, _ = _read(monkeypatch, contents, cores=1)
+    parent = os.getpid()
+    checked_alone = loader._checked_alone
+
+    def failing_in_the_helper(*args: Any) -> Any:
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fails")
+        return checked_alone(*args)
+
+    monkeypatch.setattr(loader, "_checked_alone", failing_in_the_helper)
+    failed, forks = _read(monkeypatch, contents, cores=2)
+    assert forks > 0
+    assert failed == alone
+
+    def no_temporary_file(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_temporary_file)  # no helper can start: all read here
+    unhelped, forks = _read(monkeypatch, contents, cores=2)
+    assert forks == 0
+    assert unhelped == alone
+
+
+def test_a_pieces_content_digest_is_made_from_its_tables_encodings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """loader._encoded builds the content's JSON from each table's, once: the digest must be the
+    one of encoding the whole piece (`_digests`, which patch.py and a reuse compare with)."""
+    import tomli
+
+    monkeypatch.setattr(loader, "PIECE_TABLES", 50)
+    pieces = [piece for path, raw in _bundled() for piece in (loader._piece_texts(raw.decode()) or [raw.decode()])]
+    pieces.append('[[paper]]\nid = "ü"\ntitle = "引号 \\" \\\\ \\u2028"\ncode = [{ url = "u", official = false }]\n')
+    pieces.append("[[dataset]]\n[[paper]]\n")  # tables of two kinds, and nearly empty ones
+    assert len(pieces) > 20
+    for piece in pieces:
+        data = tomli.loads(piece)
+        content, encoded = loader._encoded(data)
+        assert content == loader._digests(piece, data)[1]
+        assert sorted(encoded.values()) == sorted(schema.encode_table(t) for tables in data.values() for t in tables)

@@ -316,12 +316,12 @@ def _store_rows(folder: Path) -> dict[str, list[Any]]:
 def test_a_store_built_by_two_processes_is_the_one_built_by_one(
     run: Run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
 ) -> None:
-    from rlhf_cli.loading import schema
+    from rlhf_cli.loading import forked, schema
 
     folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))
-    monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 7)  # 43 entries: 7 segments, the helper makes 4
+    monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 7)  # 43 entries: 7 segments, the helper makes 3
     monkeypatch.setattr(schema, "PARALLEL_ENTRIES", 10)
-    monkeypatch.setattr(schema, "_cores", lambda: 2)
+    monkeypatch.setattr(forked, "usable_cores", lambda: 2)
     forks: list[int] = []
     fork = os.fork
 
@@ -330,7 +330,7 @@ def test_a_store_built_by_two_processes_is_the_one_built_by_one(
         return fork()
 
     monkeypatch.setattr(os, "fork", counted)
-    assert schema._split(43) == 21
+    assert schema._split(43) == 28
     parallel, parallel_answers = _store_rows(folder), answers(run, folder)
     assert len(forks) == 1
     for store_file in isolated_environment.glob("catalogue-*.sqlite"):

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..catalogue.catalog import Catalogue
 from ..catalogue.models import Entry
@@ -328,7 +328,9 @@ def _build(
     with paused_gc(), _Staged() as tables:
         sizes = [(path, len(raw)) for path, raw in contents]
         digests: list[tuple[int, str, str]] = []
-        entries, tables.rows, problems = _parse_and_check(contents, tables.keep, let_go=True, digests=digests)
+        entries, tables.rows, problems = _parse_and_check(
+            contents, tables.keep, let_go=True, digests=digests, keep_encoded=tables.keep_encoded
+        )
         problems = left_out + problems
         catalogue = Catalogue(entries)
         meta = {
@@ -363,7 +365,11 @@ class _Staged:
 
     def keep(self, table: dict[str, Any]) -> int:
         """Stage a table; its row."""
-        self._pending.append((len(self._pending) + self._written + 1, self._encode(table)))
+        return self.keep_encoded(self._encode(table))
+
+    def keep_encoded(self, data: str) -> int:
+        """Stage a table already encoded (schema.encode_table); its row."""
+        self._pending.append((len(self._pending) + self._written + 1, data))
         if len(self._pending) >= 1000:
             self._flush()
         return self._written + len(self._pending)
@@ -476,8 +482,10 @@ def _parse_and_check(
     let_go: bool = False,
     known: dict[str, str] | None = None,
     digests: list[tuple[int, str, str]] | None = None,
+    keep_encoded: Callable[[str], Any] | None = None,
 ) -> tuple[list[Entry], list[Any], list[Problem]]:
-    """The good entries (validation.good_entries), each with `keep(its TOML table)`; every
+    """The good entries (validation.good_entries), each with `keep(its TOML table)` (or, for a
+    table a helper process read, `keep_encoded(its JSON)` if given: see `_pieces`); every
     problem, the root causes first (see `_root_causes_first`).
 
     A big file is parsed and checked in pieces (`_pieces`), each piece's tables let go once its
@@ -506,7 +514,7 @@ def _parse_and_check(
         if let_go:
             contents[number] = (path, b"")
         found: list[tuple[str, str]] | None = None if digests is None else []
-        pieces = _pieces(path, text, keep, found)
+        pieces = _pieces(path, text, keep, found, keep_encoded)
         if pieces is not None:
             parts += pieces
             if digests is not None and found is not None:
@@ -535,8 +543,19 @@ def _parse_and_check(
 PIECE_TABLES = 2000
 
 
+# A file of at least this many pieces has the later share of them read by a helper process
+# (forked.Helper), where there are two cores: forking, and handing back the checked entries as
+# JSON, cost less than the parsing and checking they save from about 8 pieces on.
+PARALLEL_PIECES = 8
+HELPER_SHARE = 0.5
+
+
 def _pieces(
-    path: str, text: str, keep: Callable[[dict[str, Any]], Any], digests: list[tuple[str, str]] | None = None
+    path: str,
+    text: str,
+    keep: Callable[[dict[str, Any]], Any],
+    digests: list[tuple[str, str]] | None = None,
+    keep_encoded: Callable[[str], Any] | None = None,
 ) -> list[CheckedPart] | None:
     """A big file's tables parsed and checked a piece at a time (`_piece_texts`); or None if the
     file is small, or if its pieces could be read differently from the whole (then the whole file
@@ -545,33 +564,118 @@ def _pieces(
     A piece read alone is read as within the file when every piece parses, holds only arrays of
     entry tables, and each kind's tables are in one run (the whole file's order): a header inside
     a multi-line string or array leaves a piece with an unclosed one, which does not parse.
-    """
-    import tomli
 
-    from ..catalogue.models import TYPE_BY_TABLE
+    Where it pays (PARALLEL_PIECES), a forked helper reads the later pieces while this process
+    reads the first; their entries come back as their tables' JSON, which `keep_encoded` keeps
+    as is (else each is `keep`'s, as a table). If the helper fails, this process reads them too.
+    """
     from ..catalogue.validation import ParsedFile, check_part
+    from . import forked
 
     texts = _piece_texts(text)
     if texts is None:
         return None
-    parts = []
-    found: list[tuple[str, str]] = []
-    for piece in texts:
+    digested = digests is not None
+    split = len(texts) - round(len(texts) * HELPER_SHARE) if len(texts) >= PARALLEL_PIECES else len(texts)
+    with contextlib.ExitStack() as stack:
+        later = texts[split:]
+        helper = forked.start(lambda: _checked_alone(path, text, later, digested)) if later else None
+        if helper is None:
+            split = len(texts)  # all read here
+        else:
+            stack.enter_context(helper)
+        parts = []
+        found: list[tuple[str, str]] = []
+        for piece in texts[:split]:
+            data = _parsed_piece(piece)
+            if data is None:
+                return None
+            if not digested and keep_encoded is None:
+                parts.append(check_part(ParsedFile(path, text, data), keep))
+                continue
+            content, encoded = _encoded(data)  # each table encoded once, for the digest and the store
+            if digested:
+                found.append((store.digest(piece), content))
+            stage = keep if keep_encoded is None else functools.partial(_keep_encoded, keep_encoded, encoded)
+            parts.append(check_part(ParsedFile(path, text, data), stage))
+        handed = helper.results() if helper is not None else None
+        later_parts = handed if handed is not None else _checked_alone(path, text, texts[split:], digested)
         try:
-            data = tomli.loads(piece)
-        except (tomli.TOMLDecodeError, RecursionError):
+            for digest, part in cast("Iterator[_Alone]", later_parts):  # what _checked_alone yields
+                if digest is not None:
+                    found.append(digest)
+                parts.append(_kept(part, path, text, keep, keep_encoded))
+        except _NotAlone:  # a piece read here does not read alone: the whole file is parsed
             return None
-        if not all(
-            key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
-            for key, value in data.items()
-        ):
-            return None
-        if digests is not None:
-            found.append(_digests(piece, data))
-        parts.append(check_part(ParsedFile(path, text, data), keep))
     if digests is not None:
         digests += found
     return parts
+
+
+def _parsed_piece(piece: str) -> dict[str, Any] | None:
+    """A piece's tables, if it parses alone and holds only arrays of entry tables (see `_pieces`)."""
+    import tomli
+
+    from ..catalogue.models import TYPE_BY_TABLE
+
+    try:
+        data = tomli.loads(piece)
+    except (tomli.TOMLDecodeError, RecursionError):
+        return None
+    if not all(
+        key in TYPE_BY_TABLE and isinstance(value, list) and all(isinstance(item, dict) for item in value)
+        for key, value in data.items()
+    ):
+        return None
+    return data
+
+
+# A piece checked alone: its digests (if asked for), then its entries' kinds and tables as JSON,
+# its problems and the summaries of its entries left out for their types (validation.CheckedPart).
+_Alone = tuple[tuple[str, str] | None, tuple[list[tuple[str, str]], list[Problem], list[Any]]]
+
+
+class _NotAlone(Exception):
+    """A piece of a file does not read alone as it reads within the file (see `_pieces`)."""
+
+
+def _checked_alone(path: str, text: str, pieces: list[str], digested: bool) -> Iterator[_Alone]:
+    """`pieces` of the file at `path` (whose text is `text`) parsed and checked one by one, in
+    plain data a helper process can hand back; _NotAlone if one cannot be read alone (a helper
+    then fails, and this process finds it again)."""
+    from ..catalogue.validation import ParsedFile, check_part
+
+    for piece in pieces:
+        data = _parsed_piece(piece)
+        if data is None:
+            raise _NotAlone
+        content, encoded = _encoded(data)
+        digest = (store.digest(piece), content) if digested else None
+        # Each entry's table is kept as its JSON (str: the encoding as it is).
+        part = check_part(ParsedFile(path, text, data), functools.partial(_keep_encoded, str, encoded))
+        tables = [(entry.TABLE, table_json) for entry, table_json in part.pairs]
+        yield digest, (tables, part.problems, part.salvaged)
+
+
+def _kept(
+    part: tuple[list[tuple[str, str]], list[Problem], list[Any]],
+    path: str,
+    text: str,
+    keep: Callable[[dict[str, Any]], Any],
+    keep_encoded: Callable[[str], Any] | None,
+) -> CheckedPart:
+    """A piece `_checked_alone` checked, as `check_part` would have made it here: each entry
+    built from its table, beside what `keep_encoded` (or `keep`) makes of it."""
+    from ..catalogue.models import TYPE_BY_TABLE, entry_from_table
+    from ..catalogue.validation import CheckedPart, ParsedFile
+
+    tables, problems, salvaged = part
+    pairs = []
+    for kind, encoded in tables:
+        table = json.loads(encoded)
+        entry = entry_from_table(TYPE_BY_TABLE[kind], table)
+        pairs.append((entry, keep_encoded(encoded) if keep_encoded is not None else keep(table)))
+    return CheckedPart(ParsedFile(path, text, {}), pairs, problems, salvaged)
 
 
 def _piece_texts(text: str) -> list[str] | None:
@@ -596,6 +700,27 @@ def _cut(text: str) -> list[tuple[str, int, str]]:
     # Every piece of a big file holds PIECE_TABLES headers but the last (`_piece_texts`).
     counts = [PIECE_TABLES] * (len(texts) - 1) + [len(_headers(texts[-1]))]
     return [(piece, count, store.digest(piece)) for piece, count in zip(texts, counts, strict=True)]
+
+
+def _encoded(data: dict[str, list[dict[str, Any]]]) -> tuple[str, dict[int, str]]:
+    """The digest of a piece's content (`_digests`), and each of its tables encoded as the store
+    keeps it (schema.encode_table), by the table's id: each table is encoded once for both. The
+    content's JSON is made from the tables' own, as the encoder writes it: `{"kind":[a,b],...}`."""
+    from .schema import encode_table
+
+    encoded: dict[int, str] = {}
+    runs = []
+    for kind, tables in data.items():
+        items = []
+        for table in tables:
+            items.append(encoded.setdefault(id(table), encode_table(table)))
+        runs.append(f'"{kind}":[{",".join(items)}]')  # a kind is a table name, which JSON writes as is
+    return store.digest("{" + ",".join(runs) + "}"), encoded
+
+
+def _keep_encoded(keep: Callable[[str], Any], encoded: dict[int, str], table: dict[str, Any]) -> Any:
+    """`keep` of a table's encoding (`_encoded`), for `check_part`, which hands over the table."""
+    return keep(encoded[id(table)])
 
 
 def _digests(text: str, data: dict[str, Any]) -> tuple[str, str]:

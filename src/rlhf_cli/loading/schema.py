@@ -167,27 +167,20 @@ def fill(
 DERIVED_TABLES = ("names", "lookup_keys", "terms", "links", "code", "search_index", "search_segments")
 # A catalogue of at least this many entries is built by two processes (`_Helper`), where there
 # are two cores to run them; the helper makes the derived rows of the later segments, this
-# share of them.
+# share of them (half: this process writes the entries' own rows first).
 PARALLEL_ENTRIES = 2 * SEGMENT_ENTRIES
-HELPER_SHARE = 0.6
+HELPER_SHARE = 0.5
 
 
 def _split(count: int) -> int:
     """The first position whose derived rows a helper process makes (`count` if none: too few
     entries, one core, or no fork); a segment's first, so that each process makes whole ones."""
-    if count < PARALLEL_ENTRIES or _cores() < 2:
+    from .forked import usable_cores
+
+    if count < PARALLEL_ENTRIES or usable_cores() < 2:
         return count
     segments = -(-count // SEGMENT_ENTRIES)
     return max(1, round(segments * (1 - HELPER_SHARE))) * SEGMENT_ENTRIES
-
-
-def _cores() -> int:
-    """The cores this process may run on, if it can fork (a helper process needs both)."""
-    import os
-
-    if not hasattr(os, "fork"):
-        return 1
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def write_derived(
