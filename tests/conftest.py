@@ -132,6 +132,20 @@ class Run:
 
 
 @pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item for each process forked during the test (os.fork, counted): the store's helpers."""
+    forked: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forked.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    return forked
+
+
+@pytest.fixture
 def run() -> Run:
     return Run()
 

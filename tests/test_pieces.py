@@ -37,14 +37,14 @@ def test_the_bundled_catalogue_in_pieces_is_the_whole(monkeypatch: pytest.Monkey
     assert pieces == whole
 
 
-def _papers_edited(edit: str) -> list[tuple[str, bytes]]:
-    """The bundled catalogue with `edit` (a TOML text) placed before the 5th [[paper]] of papers.toml."""
+def _papers_edited(edit: str, before: int = 5) -> list[tuple[str, bytes]]:
+    """The bundled catalogue with `edit` (a TOML text) placed before the `before`-th [[paper]] of papers.toml."""
     contents = []
     for path, raw in _bundled():
         if path.endswith("papers.toml"):
             text = raw.decode()
             place = -1
-            for _ in range(5):
+            for _ in range(before):
                 place = text.index("[[paper]]", place + 1)
             raw = (text[:place] + edit + text[place:]).encode()
         contents.append((path, raw))
@@ -99,40 +99,23 @@ def test_tables_staged_on_disk_leave_nothing_and_match_memory(monkeypatch: pytes
     assert on_disk == in_memory
 
 
-def _papers_edited_late(edit: str) -> list[tuple[str, bytes]]:
-    """The bundled catalogue with `edit` placed before its 800th [[paper]]: in a piece a helper reads."""
-    contents = []
-    for path, raw in _bundled():
-        if path.endswith("papers.toml"):
-            text = raw.decode()
-            place = -1
-            for _ in range(800):
-                place = text.index("[[paper]]", place + 1)
-            raw = (text[:place] + edit + text[place:]).encode()
-        contents.append((path, raw))
-    return contents
+# Before the 800th paper: in a piece a helper reads.
+LATE = 800
 
 
-def _read(monkeypatch: pytest.MonkeyPatch, contents: list[tuple[str, bytes]], cores: int) -> tuple[Any, int]:
+def _read(
+    monkeypatch: pytest.MonkeyPatch, forks: list[int], contents: list[tuple[str, bytes]], cores: int
+) -> tuple[Any, int]:
     """`_parse_and_check` of `contents` in pieces of two tables, with a helper process where
-    `cores` allows one (forked.usable_cores); and how many processes were forked."""
-    import os
-
+    `cores` allows one (forked.usable_cores); and how many processes it forked (`forks`: conftest)."""
     from rlhf_cli.loading import forked
 
-    forks: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        forks.append(1)
-        return fork()
-
-    monkeypatch.setattr(os, "fork", counted)
+    before = len(forks)
     monkeypatch.setattr(forked, "usable_cores", lambda: cores)
     monkeypatch.setattr(loader, "PIECE_TABLES", 2)
     digests: list[tuple[int, str, str]] = []
     entries, tables, problems = loader._parse_and_check(contents, schema.encode_table, digests=digests)
-    return ([repr(entry) for entry in entries], tables, problems, digests), len(forks)
+    return ([repr(entry) for entry in entries], tables, problems, digests), len(forks) - before
 
 
 @pytest.mark.parametrize(
@@ -146,22 +129,24 @@ def _read(monkeypatch: pytest.MonkeyPatch, contents: list[tuple[str, bytes]], co
         '[[paper]]\nid = "unclosed\ntitle = "T"\n\n',  # the helper's piece does not parse: the file is read whole
     ],
 )
-def test_pieces_a_helper_reads_are_those_read_here(monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
-    contents = _papers_edited_late(edit)
-    helped, forks = _read(monkeypatch, contents, cores=2)
-    alone, no_forks = _read(monkeypatch, contents, cores=1)
-    assert forks > 0 and no_forks == 0  # a helper for each file of 8 pieces or more
+def test_pieces_a_helper_reads_are_those_read_here(
+    monkeypatch: pytest.MonkeyPatch, forks: list[int], edit: str
+) -> None:
+    contents = _papers_edited(edit, LATE)
+    helped, forked = _read(monkeypatch, forks, contents, cores=2)
+    alone, not_forked = _read(monkeypatch, forks, contents, cores=1)
+    assert forked > 0 and not_forked == 0  # a helper for each file of 8 pieces or more
     assert helped == alone
     assert len(helped[0]) > (100 if "unclosed" in edit else 800)  # the papers file left out, or not
     if edit:
         assert helped[2]  # the edit's problem, found by the helper, is reported as here
 
 
-def test_a_helper_that_fails_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_helper_that_fails_changes_nothing(monkeypatch: pytest.MonkeyPatch, forks: list[int]) -> None:
     import os
 
-    contents = _papers_edited_late('[[paper]]\nid = "bad-year"\ntitle = "T"\nyear = "2020"\n\n')
-    alone, _ = _read(monkeypatch, contents, cores=1)
+    contents = _papers_edited('[[paper]]\nid = "bad-year"\ntitle = "T"\nyear = "2020"\n\n', LATE)
+    alone, _ = _read(monkeypatch, forks, contents, cores=1)
     parent = os.getpid()
     checked_alone = loader._checked_alone
 
@@ -171,8 +156,8 @@ def test_a_helper_that_fails_changes_nothing(monkeypatch: pytest.MonkeyPatch) ->
         return checked_alone(*args)
 
     monkeypatch.setattr(loader, "_checked_alone", failing_in_the_helper)
-    failed, forks = _read(monkeypatch, contents, cores=2)
-    assert forks > 0
+    failed, forked = _read(monkeypatch, forks, contents, cores=2)
+    assert forked > 0
     assert failed == alone
 
     def no_temporary_file(*args: object, **kwargs: object) -> None:
@@ -181,8 +166,8 @@ def test_a_helper_that_fails_changes_nothing(monkeypatch: pytest.MonkeyPatch) ->
     import tempfile
 
     monkeypatch.setattr(tempfile, "mkstemp", no_temporary_file)  # no helper can start: all read here
-    unhelped, forks = _read(monkeypatch, contents, cores=2)
-    assert forks == 0
+    unhelped, forked = _read(monkeypatch, forks, contents, cores=2)
+    assert forked == 0
     assert unhelped == alone
 
 

@@ -314,7 +314,7 @@ def _store_rows(folder: Path) -> dict[str, list[Any]]:
 
 
 def test_a_store_built_by_two_processes_is_the_one_built_by_one(
-    run: Run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any
+    run: Run, tmp_path: Path, isolated_environment: Path, monkeypatch: Any, forks: list[int]
 ) -> None:
     from rlhf_cli.loading import forked, schema
 
@@ -322,14 +322,6 @@ def test_a_store_built_by_two_processes_is_the_one_built_by_one(
     monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 7)  # 43 entries: 7 segments, the helper makes 3
     monkeypatch.setattr(schema, "PARALLEL_ENTRIES", 10)
     monkeypatch.setattr(forked, "usable_cores", lambda: 2)
-    forks: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        forks.append(1)
-        return fork()
-
-    monkeypatch.setattr(os, "fork", counted)
     assert schema._split(43) == 28
     parallel, parallel_answers = _store_rows(folder), answers(run, folder)
     assert len(forks) == 1
