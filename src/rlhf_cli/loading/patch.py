@@ -22,14 +22,13 @@ heading checks and links read every paper's).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from ..catalogue.catalog import Catalogue
 from ..catalogue.identifiers import normal_url
@@ -576,38 +575,24 @@ def _patch_segments(connection: sqlite3.Connection, touched: set[int], methods: 
 def _made_by_helper(
     path: str, wanted: list[tuple[int, int, int]], methods: list[Method], touched: set[int]
 ) -> list[tuple[int, str, bytes]] | None:
-    """The segments' rows made by a forked process (None if it failed), while this one syncs the
-    store at `path` to disk."""
-    import marshal
-    import tempfile
+    """The segments' rows made by a forked process (forked.Helper; None if it failed), while this
+    one syncs the store at `path` to disk (which pays even on one core: it waits on the disk)."""
+    from . import forked
 
-    handle, scratch = tempfile.mkstemp(prefix="rlhf-segments-", suffix=".bin")
-    os.close(handle)
+    def rows() -> list[tuple[int, str, bytes]]:
+        return _segment_rows(sqlite3.connect(f"file:{path}?mode=ro", uri=True), wanted, methods, touched)
+
     try:
-        pid = os.fork()
-        if pid == 0:  # the helper: never returns, and touches nothing of its parent's
-            code = 1
-            try:
-                reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-                made = _segment_rows(reader, wanted, methods, touched)
-                with open(scratch, "wb") as out:
-                    marshal.dump(made, out)
-                code = 0
-            finally:
-                os._exit(code)
+        helper = forked.Helper(rows)
+    except OSError:  # no temporary file, or no process to spare
+        return None
+    with helper:
         try:
             with open(path, "rb+") as stream:
                 os.fsync(stream.fileno())
         finally:
-            _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            return None
-        with open(scratch, "rb") as stream:
-            made = marshal.load(stream)
-        return made if isinstance(made, list) else None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(scratch)
+            made = helper.results()
+        return None if made is None else cast("list[tuple[int, str, bytes]]", list(made))
 
 
 def _segment_rows(
