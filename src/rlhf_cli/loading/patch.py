@@ -26,6 +26,7 @@ import json
 import os
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast, overload
@@ -382,9 +383,9 @@ def _apply(new: sqlite3.Connection, plan: _Plan, settings: dict[str, str]) -> No
     # Every entry whose search texts or link counts may have changed: its search segment is
     # patched at it. A paper's implementations count, not only whether it has any: two changed
     # codebases implementing it, one of them no longer, leave the set of those papers as it was.
-    implemented = {*implemented_before, *implemented_after}
-    touched = positions | recounted
-    touched |= {p for p in implemented if implemented_before.count(p) != implemented_after.count(p)}
+    counted_before, counted_after = Counter(implemented_before), Counter(implemented_after)
+    implemented = counted_before | counted_after
+    touched = positions | recounted | {paper for paper in implemented if counted_before[paper] != counted_after[paper]}
     renamed = [
         item.position
         for item in plan.changed
