@@ -157,6 +157,7 @@ def test_a_bad_config_file_is_one_line_naming_it(run, tmp_path: Path, text: str,
         (["sow", "instructgpt"], "rlhf: no such command 'sow'; did you mean 'show'?"),
         (["papers", "--sort", "yr"], "'yr' is not one of 'year', 'title', 'id'; did you mean 'year'?"),
         (["export", "site", "-f", "htm"], "did you mean 'html'?"),
+        (["--bogus"], "rlhf: no such option '--bogus' (see 'rlhf --help')"),
     ],
 )
 def test_typer_usage_errors_read_as_one_line(tmp_path: Path, args: list[str], line: str) -> None:

@@ -222,6 +222,7 @@ def usage_line(error: Exception) -> str | None:
     context = getattr(error, "ctx", None)
     command = getattr(context, "info_name", None) if context is not None else None
     where = f"{command}: " if command and command != "rlhf" else ""
+    help_hint = f"rlhf {command} --help" if where else "rlhf --help"
     if kind == "NoSuchOption":
         wrong: str = getattr(error, "option_name", "")
         params = getattr(getattr(context, "command", None), "params", [])
@@ -233,7 +234,7 @@ def usage_line(error: Exception) -> str | None:
         if not close and any(getattr(param, "param_type_name", "") == "argument" for param in params):
             # `rlhf search -ppo` (a query word, or an exclusion, read as options): say how to pass it.
             hint = f"; a query word starting with '-' goes after '--' (rlhf {command} -- -word)"
-        return f"{where}no such option '{wrong}'{hint} (see 'rlhf {command or ''} --help')".replace("  ", " ")
+        return f"{where}no such option '{wrong}'{hint} (see '{help_hint}')"
     message = " ".join(str(getattr(error, "format_message", lambda: str(error))()).split())
     message = message[:1].lower() + message[1:]
     message = message.replace(". Did you mean", "; did you mean").rstrip(".")
@@ -242,7 +243,6 @@ def usage_line(error: Exception) -> str | None:
     if choices and bad:
         close = difflib.get_close_matches(bad.group(1).casefold(), [str(c) for c in choices], n=1, cutoff=0.5)
         message += f"; did you mean '{close[0]}'?" if close else ""
-    help_hint = f"rlhf {command} --help" if where else "rlhf --help"
     return f"{where}{message} (see '{help_hint}')"
 
 
