@@ -175,3 +175,32 @@ def test_plain_classes_answer_the_same_once_their_own_init_is_compiled() -> None
     assert frozen[-1] == _ManyFrozen(name=str(COMPILE_AFTER + 4), line=COMPILE_AFTER + 4)
     with pytest.raises(AttributeError):
         frozen[-1].line = 0  # type: ignore[misc]  # frozen
+
+
+def test_entries_share_their_empty_lists_and_recurring_names() -> None:
+    """Built from tables (models.entry_from_table), entries share one read-only empty list and
+    each recurring text of their lists: a big catalogue holds each once."""
+    import copy
+
+    from rlhf_cli.catalogue.models import NO_ITEMS, entry_from_table
+
+    def paper(number: int) -> Entry:
+        table = {
+            "id": f"p{number}",
+            "title": "T",
+            "year": 2022,
+            "sources": [{"name": "".join(["list", "-a"]), "line": number}],
+            "authors": ["".join(["Ada ", "Lovelace"])],  # a new string object each time
+            "keywords": [],
+        }
+        return entry_from_table(Paper, table)
+
+    first, second = paper(1), paper(2)
+    assert first.keywords is NO_ITEMS and first.aliases is NO_ITEMS and first.keywords == []
+    assert first.authors[0] is second.authors[0] and first.sources[0].name is second.sources[0].name
+    with pytest.raises(TypeError):
+        first.keywords.append("x")
+    assert second.keywords == []
+    mine = copy.deepcopy(first.keywords)
+    mine.append("x")  # a copy is an ordinary list
+    assert type(mine) is list and first.keywords == []

