@@ -68,10 +68,7 @@ class Catalogue:
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries: list[Entry] = list(entries)
         self.by_id: dict[str, Entry] = {entry.id: entry for entry in self.entries}
-        self._by_name: dict[str, Entry] = {}
-        for entry in self.entries:
-            for name in entry.names:
-                self._by_name.setdefault(name.casefold(), entry)
+        self._by_name: dict[str, Entry] | None = None  # made on the first lookup: a store's build makes none
         self._users: defaultdict[str, list[Paper | Codebase]] = defaultdict(list)
         self._implementations: defaultdict[str, list[Codebase]] = defaultdict(list)
         for entry in self.entries:
@@ -170,7 +167,7 @@ class Catalogue:
         wanted = None if kinds is None else set(kinds)
         folded = name.strip().casefold()
         # An id wins over another entry's name: `dpo` is the method, though the DPO paper's short name is DPO.
-        for entry in (self.by_id.get(folded), self._by_name.get(folded)):
+        for entry in (self.by_id.get(folded), self._names().get(folded)):
             if entry is not None and (wanted is None or entry.KIND in wanted):
                 return [entry]
         from .identifiers import query_keys
@@ -187,6 +184,15 @@ class Catalogue:
         AmbiguousError listing the candidates when several do."""
         wanted = None if kinds is None else tuple(kinds)
         return the_one(self.lookup(name, wanted), name, what, lambda: self.suggest(name, wanted))
+
+    def _names(self) -> dict[str, Entry]:
+        """Each entry's names (any case), the first entry of a name standing for it."""
+        if self._by_name is None:
+            self._by_name = {}
+            for entry in self.entries:
+                for name in entry.names:
+                    self._by_name.setdefault(name.casefold(), entry)
+        return self._by_name
 
     def _keys(self) -> dict[str, list[Entry]]:
         """Every entry's lookup keys (`lookup_keys`), made on the first inexact lookup."""
