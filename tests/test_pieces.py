@@ -31,7 +31,8 @@ def test_the_bundled_catalogue_in_pieces_is_the_whole(monkeypatch: pytest.Monkey
     contents = _bundled()
     papers = next(raw for path, raw in contents if path.endswith("papers.toml")).decode()
     monkeypatch.setattr(loader, "PIECE_TABLES", 2)
-    assert loader._pieces("papers.toml", papers, schema.encode_table) is not None  # pieces are used
+    texts = loader._piece_texts(papers)
+    assert texts is not None and loader._pieces("papers.toml", texts, lambda: papers, schema.encode_table) is not None
     pieces, whole = _both(monkeypatch, contents)
     assert len(whole[0]) > 100
     assert pieces == whole
@@ -186,3 +187,50 @@ def test_a_pieces_content_digest_is_made_from_its_tables_encodings(monkeypatch: 
         content, encoded = loader._encoded(data)
         assert content == loader._digests(piece, data)[1]
         assert sorted(encoded.values()) == sorted(schema.encode_table(t) for tables in data.values() for t in tables)
+
+
+def test_a_big_files_text_is_read_back_only_to_locate_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a big file is checked in pieces, its text waits in a temporary file (loader._spilled),
+    and is read back only when a problem needs a line: the line is the one in the file."""
+    from rlhf_cli.loading import forked
+
+    reads: list[str] = []
+    spilled = loader._spilled
+
+    def counted(text: str, spills: Any) -> Any:
+        read = spilled(text, spills)
+
+        def counted_read() -> str:
+            reads.append(text[:9])
+            return read()
+
+        return counted_read
+
+    monkeypatch.setattr(loader, "_spilled", counted)
+    monkeypatch.setattr(forked, "usable_cores", lambda: 1)  # problems are located in this process
+    monkeypatch.setattr(loader, "PIECE_TABLES", 2)
+    assert loader._parse_and_check(_bundled(), schema.encode_table)[2] == []
+    assert reads == []
+    contents = _papers_edited('[[paper]]\nid = "bad-year"\ntitle = "T"\nyear = "2020"\n\n', LATE)
+    problems = loader._parse_and_check(contents, schema.encode_table)[2]
+    papers = next(raw for path, raw in contents if path.endswith("papers.toml")).decode()
+    line = papers[: papers.index('id = "bad-year"')].count("\n") + 1
+    assert problems and {(problem.entry, problem.line) for problem in problems} == {("bad-year", line)}
+    assert len(reads) == 1  # by the piece with the problems
+
+
+def test_a_big_file_is_checked_without_a_temporary_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If its text cannot be written to a temporary file, it is kept in memory: the same answers."""
+    import tempfile
+
+    contents = _papers_edited('[[paper]]\nid = "bad-year"\ntitle = "T"\nyear = "2020"\n\n', LATE)
+    monkeypatch.setattr(loader, "PIECE_TABLES", 2)
+    spilled = loader._parse_and_check(list(contents), schema.encode_table)
+
+    def no_temporary_file(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_temporary_file)
+    in_memory = loader._parse_and_check(list(contents), schema.encode_table)
+    assert [repr(entry) for entry in spilled[0]] == [repr(entry) for entry in in_memory[0]]
+    assert spilled[1:] == in_memory[1:] and in_memory[2]

@@ -31,13 +31,29 @@ EARLIEST_YEAR = 1950
 MAX_LINE = 10**9
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class ParsedFile:
-    """A catalogue file after TOML parsing: its path, its text (to locate entries) and its tables."""
+    """A catalogue file after TOML parsing: its path, its text (to locate entries) and its tables.
 
-    path: str
-    text: str
-    data: dict[str, Any]
+    The text may be given as a function that gives it (loader keeps a big file's on disk while
+    it is checked): it is asked for when a problem first needs a line, and only then."""
+
+    __slots__ = ("_text", "data", "path")
+
+    def __init__(self, path: str, text: str | Callable[[], str], data: dict[str, Any]) -> None:
+        self.path, self.data, self._text = path, data, text
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self._text, str):
+            self._text = self._text()
+        return self._text
+
+    def bare(self) -> ParsedFile:
+        """The file without its tables (what locating its entries needs), the text not read."""
+        return ParsedFile(self.path, self._text, {})
+
+    def __repr__(self) -> str:
+        return f"ParsedFile({self.path!r})"
 
 
 def check_files(files: list[ParsedFile]) -> tuple[list[Entry], list[Problem]]:
@@ -143,7 +159,7 @@ class CheckedPart:
 def check_part(parsed: ParsedFile, keep: Callable[[dict[str, Any]], Any]) -> CheckedPart:
     """`parsed` checked on its own, each entry's table replaced by `keep(table)`, and the tables let go."""
     pairs, problems, salvaged = _checked_tables(parsed)
-    bare = ParsedFile(parsed.path, parsed.text, {})
+    bare = parsed.bare()
     return CheckedPart(bare, [(entry, keep(table)) for entry, table in pairs], problems, salvaged)
 
 
@@ -152,25 +168,27 @@ def good_checked(
 ) -> tuple[list[Entry], list[Any], list[Problem]]:
     """`good_entries`, of files (or pieces of them, in file order) already checked one by one;
     references may also point to the ids of `known` (of entries outside these files), by kind."""
-    kept: list[tuple[Entry, Any, ParsedFile]] = []
+    entries: list[Entry] = []
+    tables: list[Any] = []
     problems: list[Problem] = []
-    seen: dict[str, ParsedFile] = {}
+    origin: dict[str, ParsedFile] = {}  # the file of each entry kept: the first to define its id
     salvaged: list[tuple[Summary, ParsedFile]] = []
     for part in parts:
         parsed, pairs = part.parsed, part.pairs
         problems.extend(part.problems)
         salvaged += [(summary, parsed) for summary in part.salvaged]
         for entry, table in pairs:
-            if entry.id in seen:
-                first = seen[entry.id].path
-                problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first}"))
+            first = origin.get(entry.id)
+            if first is not None:
+                problems.append(_problem(parsed, entry.id, "id", f"duplicate id, also defined in {first.path}"))
                 continue  # the first definition stands
-            seen[entry.id] = parsed
-            kept.append((entry, table, parsed))
+            origin[entry.id] = parsed
+            entries.append(entry)
+            tables.append(table)
     # Every problem is found among all the entries that could be built (`rlhf validate` lists them all) ...
-    summaries = [summary_of(entry) for entry, _, _ in kept]
-    found = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept}, known)
-    found += method_problems([entry for entry, _, _ in kept], {e.id: parsed for e, _, parsed in kept})
+    summaries = [summary_of(entry) for entry in entries]
+    found = cross_problems(summaries, origin, known)
+    found += method_problems(entries, origin)
     problems.extend(found)
     # The links of entries left out for their types, among the entries that could be built.
     if salvaged:
@@ -179,13 +197,15 @@ def good_checked(
     # An entry is left out for a problem of its own; a link that leads nowhere only goes unresolved.
     bad = {(p.file, p.entry) for p in problems if p.entry is not None and not DANGLING.match(p.message)}
     if bad:
-        good = [(item[2].path, item[0].id) not in bad for item in kept]
-        kept = [item for item, fit in zip(kept, good, strict=True) if fit]
+        good = [(origin[entry.id].path, entry.id) not in bad for entry in entries]
+        entries = [entry for entry, fit in zip(entries, good, strict=True) if fit]
+        tables = [table for table, fit in zip(tables, good, strict=True) if fit]
         summaries = [summary for summary, fit in zip(summaries, good, strict=True) if fit]
+        origin = {entry.id: origin[entry.id] for entry in entries}
         # ... and then the links that leaving out bad entries has left dangling.
-        left = cross_problems(summaries, {e.id: parsed for e, _, parsed in kept}, known)
+        left = cross_problems(summaries, origin, known)
         problems.extend(problem for problem in left if problem not in found)
-    return [entry for entry, _, _ in kept], [table for _, table, _ in kept], problems
+    return entries, tables, problems
 
 
 # What checking links and names, and indexing linked names, need of an entry: kind, id,
@@ -197,7 +217,7 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
     """The entry's summary. `compact` ones, kept in the cache for every entry, hold a 64-bit
     hash of each name (enough to see that two entries share one) and no display name but for
     datasets and environments (which other entries' search texts hold)."""
-    names: list[Any] = list(dict.fromkeys(name.casefold() for name in entry.names))
+    names: list[Any] = list(dict.fromkeys(map(_folded, entry.names)))
     if entry.KIND == "method":
         # A method's id may be another entry's name: the id wins a lookup (`dpo`, the DPO paper's
         # short name). Its other names and aliases must still be unique.
@@ -215,6 +235,13 @@ def summary_of(entry: Entry, compact: bool = False) -> Summary:
         entry.envs,
         entry.papers,
     )
+
+
+def _folded(name: str) -> str:
+    """`name.casefold()`, or `name` itself if that is the same: a catalogue's ids are, and a
+    copy of each would cost a big build several megabytes."""
+    folded = name.casefold()
+    return name if folded == name else folded
 
 
 def cross_problems(
@@ -301,14 +328,15 @@ def _tables(parsed: ParsedFile) -> tuple[list[tuple[type[Entry], list[Any]]], li
     known = ", ".join(f"[[{name}]]" for name in TYPE_BY_TABLE)
     for key, value in parsed.data.items():
         entry_type = TYPE_BY_TABLE.get(key)
-        line = _line_of(parsed.text, rf"^\s*\[+\s*{re.escape(key)}\s*\]")
+        if entry_type is not None and isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            groups.append((entry_type, value))
+            continue
+        line = _line_of(parsed.text, rf"^\s*\[+\s*{re.escape(key)}\s*\]")  # only a problem reads the text
         if entry_type is None:
             hint = _did_you_mean(key, list(TYPE_BY_TABLE))
             problems.append(Problem(parsed.path, f"unknown table '{_key(key)}'{hint}; expected {known}", line=line))
-        elif not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            problems.append(Problem(parsed.path, f"'{key}' must be an array of tables, written [[{key}]]", line=line))
         else:
-            groups.append((entry_type, value))
+            problems.append(Problem(parsed.path, f"'{key}' must be an array of tables, written [[{key}]]", line=line))
     return groups, problems
 
 

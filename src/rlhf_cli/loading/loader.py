@@ -503,40 +503,56 @@ def _parse_and_check(
     parts: list[CheckedPart] = []
     problems: list[Problem] = []
     unparsed: list[tuple[str, bytes]] = []  # what `_root_causes_first` reads
-    for number, (path, raw) in enumerate(contents):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = raw.count(b"\n", 0, error.start) + 1
-            problems.append(Problem(path, f"not valid UTF-8 (byte {error.start})", line=line))
-            unparsed.append((path, raw))
-            continue
-        if let_go:
-            contents[number] = (path, b"")
-        found: list[tuple[str, str]] | None = None if digests is None else []
-        pieces = _pieces(path, text, keep, found, keep_encoded)
-        if pieces is not None:
-            parts += pieces
-            if digests is not None and found is not None:
-                digests += [(number, *pair) for pair in found]
-            continue
-        try:
-            data = tomli.loads(text)
-        except tomli.TOMLDecodeError as error:
-            problems.append(_toml_problem(path, error))
-            unparsed.append((path, raw))
-            continue
-        except RecursionError:  # tomli's own limit on nested arrays and tables
-            problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
-            unparsed.append((path, raw))
-            continue
-        if digests is not None:
-            digests.append((number, *_digests(text, data)))
-        parts.append(check_part(ParsedFile(path, text, data), keep))
-    entries, tables, entry_problems = good_checked(parts, known or {})
+    with contextlib.ExitStack() as spills:  # the big files' texts, on disk while they are checked
+        for number, (path, raw) in enumerate(contents):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                line = raw.count(b"\n", 0, error.start) + 1
+                problems.append(Problem(path, f"not valid UTF-8 (byte {error.start})", line=line))
+                unparsed.append((path, raw))
+                continue
+            if let_go:
+                contents[number] = (path, b"")
+                del raw  # (the loop's name would hold the bytes while the file is checked)
+            texts = _piece_texts(text)
+            if texts is not None:
+                # While its pieces are checked, a big file's text is kept on disk, for the lines of
+                # any problems: in memory, its pieces (let go as they are read) are enough.
+                whole = _spilled(text, spills)
+                del text
+                found: list[tuple[str, str]] | None = None if digests is None else []
+                pieces = _pieces(path, texts, whole, keep, found, keep_encoded)
+                if pieces is not None:
+                    parts += pieces
+                    if digests is not None and found is not None:
+                        digests += [(number, *pair) for pair in found]
+                    continue
+                text = whole()
+            try:
+                data = tomli.loads(text)
+            except tomli.TOMLDecodeError as error:
+                problems.append(_toml_problem(path, error))
+                unparsed.append((path, text.encode("utf-8")))
+                continue
+            except RecursionError:  # tomli's own limit on nested arrays and tables
+                problems.append(Problem(path, "invalid TOML: arrays or tables nested too deeply"))
+                unparsed.append((path, text.encode("utf-8")))
+                continue
+            if digests is not None:
+                digests.append((number, *_digests(text, data)))
+            parts.append(check_part(ParsedFile(path, text, data), keep))
+        entries, tables, entry_problems = good_checked(_drained(parts), known or {})
     problems += entry_problems
     problems.sort(key=lambda problem: (problem.file, problem.line or 0))  # stable: keeps order within a line
     return entries, tables, _root_causes_first(problems, unparsed)
+
+
+def _drained(items: list[CheckedPart]) -> Iterator[CheckedPart]:
+    """The items in order, each let go of by the list as it is given (the list is emptied)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 # A file is checked in pieces of this many tables (`_pieces`), if it has more.
@@ -552,14 +568,17 @@ HELPER_SHARE = 0.5
 
 def _pieces(
     path: str,
-    text: str,
+    texts: list[str],
+    text: Callable[[], str],
     keep: Callable[[dict[str, Any]], Any],
     digests: list[tuple[str, str]] | None = None,
     keep_encoded: Callable[[str], Any] | None = None,
 ) -> list[CheckedPart] | None:
-    """A big file's tables parsed and checked a piece at a time (`_piece_texts`); or None if the
-    file is small, or if its pieces could be read differently from the whole (then the whole file
-    is parsed, for its error messages too). `digests` gets each piece's (`_digests`).
+    """A big file's tables parsed and checked a piece at a time; or None if its pieces could be
+    read differently from the whole (then the whole file is parsed, for its error messages too).
+    `texts` are its pieces (`_piece_texts`), emptied as they are read; `text` gives the whole
+    text, asked for only to locate a problem (or if the helper fails). `digests` gets each
+    piece's (`_digests`).
 
     A piece read alone is read as within the file when every piece parses, holds only arrays of
     entry tables, and each kind's tables are in one run (the whole file's order): a header inside
@@ -572,9 +591,6 @@ def _pieces(
     from ..catalogue.validation import ParsedFile, check_part
     from . import forked
 
-    texts = _piece_texts(text)
-    if texts is None:
-        return None
     digested = digests is not None
     split = len(texts) - round(len(texts) * HELPER_SHARE) if len(texts) >= PARALLEL_PIECES else len(texts)
     with contextlib.ExitStack() as stack:
@@ -584,9 +600,13 @@ def _pieces(
             split = len(texts)  # all read here
         else:
             stack.enter_context(helper)
+            later.clear()  # the helper has its own
+        mine = texts[:split]
+        texts.clear()
         parts = []
         found: list[tuple[str, str]] = []
-        for piece in texts[:split]:
+        for number, piece in enumerate(mine):
+            mine[number] = ""  # each piece is let go once read
             data = _parsed_piece(piece)
             if data is None:
                 return None
@@ -599,7 +619,9 @@ def _pieces(
             stage = keep if keep_encoded is None else functools.partial(_keep_encoded, keep_encoded, encoded)
             parts.append(check_part(ParsedFile(path, text, data), stage))
         handed = helper.results() if helper is not None else None
-        later_parts = handed if handed is not None else _checked_alone(path, text, texts[split:], digested)
+        if handed is None and helper is not None:  # it failed: the later pieces are read here
+            handed = _checked_alone(path, text, (_piece_texts(text()) or [])[split:], digested)
+        later_parts = handed if handed is not None else []
         try:
             for digest, part in cast("Iterator[_Alone]", later_parts):  # what _checked_alone yields
                 if digest is not None:
@@ -639,8 +661,8 @@ class _NotAlone(Exception):
     """A piece of a file does not read alone as it reads within the file (see `_pieces`)."""
 
 
-def _checked_alone(path: str, text: str, pieces: list[str], digested: bool) -> Iterator[_Alone]:
-    """`pieces` of the file at `path` (whose text is `text`) parsed and checked one by one, in
+def _checked_alone(path: str, text: Callable[[], str], pieces: list[str], digested: bool) -> Iterator[_Alone]:
+    """`pieces` of the file at `path` (whose text `text` gives) parsed and checked one by one, in
     plain data a helper process can hand back; _NotAlone if one cannot be read alone (a helper
     then fails, and this process finds it again)."""
     from ..catalogue.validation import ParsedFile, check_part
@@ -660,7 +682,7 @@ def _checked_alone(path: str, text: str, pieces: list[str], digested: bool) -> I
 def _kept(
     part: tuple[list[tuple[str, str]], list[Problem], list[Any]],
     path: str,
-    text: str,
+    text: Callable[[], str],
     keep: Callable[[dict[str, Any]], Any],
     keep_encoded: Callable[[str], Any] | None,
 ) -> CheckedPart:
@@ -676,6 +698,32 @@ def _kept(
         entry = entry_from_table(TYPE_BY_TABLE[kind], table)
         pairs.append((entry, keep_encoded(encoded) if keep_encoded is not None else keep(table)))
     return CheckedPart(ParsedFile(path, text, {}), pairs, problems, salvaged)
+
+
+_SPILL_CHARS = 1 << 20
+
+
+def _spilled(text: str, spills: contextlib.ExitStack) -> Callable[[], str]:
+    """A function giving `text` back from the unlinked temporary file it is written to (or from
+    memory, if no file can be written), which `spills` closes; it reads the file once, when first
+    called."""
+    import tempfile
+
+    try:
+        spill = spills.enter_context(tempfile.TemporaryFile(prefix="rlhf-text-"))  # noqa: SIM115 (spills closes it)
+        size = 0
+        for start in range(0, len(text), _SPILL_CHARS):  # a slice at a time: no copy of the whole
+            size += spill.write(text[start : start + _SPILL_CHARS].encode("utf-8"))
+        spill.flush()
+    except OSError:
+        return lambda: text
+
+    @functools.cache
+    def read() -> str:
+        # pread, not seek and read: a forked helper shares the file's offset.
+        return os.pread(spill.fileno(), size, 0).decode("utf-8")
+
+    return read
 
 
 def _piece_texts(text: str) -> list[str] | None:
