@@ -139,6 +139,7 @@ class SearchIndex(Plain):
             field_counts.extend(counts)
         texts = list(text_ids)
         text_ref_offsets, text_refs = _csr(refs)
+        del refs, text_ids, processed_of  # let go before the word index is made (a big build's peak)
         words, word_text_offsets, word_texts = _word_index(texts)
         return cls(
             texts=texts,
