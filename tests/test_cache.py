@@ -249,6 +249,17 @@ def test_a_new_cache_dir_is_private(isolated_environment) -> None:  # type: igno
     assert stat.S_IMODE(isolated_environment.stat().st_mode) == 0o700
 
 
+def test_a_store_is_readable_by_its_owner_only(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
+    old = os.umask(0o022)
+    try:
+        titles(run, write_catalog("a.toml", ONE))
+    finally:
+        os.umask(old)
+    (path,) = stores(isolated_environment)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in isolated_environment.iterdir() if p.name.endswith(".tmp")] == []
+
+
 def test_a_touched_file_keeps_its_store(run, write_catalog, isolated_environment) -> None:  # type: ignore[no-untyped-def]
     folder = write_catalog("a.toml", ONE)
     titles(run, folder)

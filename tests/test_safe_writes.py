@@ -147,6 +147,30 @@ def test_import_merging_into_an_entry_edits_it_in_place(run, tmp_path: Path) -> 
     assert stat.S_IMODE(papers.stat().st_mode) == 0o640
 
 
+def test_import_through_a_link_writes_the_linked_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A papers.toml kept elsewhere (a dotfiles repository, say) is updated where it lives."""
+    real = tmp_path / "elsewhere" / "papers.toml"
+    real.parent.mkdir()
+    real.write_text(
+        '# mine\n[[paper]]\nid = "own"\ntitle = "Own"\nyear = 2022\nurl = "https://example.org/own"\n'
+        'sources = [{ name = "me" }]\n',
+        encoding="utf-8",
+    )
+    real.chmod(0o640)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "papers.toml").symlink_to(real)
+    listing = tmp_path / "list.md"
+    listing.write_text(LIST, encoding="utf-8")
+    result = run("import", str(listing), "--into", str(folder), "--no-bundled")
+    assert result.exit_code == 0, result.stderr
+    assert (folder / "papers.toml").is_symlink()
+    text = real.read_text(encoding="utf-8")
+    assert text.startswith("# mine\n") and text.count("[[paper]]") == 4
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(path.name for path in real.parent.iterdir()) == ["papers.toml"], "no temporary file is left"
+
+
 def test_import_refuses_a_fifo_in_the_target_folder(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "mine"
     folder.mkdir()

@@ -10,7 +10,7 @@ written under a temporary name and renamed into place.
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 import shutil
 import tempfile
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import replace_file
 from ..catalogue.catalog import Catalogue
 from ..catalogue.identifiers import arxiv_year
 from ..errors import CatalogError, Problem, UnreadableListError, WriteError
@@ -161,8 +162,6 @@ def write_plan(plan: Plan, folder: Path, in_use: list[Path]) -> None:
         for kind in plan.changed:
             written, existing = staging / FILES[kind], folder / FILES[kind]
             written.write_text(_new_text(kind, plan.tables[kind], existing), encoding="utf-8")
-            if existing.is_file():
-                shutil.copymode(existing, written)
         unchanged = [folder / FILES[k] for k in FILES if k not in plan.changed and (folder / FILES[k]).exists()]
         others = [path for path in in_use if path.resolve() != folder.resolve()]
         problems = check([*others, *unchanged, staging])
@@ -170,7 +169,8 @@ def write_plan(plan: Plan, folder: Path, in_use: list[Path]) -> None:
             # Name the files as they will be, not the staging copies.
             raise CatalogError([p.in_file(p.file.replace(str(staging), str(folder))) for p in problems])
         for kind in plan.changed:
-            os.replace(staging / FILES[kind], folder / FILES[kind])
+            # Copied, not moved: a linked file's real home may be on another file system.
+            replace_file(folder / FILES[kind], functools.partial(shutil.copyfile, staging / FILES[kind]))
     finally:
         for leftover in staging.glob("*"):
             leftover.unlink(missing_ok=True)

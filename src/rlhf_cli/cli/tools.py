@@ -227,7 +227,7 @@ def export(
     """Export the whole catalogue: a SQLite database, an awesome list in Markdown, or a static site."""
     import sqlite3
 
-    from ..output.atomic import replace_file, writable_destination
+    from ..atomic import replace_file, writable_destination
 
     if str(destination) == "-":
         if output is ExportFormat.HTML:

@@ -213,36 +213,28 @@ def write_store(
     """
     if not cached:
         return _in_memory(fill, base)
-    folder = cache_dir()
-    temporary: Path | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        import tempfile
+    from ..atomic import replace_file
 
-        handle, temporary_name = tempfile.mkstemp(prefix=f".{name.removesuffix('.sqlite')}.", suffix=".tmp", dir=folder)
-        os.close(handle)
-        temporary = Path(temporary_name)
+    folder = cache_dir()
+
+    def written(temporary: Path) -> None:
         copied = base is not None and _copied(base, temporary)
         connection = sqlite3.connect(temporary)
-    except (OSError, sqlite3.Error):
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-        return _in_memory(fill, base)
+        try:
+            # The file is renamed into place only once complete, so it needs no journal of its own.
+            connection.execute("PRAGMA journal_mode = OFF")
+            connection.execute("PRAGMA synchronous = OFF")
+            if base is not None and not copied:
+                base.backup(connection)
+            fill(connection)
+            connection.commit()
+        finally:
+            connection.close()
+
     try:
-        # The file is renamed into place only once complete, so it needs no journal of its own.
-        connection.execute("PRAGMA journal_mode = OFF")
-        connection.execute("PRAGMA synchronous = OFF")
-        if base is not None and not copied:
-            base.backup(connection)
-        fill(connection)
-        connection.commit()
-        connection.close()
-        with open(temporary, "rb+") as stream:
-            os.fsync(stream.fileno())  # whole on disk before it takes the store's name
-        os.replace(temporary, folder / name)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        replace_file(folder / name, written, durable=True, new_mode=0o600)
     except (OSError, sqlite3.Error):  # the folder is full, or became unwritable
-        connection.close()
-        temporary.unlink(missing_ok=True)
         return _in_memory(fill, base)
     prune(folder, keep=name)
     reopened = sqlite3.connect(f"file:{_uri_path(folder / name)}?mode=ro&immutable=1", uri=True)

@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import replace_file
 from ..errors import UsageError
-from .atomic import replace_file
 
 if TYPE_CHECKING:
     from ..api import Catalogue

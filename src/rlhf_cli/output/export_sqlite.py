@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import replace_file
+from ..atomic import replace_file
 
 if TYPE_CHECKING:
     from ..loading.view import CatalogueView
