@@ -332,3 +332,41 @@ def test_a_store_built_by_two_processes_is_the_one_built_by_one(
     assert len(forks) == 1  # built by this process alone
     assert answers(run, folder) == parallel_answers == fresh_answers(run, folder, tmp_path)
     assert len(parallel["search_segments"]) == 7 and len(parallel["entries"]) == 43
+
+
+@pytest.mark.parametrize("fault", ["the helper fails", "no process can be forked"])
+def test_a_store_whose_helper_fails_is_the_one_built_by_one(
+    tmp_path: Path, isolated_environment: Path, monkeypatch: Any, forks: list[int], fault: str
+) -> None:
+    """The derived rows' helper only saves time: failing, or never starting, it changes no row,
+    and the store is still kept in the cache (a refused fork once ended the command)."""
+    import tempfile
+
+    from rlhf_cli.loading import forked, schema
+
+    folder = catalogue(tmp_path / "cat", "".join(paper(n) for n in range(40)))
+    monkeypatch.setattr(schema, "SEGMENT_ENTRIES", 7)
+    alone = _store_rows(folder)
+    for store_file in isolated_environment.glob("catalogue-*.sqlite"):
+        store_file.unlink()
+    monkeypatch.setattr(schema, "PARALLEL_ENTRIES", 10)
+    monkeypatch.setattr(forked, "usable_cores", lambda: 2)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    if fault == "the helper fails":
+
+        def fails(self: object) -> tuple[()]:
+            raise RuntimeError("the helper breaks")
+
+        monkeypatch.setattr(schema._Helper, "_write_scratch", fails)
+    else:
+
+        def refused() -> int:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(os, "fork", refused)
+    assert _store_rows(folder) == alone
+    assert len(forks) == (1 if fault == "the helper fails" else 0)
+    assert len(list(isolated_environment.glob("catalogue-*.sqlite"))) == 1
+    assert list(scratch.iterdir()) == [], "the helper's scratch files are removed"

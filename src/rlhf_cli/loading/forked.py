@@ -86,6 +86,10 @@ class Helper:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the helper if it is still at work, and remove its file."""
         if self._pid:  # not waited for: stop it
             with contextlib.suppress(OSError):
                 os.kill(self._pid, signal.SIGKILL)

@@ -214,40 +214,45 @@ def segment_rows(segment: int, index: SearchIndex) -> list[tuple[int, str, bytes
 
 
 class _Helper:
-    """A forked process writing the derived rows of the entries from `start` on into a scratch
-    database, which `merge_into` copies into the store (or, if the helper failed, the rows are
-    made here instead: the helper only ever saves time)."""
+    """The derived rows of the entries from `start` on, made by a forked process
+    (forked.Helper) in a scratch database that `merge_into` copies into the store. Without a
+    helper (none could be had, or it failed) the rows are made here instead: the helper only
+    ever saves time."""
 
     def __init__(self, catalogue: Catalogue, position_of: dict[str, int], start: int) -> None:
         import os
         import tempfile
 
+        from . import forked
+
         self._catalogue, self._position_of, self._start = catalogue, position_of, start
-        handle, self._path = tempfile.mkstemp(prefix="rlhf-derived-", suffix=".sqlite")
+        self._helper: forked.Helper | None = None
+        try:
+            handle, self._path = tempfile.mkstemp(prefix="rlhf-derived-", suffix=".sqlite")
+        except OSError:  # no temporary file: no helper
+            self._path = ""
+            return
         os.close(handle)
-        self._pid = os.fork()
-        if self._pid == 0:  # the helper: never returns, and touches nothing of its parent's
-            code = 1
-            try:
-                scratch = sqlite3.connect(self._path)
-                scratch.execute("PRAGMA journal_mode = OFF")
-                scratch.execute("PRAGMA synchronous = OFF")
-                scratch.executescript(SCHEMA)
-                write_derived(scratch, catalogue, position_of, start, len(catalogue.entries))
-                scratch.commit()
-                scratch.close()
-                code = 0
-            finally:
-                os._exit(code)
+        self._helper = forked.start(self._write_scratch)
+
+    def _write_scratch(self) -> tuple[()]:
+        """In the helper: the rows, written to the scratch database (nothing to hand back)."""
+        scratch = sqlite3.connect(self._path)
+        scratch.execute("PRAGMA journal_mode = OFF")
+        scratch.execute("PRAGMA synchronous = OFF")
+        scratch.executescript(SCHEMA)
+        write_derived(scratch, self._catalogue, self._position_of, self._start, len(self._catalogue.entries))
+        scratch.commit()
+        scratch.close()
+        return ()
 
     def merge_into(self, connection: sqlite3.Connection) -> None:
-        import os
-
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = 0
-        if os.waitstatus_to_exitcode(status) != 0:
+        made = None if self._helper is None else self._helper.results()
+        if made is None:
             write_derived(connection, self._catalogue, self._position_of, self._start, len(self._catalogue.entries))
             return
+        for _ in made:  # nothing: reading to the end closes the helper's file
+            pass
         connection.commit()  # ATTACH is refused inside a transaction
         connection.execute("ATTACH DATABASE ? AS helper", (self._path,))
         for table in DERIVED_TABLES:
@@ -258,14 +263,12 @@ class _Helper:
     def close(self) -> None:
         import contextlib
         import os
-        import signal
 
-        if self._pid:  # interrupted before the merge
+        if self._helper is not None:
+            self._helper.close()
+        if self._path:
             with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
-        with contextlib.suppress(OSError):
-            os.unlink(self._path)
+                os.unlink(self._path)
 
 
 def _schema_version() -> int:
