@@ -145,18 +145,13 @@ def fill(
             ),
         )
         write_derived(connection, catalogue, position_of, 0, split)
+        _write_fts(connection, 0, split)  # while the helper is still at work
         if helper is not None:
             helper.merge_into(connection)
     finally:
         if helper is not None:
             helper.close()
-    # Full-text search (for Datasette or any SQLite client; rlhf ranks with search_index): each
-    # entry's names, authors, keywords, tasks and sources, one a line.
-    connection.execute(
-        "INSERT INTO search_fts (rowid, id, title, texts) SELECT position, id, title, texts FROM entries"
-        " LEFT JOIN (SELECT position, group_concat(text, char(10)) AS texts FROM terms GROUP BY position)"
-        " USING (position)"
-    )
+    _write_fts(connection, split, len(entries))
     connection.executescript(INDEXES)
     settings = {**meta, "version": __version__, "entries": str(len(entries))}
     connection.executemany("INSERT INTO meta VALUES (?, ?)", settings.items())
@@ -269,6 +264,19 @@ class _Helper:
         if self._path:
             with contextlib.suppress(OSError):
                 os.unlink(self._path)
+
+
+def _write_fts(connection: sqlite3.Connection, start: int, stop: int) -> None:
+    """The full-text search rows (for Datasette or any SQLite client; rlhf ranks with
+    search_index) of the entries at positions `start` to `stop`, from their `terms` rows: each
+    entry's names, authors, keywords, tasks and sources, one a line."""
+    connection.execute(
+        "INSERT INTO search_fts (rowid, id, title, texts) SELECT position, id, title, texts FROM entries"
+        " LEFT JOIN (SELECT position, group_concat(text, char(10)) AS texts FROM terms"
+        " WHERE position >= ?1 AND position < ?2 GROUP BY position) USING (position)"
+        " WHERE position >= ?1 AND position < ?2",
+        (start, stop),
+    )
 
 
 def _schema_version() -> int:
