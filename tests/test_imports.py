@@ -70,13 +70,12 @@ def test_no_import_cycles() -> None:
 
 # The floors, lowest first: a module imports from its own floor and the floors below it only.
 FLOORS = ("catalogue", "loading", "query", "output", "awesome", "cli")
-# Where a lower floor reaches up, and why. The store holds the search index and hands out
-# records, so the loading floor builds both; nothing else may reach up.
+# Where a lower floor reaches up, and why. The store holds the search index, so the loading
+# floor builds it (schema), patches it (patch) and reads it (view); nothing else may reach up.
 REACHING_UP = {
     ("rlhf_cli.loading.schema", "rlhf_cli.query.search"),
     ("rlhf_cli.loading.patch", "rlhf_cli.query.search"),
     ("rlhf_cli.loading.view", "rlhf_cli.query.search"),
-    ("rlhf_cli.loading.view", "rlhf_cli.output.records"),
 }
 
 

@@ -328,8 +328,10 @@ class Catalogue:
                     _typed({"score": 100.0, "matched": matched} | entry_record(entry, view)) for entry in found[:limit]
                 )
         hits = view.index().search(words, kinds)[:limit]
-        view.entries_at([hit.position for hit in hits])
-        return Results(_typed(hit_record(hit, view.record(hit.position))) for hit in hits)
+        entries = view.entries_at([hit.position for hit in hits])
+        return Results(
+            _typed(hit_record(hit, entry_record(entry, view))) for hit, entry in zip(hits, entries, strict=True)
+        )
 
     def _run(
         self,

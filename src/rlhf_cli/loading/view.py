@@ -354,13 +354,6 @@ class CatalogueView:
 
         return SearchIndex(**index_parts(self.rows("SELECT part, data FROM search_index WHERE segment = ?", (number,))))
 
-    def record(self, position: int) -> dict[str, Any]:
-        """The JSON record of the entry at `position` (as `--format json` prints it)."""
-        from ..output.records import entry_record
-
-        (entry,) = self.entries_at([position])
-        return entry_record(entry, self)
-
 
 def _entry(kind: str, data: str) -> Entry:
     """An entry from its row; a row that is not what validation let through (damaged, or
