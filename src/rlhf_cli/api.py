@@ -317,7 +317,7 @@ class Catalogue:
     def _words(self, words: str, kinds: list[str] | None, limit: int | None) -> Results:
         """Free words (or an identifier) alone, as the CLI's fast search path answers them."""
         from .hotpath import looks_like_identifier
-        from .output.records import entry_record, hit_record
+        from .output.records import entry_record, hit_records
 
         view = self._view
         if looks_like_identifier(words):
@@ -328,10 +328,7 @@ class Catalogue:
                     _typed({"score": 100.0, "matched": matched} | entry_record(entry, view)) for entry in found[:limit]
                 )
         hits = view.index().search(words, kinds)[:limit]
-        entries = view.entries_at([hit.position for hit in hits])
-        return Results(
-            _typed(hit_record(hit, entry_record(entry, view))) for hit, entry in zip(hits, entries, strict=True)
-        )
+        return Results(_typed(record) for record in hit_records(hits, view))
 
     def _run(
         self,

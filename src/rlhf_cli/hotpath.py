@@ -47,7 +47,7 @@ def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit
     """Free words alone: rank with the search index and read only the hits shown from the store."""
     from .errors import ExitCode, Stop
     from .output import render
-    from .output.records import entry_record, hit_record
+    from .output.records import hit_records
 
     if _by_identifier(view, words, kinds, limit, output):
         return
@@ -61,9 +61,7 @@ def search_words(view: CatalogueView, words: str, kinds: list[str] | None, limit
         render.note(f"hint: {_no_match_hint(view, words, kinds)}")
         raise Stop(ExitCode.NO_MATCH)
     shown = hits[:limit]
-    entries = view.entries_at([hit.position for hit in shown])  # read in one query, not one each
-    records = [hit_record(hit, entry_record(entry, view)) for hit, entry in zip(shown, entries, strict=True)]
-    render.listing(records, search_columns(), output or render.default_format())
+    render.listing(hit_records(shown, view), search_columns(), output or render.default_format())
     if len(shown) < len(hits) and sys.stderr.isatty():
         render.note(f"showing {len(shown)} of {len(hits)}; use --limit to see more")
 

@@ -123,6 +123,12 @@ def hit_record(hit: Hit, record: Record) -> Record:
     return {"score": hit.score, "matched": matched} | record
 
 
+def hit_records(hits: list[Hit], view: CatalogueView) -> list[Record]:
+    """The records of these search hits, their entries read from the store in one query."""
+    entries = view.entries_at([hit.position for hit in hits])
+    return [hit_record(hit, entry_record(entry, view)) for hit, entry in zip(hits, entries, strict=True)]
+
+
 def method_links_record(entry: Entry, view: CatalogueView) -> dict[str, list[Record]]:
     """What `show` adds about methods: for a method, its introducing paper, parents, children,
     everything below it and the papers and codebases linked to it or below it (each with the
