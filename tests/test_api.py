@@ -34,8 +34,15 @@ def test_the_package_is_typed() -> None:
 
 
 def test_search_matches_the_cli(run, rlhf: Catalogue) -> None:  # type: ignore[no-untyped-def]
-    for words in (["ppo"], ["helpfull", "harmless"], ["year:2022", "ppo"]):
+    for words in (
+        ["ppo"],
+        ["helpfull", "harmless"],
+        ["year:2022", "ppo"],
+        ["2203.02155"],
+        ["arxiv.org/abs/2305.18290"],
+    ):
         assert rlhf.search(" ".join(words), limit=20) == run.json("search", *words)
+    assert rlhf.search("2203.02155", limit=20)[0]["matched"] == {"field": "identifier", "text": "2203.02155"}
     only = rlhf.search("preference", kinds=["dataset"])
     assert only and {record["kind"] for record in only} == {"dataset"}
     assert only == run.json("search", "preference", "--kind", "dataset")

@@ -316,19 +316,14 @@ class Catalogue:
 
     def _words(self, words: str, kinds: list[str] | None, limit: int | None) -> Results:
         """Free words (or an identifier) alone, as the CLI's fast search path answers them."""
-        from .hotpath import looks_like_identifier
-        from .output.records import entry_record, hit_records
+        from .hotpath import identifier_records
+        from .output.records import hit_records
 
         view = self._view
-        if looks_like_identifier(words):
-            found = [entry for entry in view.lookup(words) if kinds is None or entry.KIND in kinds]
-            if found:
-                matched = {"field": "identifier", "text": words}
-                return Results(
-                    _typed({"score": 100.0, "matched": matched} | entry_record(entry, view)) for entry in found[:limit]
-                )
-        hits = view.index().search(words, kinds)[:limit]
-        return Results(_typed(record) for record in hit_records(hits, view))
+        records = identifier_records(view, words, kinds, limit)
+        if not records:
+            records = hit_records(view.index().search(words, kinds)[:limit], view)
+        return Results(_typed(record) for record in records)
 
     def _run(
         self,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .loading.view import CatalogueView
+    from .output.records import Record
     from .output.render import Column, Format
 
 
@@ -92,20 +93,26 @@ def looks_like_identifier(words: str) -> bool:
     return any(key.startswith(("arxiv:", "doi:", "openreview:", "url:", "cite:")) for key in query_keys(words))
 
 
-def _by_identifier(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> bool:
-    """Show the entries an identifier names (`rlhf search 2203.02155`), if it is one and names any."""
+def identifier_records(view: CatalogueView, words: str, kinds: list[str] | None, limit: int | None) -> list[Record]:
+    """The search results of the entries an identifier names (`rlhf search 2203.02155`): none if
+    `words` is not an identifier or names no entry of these kinds."""
     if not looks_like_identifier(words):
-        return False
-    from .output import render
+        return []
     from .output.records import entry_record
 
     found = [entry for entry in view.lookup(words) if kinds is None or entry.KIND in kinds]
-    if not found:
-        return False
     matched = {"field": "identifier", "text": words}
-    records = [{"score": 100.0, "matched": matched} | entry_record(entry, view) for entry in found[:limit]]
-    render.listing(records, search_columns(), output or render.default_format())
-    return True
+    return [{"score": 100.0, "matched": matched} | entry_record(entry, view) for entry in found[:limit]]
+
+
+def _by_identifier(view: CatalogueView, words: str, kinds: list[str] | None, limit: int, output: Format | None) -> bool:
+    """Show the entries an identifier names, if it is one and names any."""
+    records = identifier_records(view, words, kinds, limit)
+    if records:
+        from .output import render
+
+        render.listing(records, search_columns(), output or render.default_format())
+    return bool(records)
 
 
 def search_columns() -> list[Column]:
